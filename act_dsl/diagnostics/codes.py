@@ -1,0 +1,98 @@
+"""The registry of diagnostic codes: name, default severity and an explanation for `act explain`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from act_dsl.diagnostics.diagnostic import Severity
+
+E, W, H = Severity.ERROR, Severity.WARNING, Severity.HINT
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    explanation: str
+
+
+_TABLE = [
+    # ACT0xx: reading and parsing
+    ("ACT001", "syntax-error", E, "The file does not follow the .act grammar. The message names the token found and the "
+     "hint lists what was expected there. Check for a missing `=`, an unclosed string or brace, or a keyword used as a name."),
+    ("ACT002", "unreadable-file", E, "The file could not be read as .act source: it is missing, empty, binary, not UTF-8 "
+     "or larger than 2 MB. Save the file as UTF-8 text."),
+    # ACT1xx: names and imports
+    ("ACT101", "unknown-name", E, "A name is used that is not an input, output, let, label set, define parameter or "
+     "quantifier variable in scope. The hint suggests the closest name in scope."),
+    ("ACT102", "unknown-function", E, "A call names a function that is neither built in nor defined with `define` in this "
+     "file or its imports. Run `act explain ACT102` for the list of built-ins, or import the stdlib module that defines it."),
+    ("ACT103", "unknown-field", E, "`a.field` reads a field that the group members do not have. Members have the task's "
+     "inputs, outputs and lets."),
+    ("ACT104", "unknown-label-set", E, "A label set is expected here, but no `labels NAME = ...` declares this name."),
+    ("ACT105", "unknown-placeholder", E, "A `{name}` in the prompt is not an input, let or label set of the task. "
+     "Write `{{` and `}}` for literal braces."),
+    ("ACT106", "duplicate-definition", E, "Two declarations share a name in the same scope. The related location points at "
+     "the first one; rename or remove one of them."),
+    ("ACT107", "unresolved-import", E, "An `import` names a file that does not exist. `std/NAME` loads "
+     "stdlib_constraints/NAME.act; `./x.act` loads a file beside this one."),
+    ("ACT108", "import-cycle", E, "Files import each other in a cycle. Move the shared defines into a third file."),
+    ("ACT109", "missing-data-file", E, "`load(\"file\")` names a file that does not exist beside the .act file."),
+    ("ACT110", "path-escapes-folder", E, "`load()` and `import` may only read files inside the .act file's own folder "
+     "(or the stdlib); absolute paths and `..` are refused so that a constraint file cannot read arbitrary files."),
+    ("ACT111", "unknown-expectation", E, "`expect NAME = value` in an example names no constraint of the task "
+     "(nor `csr`, nor an output or let)."),
+    ("ACT112", "unknown-group-field", E, "`group by F` names a field that is not an input of the task."),
+    ("ACT113", "unknown-example-field", E, "An example sets a field that is not an input of the task nor `response`."),
+    ("ACT114", "missing-example-field", E, "An example does not set one of the task's inputs, or its `response`."),
+    ("ACT115", "bad-label-file", E, "A label file could not be read: it is empty, binary or not UTF-8."),
+    # ACT2xx: types
+    ("ACT201", "argument-type", E, "An argument has the wrong type for the function, e.g. a temporal predicate "
+     "(`before`, `after`, `overlaps`, `within`) applied to text. Read dates first with `dates(x)` or `timespan(x)`."),
+    ("ACT202", "fuzzy-range", E, "`fuzzy N` takes a similarity threshold between 0 and 100."),
+    ("ACT203", "weight-not-positive", E, "A constraint weight must be a positive number; drop the constraint instead of "
+     "weighting it 0."),
+    ("ACT204", "constraint-type", E, "A constraint must evaluate to a bool or a number in [0, 1]; this one has another "
+     "type. Compare it with something (`count(x) >= 1`) or use a quantifier."),
+    ("ACT205", "arity", E, "A function is called with the wrong number of positional arguments."),
+    ("ACT206", "unknown-keyword", E, "A function is called with a keyword argument it does not take."),
+    ("ACT207", "membership-type", E, "`x in y` needs y to be text (substring), a list or a label set."),
+    ("ACT208", "not-a-list", E, "A quantifier (`all`, `any`, `share`) ranges over a list; this expression is not one."),
+    ("ACT209", "operand-type", E, "An operator is applied to values of the wrong type (arithmetic on text, `and` on a "
+     "date, an ordering comparison between text and a number)."),
+    ("ACT210", "condition-type", E, "A `when` or `where` condition must be a bool."),
+    ("ACT211", "output-type", E, "An output's expression does not produce the declared type."),
+    ("ACT212", "unknown-type", E, "A type name is not one of text, label, number, bool, date, span, list<T>."),
+    ("ACT213", "group-outside-group", E, "`group` and pair quantifiers over members are only meaningful inside a "
+     "`group by` block."),
+    ("ACT214", "recursive-define", E, "A define calls itself, directly or through others; defines are expanded inline, "
+     "so recursion is not allowed."),
+    # ACT3xx: lint warnings about the constraint logic
+    ("ACT301", "unused-let", W, "A `let` is never used. Remove it, or use it in a constraint; unused lets still cost "
+     "time when their extractor is expensive."),
+    ("ACT302", "unused-labels", W, "A label set is declared but never used."),
+    ("ACT303", "unused-input", W, "An input field is never used by the prompt, a constraint or a `group by`."),
+    ("ACT304", "unused-import", W, "Nothing from an imported file is used."),
+    ("ACT305", "label-not-in-set", W, "A label literal is compared with or tested against a label set that does not "
+     "contain it: the test can never match. The hint suggests the closest label."),
+    ("ACT306", "constant-constraint", W, "A constraint is statically always true or always false, so it gives no "
+     "signal: a verifier that passes or fails everything is the most common silent bug."),
+    ("ACT307", "contradictory-bounds", W, "Two constraints bound the same quantity so that no response can satisfy "
+     "both (`count(words(s)) <= 10` and `count(words(s)) >= 20`)."),
+    ("ACT308", "fuzzy-on-exact-type", W, "`fuzzy` has no effect on a number or bool comparison."),
+    # ACT4xx: lint about the task as a whole
+    ("ACT401", "no-constraints", W, "A task declares no constraints, so every response has CSR `none`."),
+    ("ACT402", "unexercised-constraint", H, "No `example` block checks this constraint (by name or through "
+     "`expect csr`). Examples are the constraint file's own tests; add one that passes and one that fails."),
+    ("ACT403", "no-examples", H, "The task has no `example` blocks. Add at least one passing and one failing example "
+     "so that `act test` catches verifiers that pass or fail everything."),
+    ("ACT404", "no-prompt", H, "The task has no `prompt`, so `act sample` and `act train` cannot use it; "
+     "`act score` still works."),
+    ("ACT405", "no-outputs", W, "The task declares no `output`, so constraints can only read the raw `response`."),
+]
+
+CODES: dict[str, Code] = {c: Code(c, n, s, e) for c, n, s, e in _TABLE}
+
+
+def severity_of(code: str) -> Severity:
+    return CODES[code].severity

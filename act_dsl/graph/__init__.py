@@ -1,0 +1,1 @@
+"""Verifier graphs: interned typed nodes, the compiler's views of them, and the batched executor."""

@@ -1,0 +1,96 @@
+"""The one table of operations: signatures for the checker, implementations for the executor.
+
+Implementations are named as "module:function" and imported on first use, so that reading the table
+(as `act lint` does) never imports spaCy, dateparser or rapidfuzz.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from act_dsl.ops.types import ANY, elem, list_of
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    params: tuple[str, ...]                       # positional parameter types
+    returns: str | Callable[[list[str]], str]     # a type, or a function of the argument types
+    doc: str
+    impl: str                                     # "module:function" under act_dsl.ops
+    kwargs: tuple[tuple[str, str, object], ...] = ()  # (name, type, default)
+    min_args: int | None = None                   # fewer positional args allowed (defaults follow)
+    batch: bool = False                           # impl takes a list of argument tuples (distinct rows)
+    none_in: bool = False                         # impl handles `none` arguments itself
+    _fn: list = field(default_factory=list, compare=False, repr=False)
+
+    def result_type(self, arg_types: list[str]) -> str:
+        return self.returns(arg_types) if callable(self.returns) else self.returns
+
+    @property
+    def required(self) -> int:
+        return len(self.params) if self.min_args is None else self.min_args
+
+    def function(self) -> Callable:
+        if not self._fn:
+            module, name = self.impl.split(":")
+            self._fn.append(getattr(importlib.import_module(f"act_dsl.ops.{module}"), name))
+        return self._fn[0]
+
+
+def _same_list(types: list[str]) -> str:
+    return types[0] if types and types[0].startswith("list<") else list_of(ANY)
+
+
+_OPS = [
+    # text
+    Op("split", ("text", "text"), list_of("text"), "pieces of x between separators, stripped, empty pieces dropped",
+       "text:split"),
+    Op("lines", ("text",), list_of("text"), "the non-empty lines of x, stripped", "text:lines"),
+    Op("first_line", ("text",), "text", "the first non-empty line of x, stripped", "text:first_line"),
+    Op("strip", ("text",), "text", "x without surrounding white space", "text:strip"),
+    Op("lower", ("text",), "text", "x in lower case", "text:lower"),
+    Op("upper", ("text",), "text", "x in upper case", "text:upper"),
+    Op("words", ("text",), list_of("text"), "punctuation-free lower-case word tokens of x", "text:words"),
+    Op("sentences", ("text",), list_of("text"), "the sentences of x", "text:sentences"),
+    Op("ngrams", ("text", "number"), list_of("text"), "word n-grams of x, each joined by one space", "text:ngrams"),
+    Op("length", ("text",), "number", "the number of characters of x", "text:length"),
+    Op("matches", ("text", "text"), "bool", "whether x matches the regular expression p (whole text searched)",
+       "text:matches"),
+    Op("starts_with", ("text", "text"), "bool", "whether x starts with p (normalised)", "text:starts_with"),
+    Op("ends_with", ("text", "text"), "bool", "whether x ends with p (normalised)", "text:ends_with"),
+    Op("text", ("text",), "text", "the text of a span or label", "text:as_text"),
+    # lists
+    Op("count", (list_of(ANY),), "number", "the number of items of a list", "text:count"),
+    Op("overlap", (list_of(ANY), list_of(ANY)), "number", "share of the items of a found in b (0 when a is empty)",
+       "text:overlap"),
+    Op("disjoint", (list_of(ANY), list_of(ANY)), "bool", "no item in common after normalisation", "text:disjoint"),
+    Op("unique", (list_of(ANY),), _same_list, "the items of a list without repeats (normalised)", "text:unique"),
+    # labels
+    Op("parent", ("label", "labelset"), "label", "the nearest proper /-path ancestor of a label that is in the set",
+       "labels:parent"),
+    Op("ancestors", ("label", "labelset"), list_of("label"), "every proper /-path ancestor in the set, nearest first",
+       "labels:ancestors"),
+    Op("labels_of", ("labelset",), list_of("label"), "the labels of a label set, as a list", "labels:labels_of"),
+    # spans (spaCy)
+    Op("entities", ("text",), list_of("span"), "named-entity spans of x found by spaCy's English pipeline",
+       "spans:entities", kwargs=(("types", list_of("text"), None),), batch=True),
+    # temporal (dateparser)
+    Op("dates", ("text",), list_of("date"), "the dates and periods mentioned in x", "temporal:dates"),
+    Op("timespan", ("text",), "date", "the one period x asks about, or none", "temporal:timespan"),
+    Op("dates_near", ("text", "text"), list_of("date"), "dates in the sentences of x that contain s",
+       "temporal:dates_near"),
+    Op("before", ("date", "date"), "bool", "a ends before b starts", "temporal:before", none_in=True),
+    Op("after", ("date", "date"), "bool", "a starts after b ends", "temporal:after", none_in=True),
+    Op("overlaps", ("date", "date"), "bool", "a and b share at least one day", "temporal:overlaps", none_in=True),
+    Op("within", ("date", "date"), "bool", "a lies inside b", "temporal:within", none_in=True),
+    Op("year", ("date",), "number", "the year a period starts in", "temporal:year"),
+]
+
+REGISTRY: dict[str, Op] = {op.name: op for op in _OPS}
+TEMPORAL_PREDICATES = {"before", "after", "overlaps", "within"}
+
+
+def element_type(t: str) -> str:
+    return elem(t)

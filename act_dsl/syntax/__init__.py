@@ -1,0 +1,1 @@
+"""Syntax: the grammar, the parser (the only module importing lark) and the AST."""

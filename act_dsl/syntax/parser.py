@@ -1,0 +1,341 @@
+"""The only module that imports lark: parse .act text into the AST, turning lark errors into Diagnostics."""
+from __future__ import annotations
+
+import textwrap
+from functools import lru_cache
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from act_dsl.diagnostics.diagnostic import Diagnostic
+from act_dsl.resources import grammar_file
+from act_dsl.source import Source, Span
+from act_dsl.syntax import ast as A
+
+_TOKEN_NAMES = {
+    "NAME": "a name", "STRING": "a string", "LONG_STRING": "a string", "NUMBER": "a number", "QUANT": "all/any/share",
+    "COMP_OP": "a comparison", "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "LBRACE": "`{`", "RBRACE": "`}`",
+    "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "COLON": "`:`", "EQUAL": "`=`",
+    "DOT": "`.`", "MORETHAN": "`>`", "LESSTHAN": "`<`", "MINUS": "`-`", "$END": "end of file",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    return lark.Lark(grammar_file().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
+                     maybe_placeholders=True, cache=False)
+
+
+def _describe(term: str) -> str:
+    if term in _TOKEN_NAMES:
+        return _TOKEN_NAMES[term]
+    if term.startswith("__ANON") or term.startswith("_"):
+        return term
+    pattern = _parser().get_terminal(term).pattern if term in {t.name for t in _parser().terminals} else None
+    if pattern is not None and pattern.type == "str":
+        return f"`{pattern.value}`"
+    return term.lower()
+
+
+def _unescape(body: str) -> str:
+    out, i = [], 0
+    table = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            out.append(table.get(body[i + 1], "\\" + body[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def string_value(token: str) -> str:
+    if token.startswith('"""'):
+        body = token[3:-3]
+        if body.startswith("\n"):
+            body = body[1:]
+        return textwrap.dedent(body).strip("\n").rstrip()
+    return _unescape(token[1:-1])
+
+
+class _ToAst(Transformer):
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.src = source
+
+    def _span(self, meta) -> Span | None:
+        if getattr(meta, "empty", True):
+            return None
+        return self.src.span(meta.start_pos, meta.end_pos)
+
+    def _tok(self, tok: Token) -> Span:
+        return self.src.span(tok.start_pos or 0, tok.end_pos or 0)
+
+    # -- terminals and literals
+    def string(self, items):
+        return items[0]
+
+    @v_args(meta=True)
+    def string_(self, meta, items):
+        return A.Literal(string_value(str(items[0])), span=self._span(meta))
+
+    @v_args(meta=True)
+    def number(self, meta, items):
+        return A.Literal(float(items[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def true_(self, meta, items):
+        return A.Literal(True, span=self._span(meta))
+
+    @v_args(meta=True)
+    def false_(self, meta, items):
+        return A.Literal(False, span=self._span(meta))
+
+    @v_args(meta=True)
+    def none_(self, meta, items):
+        return A.Literal(None, span=self._span(meta))
+
+    @v_args(meta=True)
+    def name(self, meta, items):
+        return A.Name(str(items[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def group_ref(self, meta, items):
+        return A.GroupRef(span=self._span(meta))
+
+    @v_args(meta=True)
+    def list_(self, meta, items):
+        return A.ListExpr(tuple(i for i in items if i is not None), span=self._span(meta))
+
+    @v_args(meta=True)
+    def attr(self, meta, items):
+        return A.Attr(items[0], str(items[1]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def call(self, meta, items):
+        name, args = items[0], [a for a in items[1:] if a is not None]
+        pos = tuple(a for a in args if not isinstance(a, tuple))
+        kw = tuple(a for a in args if isinstance(a, tuple))
+        return A.Call(str(name), pos, kw, span=self._span(meta), func_span=self._tok(name))
+
+    def kwarg(self, items):
+        return (str(items[0]), items[1])
+
+    @v_args(meta=True)
+    def arith(self, meta, items):
+        return A.BinOp(str(items[1]), items[0], items[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def compare(self, meta, items):
+        return A.BinOp(str(items[1]), items[0], items[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def or_(self, meta, items):
+        return A.BinOp("or", items[0], items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def and_(self, meta, items):
+        return A.BinOp("and", items[0], items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def not_(self, meta, items):
+        return A.Not(items[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def neg(self, meta, items):
+        return A.Neg(items[0], span=self._span(meta))
+
+    def fuzzy(self, items):
+        return items[0]
+
+    @v_args(meta=True)
+    def in_(self, meta, items):
+        return A.In(items[0], items[1], False, items[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def not_in(self, meta, items):
+        return A.In(items[0], items[1], True, items[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def quantifier(self, meta, items):
+        kind, v1, v2, coll, where, body = items
+        names = (str(v1),) + ((str(v2),) if v2 is not None else ())
+        return A.Quant(str(kind), names, coll, where, body, span=self._span(meta))
+
+    # -- literals in examples
+    def lit_string(self, items):
+        return string_value(str(items[0]))
+
+    def lit_number(self, items):
+        return items[0]
+
+    def lit_true(self, _):
+        return True
+
+    def lit_false(self, _):
+        return False
+
+    def lit_none(self, _):
+        return None
+
+    def lit_list(self, items):
+        return tuple(i for i in items if i is not None) if items != [None] else ()
+
+    def signed_number(self, items):
+        return -float(items[-1]) if len(items) == 2 else float(items[0])
+
+    # -- declarations
+    @v_args(meta=True)
+    def type(self, meta, items):
+        return A.TypeRef(str(items[0]), items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def import_stmt(self, meta, items):
+        return A.Import(string_value(str(items[0])), span=self._span(meta))
+
+    @v_args(meta=True)
+    def param(self, meta, items):
+        return A.Param(str(items[0]), items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def define(self, meta, items):
+        name, *params, body = items
+        return A.Define(str(name), tuple(p for p in params if p is not None), body, span=self._span(meta),
+                        name_span=self._tok(name))
+
+    def doc(self, items):
+        return ("doc", string_value(str(items[0])))
+
+    @v_args(meta=True)
+    def input_decl(self, meta, items):
+        return A.Input(str(items[0]), items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def output_decl(self, meta, items):
+        return A.Output(str(items[0]), items[1], items[2], span=self._span(meta))
+
+    def label_literal(self, items):
+        return tuple(string_value(str(i)) for i in items if i is not None)
+
+    @v_args(meta=True)
+    def labels_decl(self, meta, items):
+        name, value = items
+        span = self._span(meta)
+        if isinstance(value, A.Call):
+            arg = value.args[0] if len(value.args) == 1 and isinstance(value.args[0], A.Literal) else None
+            path = arg.value if arg is not None and isinstance(arg.value, str) and value.func == "load" else None
+            return A.Labels(str(name), path, (), span=span, value_span=value.span, call=value)
+        return A.Labels(str(name), None, value, span=span)
+
+    @v_args(meta=True)
+    def let_decl(self, meta, items):
+        return A.Let(str(items[0]), items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def prompt_decl(self, meta, items):
+        return A.Prompt(string_value(str(items[0])), span=self._span(meta))
+
+    @v_args(meta=True)
+    def weight(self, meta, items):
+        return (items[0], self._span(meta))
+
+    def when(self, items):
+        return ("when", items[0])
+
+    @v_args(meta=True)
+    def constraint(self, meta, items):
+        name, weight, expr, when = items
+        w, wspan = weight if weight is not None else (1.0, None)
+        return A.Constraint(str(name), expr, w, when[1] if when else None, span=self._span(meta), weight_span=wspan)
+
+    @v_args(meta=True)
+    def group_block(self, meta, items):
+        fields = [i for i in items if isinstance(i, Token)]
+        body = [i for i in items if not isinstance(i, Token)]
+        fs = tuple(str(f) for f in fields)
+        lets = tuple(b for b in body if isinstance(b, A.Let))
+        cons = tuple(A.Constraint(c.name, c.expr, c.weight, c.when, span=c.span, weight_span=c.weight_span, group=fs)
+                     for c in body if isinstance(c, A.Constraint))
+        return A.GroupBlock(fs, lets, cons, span=self._span(meta), field_spans=tuple(self._tok(f) for f in fields))
+
+    @v_args(meta=True)
+    def example_field(self, meta, items):
+        return A.ExampleField(str(items[0]), items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def expect(self, meta, items):
+        return A.Expect(str(items[0]), items[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def example(self, meta, items):
+        name, *body = items
+        return A.Example(string_value(str(name)), tuple(b for b in body if isinstance(b, A.ExampleField)),
+                         tuple(b for b in body if isinstance(b, A.Expect)), span=self._span(meta))
+
+    @v_args(meta=True)
+    def task(self, meta, items):
+        name, *body = items
+        docs = [b[1] for b in body if isinstance(b, tuple) and b[0] == "doc"]
+        prompts = [b for b in body if isinstance(b, A.Prompt)]
+        dups: list[tuple[str, Span | None]] = []
+        if len(prompts) > 1:
+            dups.extend(("prompt", p.span) for p in prompts[1:])
+        if len(docs) > 1:
+            dups.append(("doc", None))
+        pick = lambda cls: tuple(b for b in body if isinstance(b, cls))  # noqa: E731
+        return A.Task(str(name), docs[0] if docs else "", pick(A.Input), pick(A.Output), pick(A.Labels),
+                      pick(A.Let), prompts[0] if prompts else None, pick(A.Constraint), pick(A.GroupBlock),
+                      pick(A.Example), span=self._span(meta), duplicates=tuple(dups))
+
+    def start(self, items):
+        return A.Module(tuple(i for i in items if isinstance(i, A.Import)),
+                        tuple(i for i in items if isinstance(i, A.Define)),
+                        tuple(i for i in items if isinstance(i, A.Task)))
+
+
+def _syntax_error(source: Source, exc: UnexpectedInput) -> Diagnostic:
+    pos = getattr(exc, "pos_in_stream", None)
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        pos = tok.start_pos if tok.start_pos is not None else len(source.text)
+        found = "end of file" if tok.type == "$END" else f"`{tok}`"
+        expected = sorted({_describe(t) for t in exc.expected})
+        end = pos + max(1, len(str(tok))) if tok.type != "$END" else pos
+        msg = f"unexpected {found}"
+        if tok.type == "$END":
+            msg = "unexpected end of file (an unclosed `{`, `(`, `[` or string?)"
+        hint = "expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "") if expected else None
+        return Diagnostic("ACT001", msg, source.span(pos, end), hint=hint)
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        ch = source.text[pos] if pos < len(source.text) else ""
+        if ch == '"':
+            return Diagnostic("ACT001", "unterminated string", source.span(pos, pos + 1),
+                              hint='close the string with `"` on the same line, or use `"""` for several lines')
+        allowed = sorted({_describe(t) for t in (exc.allowed or ())})
+        hint = ("expected " + ", ".join(allowed[:8])) if allowed else None
+        return Diagnostic("ACT001", f"unexpected character `{ch}`", source.span(pos, pos + 1), hint=hint)
+    if isinstance(exc, UnexpectedEOF):
+        end = len(source.text)
+        return Diagnostic("ACT001", "unexpected end of file (an unclosed `{`, `(`, `[` or string?)",
+                          source.span(end, end))
+    return Diagnostic("ACT001", "syntax error", source.span(pos or 0, (pos or 0) + 1))
+
+
+def parse(source: Source) -> tuple[A.Module | None, list[Diagnostic]]:
+    """Parse a Source; returns the module, or None and the syntax diagnostic."""
+    try:
+        tree = _parser().parse(source.text)
+    except UnexpectedInput as exc:
+        return None, [_syntax_error(source, exc)]
+    except RecursionError:
+        return None, [Diagnostic("ACT001", "expression nested too deeply", source.span(0, 1))]
+    try:
+        return _ToAst(source).transform(tree), []
+    except VisitError as exc:  # a number too large or similar problem while building the AST
+        return None, [Diagnostic("ACT001", f"cannot read this program: {exc.orig_exc}", source.span(0, 1))]
+    except RecursionError:
+        return None, [Diagnostic("ACT001", "expression nested too deeply", source.span(0, 1))]
