@@ -1,0 +1,93 @@
+"""`act test`: run the `example` blocks of .act files and explain every failed expectation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from act_dsl.graph.executor import Executor
+from act_dsl.ops.values import ErrorValue, as_text, normalize, to_json
+from act_dsl.program import Program
+
+
+@dataclass
+class Failure:
+    location: str
+    example: str
+    name: str
+    expected: object
+    actual: object
+    context: dict
+
+    def render(self) -> str:
+        ctx = ", ".join(f"{k} = {_show(v)}" for k, v in self.context.items())
+        return (f"{self.location}: example \"{self.example}\": expected {self.name} = {_show(self.expected)}, "
+                f"got {_show(self.actual)}\n    values: {ctx}")
+
+
+def _show(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    if isinstance(v, float):
+        return f"{v:.3f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
+    if isinstance(v, ErrorValue):
+        return f"error ({v.message})"
+    if isinstance(v, str):
+        return repr(v)
+    return str(to_json(v))
+
+
+def _matches(expected: object, actual: object) -> bool:
+    if isinstance(actual, ErrorValue):
+        return False
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and expected == actual
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(expected, float) and isinstance(actual, (int, float)):
+        return round(float(actual), 3) == round(expected, 3)
+    if isinstance(expected, tuple) and isinstance(actual, tuple):
+        return len(expected) == len(actual) and all(_matches(e, a) for e, a in zip(expected, actual))
+    return normalize(as_text(expected)) == normalize(as_text(actual))
+
+
+def run_examples(program: Program) -> tuple[int, list[Failure]]:
+    """Returns (number of expectations checked, failures)."""
+    checked = 0
+    failures: list[Failure] = []
+    for name, task in program.tasks.items():
+        examples = task.task.examples
+        if not examples:
+            continue
+        graph = program.graph(name)
+        records = []
+        for ex in examples:
+            rec = {f.name: f.value for f in ex.fields}
+            records.append(rec)
+        ex_exec = Executor(graph)
+        values = ex_exec.constraint_values(records, candidate=list(range(len(records))))
+        scores = ex_exec.score(records, candidate=list(range(len(records))))
+        from act_dsl.graph.executor import Frame
+        root = Frame(len(records))
+        root.records = records  # type: ignore[attr-defined]
+        fields = {n: ex_exec.eval(node, root) for n, node in task.fields.items()
+                  if n != "response" and node.op not in ("input", "labels") and not node.free}
+        for i, ex in enumerate(examples):
+            context = {n: col[i] for n, col in fields.items()}
+            context.update({c: values[c][i] for c in values})
+            context["csr"] = scores.csr[i]
+            for e in ex.expects:
+                checked += 1
+                if e.name == "csr":
+                    actual = scores.csr[i]
+                elif e.name in values:
+                    actual = scores.values[i][e.name]
+                    raw = values[e.name][i]
+                    if isinstance(raw, ErrorValue):
+                        actual = raw
+                else:
+                    actual = context.get(e.name)
+                if not _matches(e.value, actual):
+                    failures.append(Failure(str(e.span) if e.span else program.path, ex.name, e.name, e.value,
+                                            actual, context))
+    return checked, failures

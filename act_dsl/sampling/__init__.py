@@ -1,0 +1,1 @@
+"""Sampling: K responses per prompt from a Hugging Face model (imports torch)."""

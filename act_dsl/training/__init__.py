@@ -1,0 +1,1 @@
+"""Training: the ACT ranking objective on the policy, built on transformers/accelerate (imports torch)."""

