@@ -79,7 +79,6 @@ _TABLE = [
      "signal: a verifier that passes or fails everything is the most common silent bug."),
     ("ACT307", "contradictory-bounds", W, "Two constraints bound the same quantity so that no response can satisfy "
      "both (`count(words(s)) <= 10` and `count(words(s)) >= 20`)."),
-    ("ACT308", "fuzzy-on-exact-type", W, "`fuzzy` has no effect on a number or bool comparison."),
     # ACT4xx: lint about the task as a whole
     ("ACT401", "no-constraints", W, "A task declares no constraints, so every response has CSR `none`."),
     ("ACT402", "unexercised-constraint", H, "No `example` block checks this constraint (by name or through "

@@ -222,6 +222,8 @@ class Executor:
                 return _binop(node.params[0], *row)
             if op == "list":
                 return tuple(row)
+            if op == "as":
+                return row[0]
             if op == "attr":
                 v = row[0]
                 return None if v is None else getattr(v, node.params[0])

@@ -77,9 +77,29 @@ def _found(x: str) -> list[tuple[int, int, Period]]:
     return out
 
 
+def _merged(x: str) -> list[tuple[int, int, Period]]:
+    """Dates in x, with ranges ("from 2004 to 2006", "between 1990 and 1995", "1995-2002") read as one period."""
+    found = _found(x)
+    out: list[tuple[int, int, Period]] = []
+    i = 0
+    while i < len(found):
+        s1, e1, p1 = found[i]
+        if i + 1 < len(found):
+            s2, e2, p2 = found[i + 1]
+            gap = x[e1:s2]
+            between = re.search(r"\bbetween\s*$", x[max(0, s1 - 12):s1], re.IGNORECASE)
+            if _RANGE_JOIN.match(gap) and (gap.strip().lower() != "and" or between) and p2.end >= p1.start:
+                out.append((s1, e2, Period(p1.start, p2.end)))
+                i += 2
+                continue
+        out.append((s1, e1, p1))
+        i += 1
+    return out
+
+
 @lru_cache(maxsize=50_000)
 def _dates(x: str, ref: dt.date) -> tuple[Period, ...]:
-    return tuple(p for _, _, p in _found(x))
+    return tuple(p for _, _, p in _merged(x))
 
 
 def dates(x: str) -> tuple[Period, ...]:
@@ -88,12 +108,9 @@ def dates(x: str) -> tuple[Period, ...]:
 
 @lru_cache(maxsize=50_000)
 def _timespan(x: str, ref: dt.date) -> Period | None:
-    found = _found(x)
+    found = _merged(x)
     if not found:
         return None
-    for (s1, e1, p1), (s2, _, p2) in zip(found, found[1:]):
-        if _RANGE_JOIN.match(x[e1:s2]):
-            return Period(p1.start, max(p1.end, p2.end))
     s1, _, p1 = found[0]
     before = x[max(0, s1 - 20):s1]
     if len(found) == 1:

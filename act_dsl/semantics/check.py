@@ -76,6 +76,7 @@ class TaskChecker:
         self.group_nodes: dict[str, Node] = {}
         self.define_stack: list[str] = []
         self.quiet = 0
+        self.out.fields["response"] = self.b.make("response", (), (), "text", "response")
 
     # ---- reporting -----------------------------------------------------------------------
     def error(self, code: str, msg: str, span: Span | None, hint: str | None = None,
@@ -99,7 +100,6 @@ class TaskChecker:
                 self.error("ACT106", "`response` is the raw model text and cannot be redeclared", decl.span)
                 continue
             self.decls[decl.name] = decl
-        self.out.fields["response"] = self.b.make("response", (), (), "text", "response")
         for decl in t.inputs:
             self._check_type(decl.type)
         for name in list(self.decls):
@@ -177,6 +177,8 @@ class TaskChecker:
             if node is not None and not T.assignable(node.type, want):
                 self.error("ACT211", f"output `{decl.name}` is declared `{want}` but its expression gives "
                            f"`{node.type}`", decl.expr.span)
+            elif node is not None and node.type != want and want != T.ANY:
+                node = self.b.make("as", (want,), (node,), want, decl.name)  # read as the declared type
             return node
         if isinstance(decl, A.Let):
             return self.expr(decl.expr, {})
