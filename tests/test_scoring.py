@@ -1,0 +1,89 @@
+"""Scoring through the CLI and the API: output lines, summaries, bad data, traces, reward functions."""
+from __future__ import annotations
+
+import json
+
+import act_dsl
+from conftest import EXAMPLES, run_act
+
+TYPING = str(EXAMPLES / "entity_typing" / "task.act")
+
+
+def _write(path, lines) -> str:
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    return str(path)
+
+
+def test_score_writes_one_line_per_input_line_and_a_summary(tmp_path) -> None:
+    data = _write(tmp_path / "d.jsonl", [
+        {"id": "a", "sentence": "Obama visited Paris .", "mention": "Obama", "response": "/person, /person/politician"},
+        {"sentence": "Obama visited Paris .", "mention": "Paris", "responses": ["/location/city", "/location"]},
+    ])
+    out = tmp_path / "scored.jsonl"
+    r = run_act("score", TYPING, "--data", data, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert rows[0] == {"line": 1, "id": "a", "csr": 1.0,
+                       "constraints": {"in_label_set": True, "hierarchy": True, "nonempty": True}}
+    assert [x["csr"] for x in rows[1]["results"]] == [0.6, 1.0]
+    assert "mean CSR" in r.stdout and "hierarchy" in r.stdout
+    summary = json.loads(run_act("score", TYPING, "--data", data, "--format", "json", "--out",
+                                 str(tmp_path / "o2.jsonl")).stdout)
+    assert summary["constraints"]["hierarchy"]["pass_rate"] == 2 / 3
+
+
+def test_bad_lines_fail_by_default_and_are_listed_when_skipped(tmp_path) -> None:
+    data = _write(tmp_path / "d.jsonl", [
+        {"sentence": "s", "mention": "m", "response": "/person"},
+        '{"sentence": "s", "mention": ',
+        {"sentence": "s", "response": "/person"},
+        {"sentence": "s", "mention": "m", "response": 42},
+        {"sentence": "s", "mention": "m", "response": "x" * (5 * 1024 * 1024)},
+    ])
+    r = run_act("score", TYPING, "--data", data)
+    assert r.returncode == 1 and f"{data}:2: not valid JSON" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""  # nothing half-written
+    r = run_act("score", TYPING, "--data", data, "--on-error", "skip")
+    assert r.returncode == 0
+    assert f"{data}:3: missing input field(s) `mention`" in r.stderr
+    assert f"{data}:4: a response must be a string, got int" in r.stderr
+    assert f"{data}:5: a response of 5,242,880 characters exceeds" in r.stderr
+    assert len(r.stdout.splitlines()) == 1 and "4 bad line(s) skipped" in r.stderr
+
+
+def test_unreadable_data_file_is_reported(tmp_path) -> None:
+    r = run_act("score", TYPING, "--data", str(tmp_path / "missing.jsonl"))
+    assert r.returncode == 1 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_trace_shows_why_a_response_failed(tmp_path) -> None:
+    data = _write(tmp_path / "d.jsonl", [
+        {"sentence": "s", "mention": "m", "response": "/person/politician, /person/wizard"}])
+    r = run_act("trace", TYPING, "--data", data, "--line", "1")
+    assert r.returncode == 0, r.stderr
+    assert "'/person/wizard' -> False" in r.stdout
+    assert "constraint hierarchy" in r.stdout and "csr = 0.200" in r.stdout
+    assert run_act("trace", TYPING, "--data", data, "--line", "7").returncode == 2
+
+
+def test_groups_are_formed_across_the_file(tmp_path) -> None:
+    ctx = "She worked at Acme from 2004 to 2006. She joined Beta in 2010."
+    data = _write(tmp_path / "d.jsonl", [
+        {"context": ctx, "question": "Where did she work in 2005?", "subject": "S", "response": "Acme"},
+        {"context": ctx, "question": "Where did she work in 2010?", "subject": "S", "response": "Acme"},
+        {"context": ctx, "question": "Where did she work in 2010?", "subject": "T", "response": "Beta"},
+    ])
+    r = run_act("score", str(EXAMPLES / "temporal_qa" / "task.act"), "--data", data)
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["constraints"]["periods_differ"] for x in rows] == [False, False, True]
+
+
+def test_reward_function_called_like_trl() -> None:
+    program = act_dsl.load(TYPING)
+    reward = program.reward_function()
+    prompts = ["p1", "p2", "p3"]
+    completions = ["/person, /person/politician", "/person/politician, /person/wizard",
+                   [{"role": "assistant", "content": "/location"}]]
+    out = reward(prompts=prompts, completions=completions, sentence=["s"] * 3, mention=["m"] * 3,
+                 gold_types=[[], [], []])
+    assert [round(x, 3) for x in out] == [1.0, 0.2, 1.0]
