@@ -27,7 +27,11 @@ class Source:
 
     @staticmethod
     def from_text(text: str, path: str = "<string>") -> "Source":
-        starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        starts = [0]
+        i = text.find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = text.find("\n", i + 1)
         return Source(path, text, tuple(starts))
 
     @staticmethod
