@@ -25,3 +25,9 @@ def shared_data() -> Path:
         pytest.fail(f"the real data folder {SHARED_DATA} is missing; CI checks it out beside the project "
                     "(set ACT_SHARED_DATA to point elsewhere)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    from tiny_model import make_tiny_model
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")

@@ -11,6 +11,8 @@ def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-new-tokens", type=int, default=None, help="tokens generated per response")
     p.add_argument("--batch-size", type=int, default=None, help="prompts generated together")
+    p.add_argument("--chat", choices=["plain", "auto"], default="plain",
+                   help="plain: the prompt as written (default); auto: through the model's chat template")
 
 
 def add_sample_args(p: argparse.ArgumentParser, data_options: Callable) -> None:

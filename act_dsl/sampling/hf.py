@@ -1,0 +1,107 @@
+"""Batched sampling with transformers: K responses per prompt, written as they come, resumable.
+
+This module is the seam where another generation engine (vLLM, TGI) would plug in: it takes prompt
+strings and returns response strings.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+
+@dataclass
+class GenConfig:
+    k: int = 4
+    temperature: float = 1.0
+    top_p: float = 0.95
+    max_new_tokens: int = 32
+    batch_size: int = 8
+    seed: int = 0
+    chat: str = "auto"  # auto: the model's chat template when it has one; plain: the prompt as written
+
+
+def format_prompt(tok, text: str, chat: str) -> str:
+    if chat != "plain" and getattr(tok, "chat_template", None):
+        return tok.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
+                                       add_generation_prompt=True)
+    return text
+
+
+def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: bool = False,
+             seed: int | None = None) -> tuple[list[list[str]], int]:
+    """K responses for each prompt (one batched generate call) and the number of new tokens."""
+    import torch
+    enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    if seed is not None:
+        torch.manual_seed(seed)
+    kwargs = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=tok.pad_token_id,
+                  num_return_sequences=1 if greedy else k)
+    if greedy:
+        kwargs.update(do_sample=False)
+    else:
+        kwargs.update(do_sample=True, temperature=max(cfg.temperature, 1e-4), top_p=cfg.top_p)
+    with torch.no_grad():
+        out = model.generate(**enc, **kwargs)
+    new = out[:, enc["input_ids"].shape[1]:]
+    eos = tok.eos_token_id
+    n_tokens = int((new != tok.pad_token_id).sum()) if tok.pad_token_id != eos else \
+        int(sum(_length(row.tolist(), eos) for row in new))
+    texts = tok.batch_decode(new, skip_special_tokens=True)
+    per = 1 if greedy else k
+    return [texts[i * per:(i + 1) * per] for i in range(len(prompts))], n_tokens
+
+
+def _length(ids: list[int], eos: int) -> int:
+    return ids.index(eos) + 1 if eos in ids else len(ids)
+
+
+def read_done(path: Path) -> dict[int, dict]:
+    """Finished prompts in a samples file; a torn last line (a killed writer) is cut off."""
+    done: dict[int, dict] = {}
+    if not path.exists():
+        return done
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with path.open("r+b") as fh:
+            fh.truncate(end)
+    for line in data[:end].decode("utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            done[row["index"]] = row
+    return done
+
+
+def sample_to_file(tok, model, items: list[dict], out: Path, cfg: GenConfig, progress: bool = True) -> dict:
+    """Sample K responses for every item ({index, line, prompt, fields}) into `out`, skipping finished ones."""
+    from tqdm import tqdm
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = read_done(out)
+    todo = [it for it in items if it["index"] not in done]
+    tokens, t0 = 0, time.perf_counter()
+    bar = tqdm(total=len(items), initial=len(items) - len(todo), desc="sampling", unit="prompt",
+               disable=None if progress else True)
+    with out.open("a", encoding="utf-8") as fh:
+        for batch in _batches(todo, cfg.batch_size):
+            texts = [format_prompt(tok, it["prompt"], cfg.chat) for it in batch]
+            responses, n = generate(tok, model, texts, cfg.k, cfg, seed=cfg.seed + batch[0]["index"])
+            tokens += n
+            for it, text, rs in zip(batch, texts, responses):
+                fh.write(json.dumps({**it, "prompt_text": text, "responses": rs}, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
+            bar.update(len(batch))
+            bar.set_postfix(tok_s=f"{tokens / max(time.perf_counter() - t0, 1e-9):.0f}")
+    bar.close()
+    elapsed = time.perf_counter() - t0
+    return {"prompts": len(todo), "tokens": tokens, "seconds": elapsed,
+            "tokens_per_s": tokens / elapsed if elapsed > 0 else 0.0}
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), max(1, size)):
+        yield items[i:i + size]

