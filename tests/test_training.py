@@ -1,0 +1,186 @@
+"""Sampling and training on a tiny real transformers model built in the test (offline)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import act_dsl
+from conftest import ROOT, run_act
+
+TASK = """
+task shape {
+  input topic: text
+  output y: text = first_line(response)
+  prompt "Types for {topic}:"
+  constraint brief = length(y) <= 12
+  constraint slash = matches(y, "/")
+  constraint words weight 0.5 = count(words(y)) >= 1
+}
+"""
+
+
+@pytest.fixture
+def task_dir(tmp_path) -> Path:
+    (tmp_path / "task.act").write_text(TASK)
+    topics = ["Obama", "Paris", "Google", "Rome", "Nile", "Tesla", "Oslo", "Ann", "Bob", "Kenya", "Lima", "Sony"]
+    with (tmp_path / "train.jsonl").open("w") as fh:
+        for i in range(48):
+            fh.write(json.dumps({"topic": f"{topics[i % len(topics)]} {i}"}) + "\n")
+    with (tmp_path / "eval.jsonl").open("w") as fh:
+        for t in topics[:6]:
+            fh.write(json.dumps({"topic": t}) + "\n")
+    return tmp_path
+
+
+def _samples(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def test_sample_writes_k_responses_per_prompt_and_best_of(task_dir, tiny_model) -> None:
+    out = task_dir / "s.jsonl"
+    r = run_act("sample", str(task_dir / "task.act"), "--data", str(task_dir / "eval.jsonl"), "--model",
+                str(tiny_model), "-k", "3", "--max-new-tokens", "8", "--out", str(out), "--best-of")
+    assert r.returncode == 0, r.stderr
+    rows = _samples(out)
+    assert [row["index"] for row in rows] == list(range(6))
+    assert all(len(row["responses"]) == 3 for row in rows)
+    assert "tokens/s" in r.stderr and "best-of-3" in r.stderr
+    best = _samples(out.with_suffix(".best.jsonl"))
+    assert len(best) == 6 and all(b["response"] in rows[b["index"]]["responses"] for b in best)
+
+
+def test_sampling_resumes_after_sigkill_without_loss_or_duplicates(task_dir, tiny_model) -> None:
+    many = task_dir / "many.jsonl"
+    many.write_text("".join(json.dumps({"topic": f"t{i}"}) + "\n" for i in range(400)))
+    out = task_dir / "s.jsonl"
+    cmd = [sys.executable, "-m", "act_dsl", "sample", str(task_dir / "task.act"), "--data", str(many), "--model",
+           str(tiny_model), "-k", "2", "--max-new-tokens", "24", "--batch-size", "1", "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and (not out.exists() or len(out.read_bytes().splitlines()) < 5):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(_samples(out))
+    assert 5 <= partial < 400, "the kill should land mid-sampling"
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rows = _samples(out)
+    assert sorted(row["index"] for row in rows) == list(range(400))
+    assert all(len(row["responses"]) == 2 for row in rows)
+
+
+def test_ranking_orders_pairs_by_csr_and_ties_give_none() -> None:
+    from act_dsl.training.data import rank
+    program = act_dsl.loads(TASK)
+    samples = [{"index": 0, "prompt": "p", "fields": {"topic": "a"}, "responses": ["/a", "a long answer", "/a"]},
+               {"index": 1, "prompt": "p", "fields": {"topic": "b"}, "responses": ["x", "x", "x"]}]
+    ranked = rank(program.graph(), samples)
+    assert ranked.items[0].csr[0] == ranked.items[0].csr[2] > ranked.items[0].csr[1]
+    assert ranked.items[0].pairs() == 2 and ranked.items[1].pairs() == 0
+    assert ranked.zero_variance == 1 and ranked.pairs == 2
+
+
+def test_losses_penalise_only_misordered_pairs() -> None:
+    from act_dsl.training.config import LOSS_NAMES, TrainConfig
+    from act_dsl.training.losses import LOSSES
+    assert tuple(LOSSES) == LOSS_NAMES
+    cfg = TrainConfig(lam=0.0)
+    csr = torch.tensor([1.0, 0.5, 0.5])
+    good = torch.tensor([-1.0, -2.0, -3.0])
+    bad = torch.tensor([-3.0, -2.0, -1.0])
+    assert float(LOSSES["rrhf"](good, good, csr, None, torch.tensor(0.0), cfg)[0]) == 0.0
+    loss, pairs = LOSSES["rrhf"](bad, bad, csr, None, torch.tensor(0.0), cfg)
+    assert pairs == 2 and float(loss) == pytest.approx(1.0 + 2.0)  # ties (0.5, 0.5) form no pair
+    assert float(LOSSES["pro"](good, good, csr, None, torch.tensor(0.0), cfg)[0]) < \
+        float(LOSSES["pro"](bad, bad, csr, None, torch.tensor(0.0), cfg)[0])
+    ref = torch.zeros(3)
+    assert float(LOSSES["dpo"](good, good, csr, ref, torch.tensor(0.0), cfg)[0]) < \
+        float(LOSSES["dpo"](bad, bad, csr, ref, torch.tensor(0.0), cfg)[0])
+
+
+def test_loss_falls_on_a_fixed_batch_and_parameters_move(tiny_model) -> None:
+    from act_dsl.training.config import TrainConfig
+    from act_dsl.training.data import Item
+    from act_dsl.training.loop import build_model, item_loss
+    cfg = TrainConfig(lora=False, lr=3e-3)
+    tok, model = build_model(cfg, str(tiny_model))
+    item = Item([{"prompt_text": "Types:", "responses": [" /person", " /location/city", " no"]}], [1.0, 0.5, 0.0])
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    losses = []
+    for _ in range(40):
+        loss, pairs = item_loss(model, tok, item, cfg, "cpu")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert pairs == 3
+    assert losses[-1] < 0.5 * losses[0] and sum(losses[-5:]) < sum(losses[:5])
+    moved = [n for n, p in model.named_parameters() if not torch.equal(p, before[n])]
+    assert len(moved) > 10
+
+
+def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None:
+    out = task_dir / "run"
+    r = run_act("train", str(task_dir / "task.act"), "--model", str(tiny_model), "--out", str(out),
+                "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01")
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    for key in ("csr_before", "csr_after", "constraints", "pairs", "zero_variance_prompts", "timings"):
+        assert key in report
+    assert set(report["constraints"]) == {"brief", "slash", "words"}
+    assert all(set(v) == {"before", "after"} for v in report["constraints"].values())
+    assert report["pairs"] > 0 and report["train"]["steps"] > 0
+    assert (out / "adapter" / "adapter_config.json").is_file()
+    assert (out / "report.md").read_text().count("| brief |") == 1 and (out / "report.png").is_file()
+    assert "signal audit" in r.stderr and "held-out CSR" in r.stdout
+    # the adapter moved away from its zero initialisation
+    from safetensors.torch import load_file
+    weights = load_file(str(out / "adapter" / "adapter_model.safetensors"))
+    assert any(float(v.abs().sum()) > 0 for k, v in weights.items() if "lora_B" in k)
+    e = run_act("eval", str(task_dir / "task.act"), "--data", str(task_dir / "eval.jsonl"), "--run", str(out))
+    assert e.returncode == 0 and f"held-out CSR {report['csr_after']:.3f}" in e.stdout
+
+
+def test_train_killed_mid_training_resumes_without_redoing_stages(task_dir, tiny_model) -> None:
+    out = task_dir / "run"
+    cmd = [sys.executable, "-m", "act_dsl", "train", str(task_dir / "task.act"), "--model", str(tiny_model),
+           "--out", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01"]
+    env = {**os.environ}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    ckpt = out / "checkpoint" / "done_step.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and not ckpt.exists():
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert ckpt.exists(), "the kill should land after the first checkpoint"
+    stages = json.loads((out / "stages.json").read_text())
+    assert "sample" in stages and "train" not in stages
+    samples_before = (out / "samples.jsonl").read_text()
+    r = subprocess.run(cmd + ["--resume"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "[sample] already done" in r.stderr and "resuming training at step" in r.stderr
+    assert (out / "samples.jsonl").read_text() == samples_before
+    steps = [json.loads(x)["step"] for x in (out / "train_log.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, len(steps) + 1))  # each step logged once, none lost
+    assert json.loads((out / "report.json").read_text())["train"]["steps"] == steps[-1]
+
+
+def test_bad_model_path_is_a_clear_error(task_dir) -> None:
+    r = run_act("sample", str(task_dir / "task.act"), "--data", str(task_dir / "eval.jsonl"), "--model",
+                str(task_dir / "no_model_here"), "--out", str(task_dir / "s.jsonl"))
+    assert r.returncode == 2 and "no such folder" in r.stderr and "Traceback" not in r.stderr
+    (task_dir / "empty_model").mkdir()
+    r = run_act("train", str(task_dir / "task.act"), "--model", str(task_dir / "empty_model"), "--out",
+                str(task_dir / "run"))
+    assert r.returncode == 2 and "no config.json" in r.stderr
