@@ -37,7 +37,7 @@ def run_sample(args: Namespace) -> int:
              for i, (r, p) in enumerate(zip(records, prompts))]
     gen = GenConfig(k=args.samples, temperature=args.temperature, top_p=args.top_p,
                     max_new_tokens=args.max_new_tokens or 32, batch_size=args.batch_size or 8, seed=args.seed,
-                    chat=getattr(args, "chat", "plain"))
+                    chat=args.chat, stop=args.stop or None)
     out = Path(args.out)
     stats = sample_to_file(tok, lm, items, out, gen)
     print(f"{stats['prompts']} prompt(s) sampled ({len(items) - stats['prompts']} already done), "

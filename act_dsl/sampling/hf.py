@@ -21,7 +21,8 @@ class GenConfig:
     max_new_tokens: int = 32
     batch_size: int = 8
     seed: int = 0
-    chat: str = "auto"  # auto: the model's chat template when it has one; plain: the prompt as written
+    chat: str = "plain"  # plain: the prompt as written; auto: the model's chat template when it has one
+    stop: str | None = "\n"  # generation ends at this string (kept out of the response); None: at eos only
 
 
 def format_prompt(tok, text: str, chat: str) -> str:
@@ -40,6 +41,8 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
         torch.manual_seed(seed)
     kwargs = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=tok.pad_token_id,
                   num_return_sequences=1 if greedy else k)
+    if cfg.stop:
+        kwargs.update(stop_strings=[cfg.stop], tokenizer=tok)
     if greedy:
         kwargs.update(do_sample=False)
     else:
@@ -51,6 +54,8 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
     n_tokens = int((new != tok.pad_token_id).sum()) if tok.pad_token_id != eos else \
         int(sum(_length(row.tolist(), eos) for row in new))
     texts = tok.batch_decode(new, skip_special_tokens=True)
+    if cfg.stop:
+        texts = [t.split(cfg.stop)[0] if t.strip() else t for t in texts]
     per = 1 if greedy else k
     return [texts[i * per:(i + 1) * per] for i in range(len(prompts))], n_tokens
 

@@ -20,7 +20,7 @@ def _config(args: Namespace) -> "TrainConfig":  # noqa: F821
         "model": args.model, "samples": args.samples, "epochs": args.epochs, "loss": args.loss, "lora": args.lora,
         "lr": args.lr, "temperature": args.temperature, "seed": args.seed, "limit": args.limit,
         "eval_limit": args.eval_limit, "max_new_tokens": args.max_new_tokens, "gen_batch_size": args.batch_size,
-        "reference_date": args.reference_date, "chat": args.chat}.items() if v is not None}
+        "reference_date": args.reference_date, "chat": args.chat, "stop": args.stop}.items() if v is not None}
     try:
         return TrainConfig(**overrides)
     except ValueError as exc:
@@ -38,7 +38,7 @@ def _records(path: Path, graph, args, limit: int | None):
 def _gen(cfg, **kw):
     from act_dsl.sampling.hf import GenConfig
     return GenConfig(k=cfg.samples, temperature=cfg.temperature, top_p=cfg.top_p, max_new_tokens=cfg.max_new_tokens,
-                     batch_size=cfg.gen_batch_size, seed=cfg.seed, chat=cfg.chat, **kw)
+                     batch_size=cfg.gen_batch_size, seed=cfg.seed, chat=cfg.chat, stop=cfg.stop or None, **kw)
 
 
 def run_train(args: Namespace) -> int:
@@ -146,11 +146,25 @@ def run_train(args: Namespace) -> int:
         _log(f"[eval after] held-out CSR {res['csr']:.3f}" if res["csr"] is not None else "[eval after] done")
         return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()}}
 
-    before = run.stage("eval_before", eval_before, _log)
-    run.stage("sample", sample, _log)
-    audit = run.stage("rank", rank_stage, _log)
-    train_res = run.stage("train", train_stage, _log)
-    after = run.stage("eval_after", eval_after, _log)
+    # Under `accelerate launch`, the main process evaluates, samples and ranks while the others wait;
+    # every process trains its shard of the items.
+    dist = _distributed()
+    main_only = (lambda name, fn: _main_stage(run, name, fn, dist)) if dist else \
+        (lambda name, fn: run.stage(name, fn, _log))
+    before = main_only("eval_before", eval_before)
+    main_only("sample", sample)
+    audit = main_only("rank", rank_stage)
+    if dist and not run.done("train"):
+        train_res = train_stage()
+        if dist.is_main_process:
+            run.stages["train"] = {"result": train_res, "seconds": train_res["seconds"]}
+            run.write_json("stages.json", run.stages)
+        dist.wait_for_everyone()
+    else:
+        train_res = run.stage("train", train_stage, _log)
+    after = main_only("eval_after", eval_after)
+    if dist and not dist.is_main_process:
+        return EXIT_OK
     report = {"task": task.name, "model": cfg.model or models.DEFAULT_MODEL, "config": cfg.to_dict(),
               "csr_before": before["csr"], "csr_after": after["csr"],
               "constraints": {n: {"before": before["constraints"].get(n), "after": after["constraints"].get(n)}
@@ -161,6 +175,23 @@ def run_train(args: Namespace) -> int:
     write_reports(run, report)
     _print_summary(report, run.path)
     return EXIT_OK
+
+
+def _distributed():
+    """accelerate's process state when launched on several processes, else None."""
+    import os
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    from accelerate import PartialState
+    return PartialState()
+
+
+def _main_stage(run, name: str, fn, dist):
+    if dist.is_main_process:
+        run.stage(name, fn, _log)
+    dist.wait_for_everyone()
+    from act_dsl.training.runs import RunDir
+    return RunDir(run.path).stages[name]["result"]
 
 
 def _read_samples(path: Path) -> list[dict]:
@@ -202,7 +233,7 @@ def run_eval(args: Namespace) -> int:
             model = str(run / "model")
         else:
             raise UsageError(f"{run}: the run has no trained model yet (finish it with `act train --resume`)")
-        cfg.chat, cfg.max_new_tokens = saved["chat"], saved["max_new_tokens"]
+        cfg.chat, cfg.max_new_tokens, cfg.stop = saved["chat"], saved["max_new_tokens"], saved.get("stop")
     try:
         tok, lm = models.load(model, adapter)
     except models.ModelError as exc:

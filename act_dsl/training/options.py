@@ -13,6 +13,8 @@ def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=None, help="prompts generated together")
     p.add_argument("--chat", choices=["plain", "auto"], default="plain",
                    help="plain: the prompt as written (default); auto: through the model's chat template")
+    p.add_argument("--stop", default="\n", help="generation stops at this string, kept out of the response "
+                   "(default: a newline; pass '' to stop only at end of text)")
 
 
 def add_sample_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
