@@ -81,11 +81,12 @@ def test_lint_imports_no_torch_transformers_or_spacy() -> None:
 def test_act_test_passes_and_fails_with_file_line(tmp_path) -> None:
     r = run_act("test", "examples")
     assert r.returncode == 0 and "0 failed" in r.stdout
-    text = (EXAMPLES / "entity_typing" / "task.act").read_text().replace("expect csr          = 0.2",
-                                                                          "expect csr          = 0.3")
+    canonical = ROOT / "tests" / "canonical"
+    text = (canonical / "entity_typing.act").read_text().replace("expect csr          = 0.2",
+                                                                 "expect csr          = 0.3")
     bad = tmp_path / "task.act"
     bad.write_text(text)
-    (tmp_path / "figer_types.txt").write_text((EXAMPLES / "entity_typing" / "figer_types.txt").read_text())
+    (tmp_path / "figer_types.txt").write_text((canonical / "figer_types.txt").read_text())
     r = run_act("test", str(bad))
     assert r.returncode == 1
     assert f"{bad}:36:" in r.stdout and "expected csr = 0.3, got 0.2" in r.stdout

@@ -37,7 +37,9 @@ def test_accelerate_launch_two_cpu_processes(tmp_path, tiny_model) -> None:
     launcher = shutil.which("accelerate", path=os.path.dirname(sys.executable))
     assert launcher, "accelerate's launcher is installed with the train extra"
     out = tmp_path / "run"
-    cmd = [launcher, "launch", "--cpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+    # accelerate's `--cpu` launcher starts a single process unless MPI is installed; `--multi_gpu` starts
+    # the processes with torchrun, and act_dsl asks accelerate for gloo on the CPU when there is no GPU.
+    cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
            "--dynamo_backend", "no", "-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model",
            str(tiny_model), "--out", str(out), "--samples", "4", "--epochs", "1", "--max-new-tokens", "10",
            "--lr", "0.01"]

@@ -17,6 +17,15 @@ def test_canonical_example_lints_clean(name: str) -> None:
     assert [str(d) for d in program.diagnostics if d.severity >= Severity.WARNING] == []
 
 
+def test_language_md_entity_typing_verbatim_lints_clean_and_passes_its_examples() -> None:
+    # examples/entity_typing tunes the prompt for small models; this copy is LANGUAGE.md's text as written
+    from act_dsl.examples_runner import run_examples
+    program = act_dsl.load(ROOT / "tests" / "canonical" / "entity_typing.act")
+    assert program.ok and not [d for d in program.diagnostics if d.severity >= Severity.WARNING]
+    checked, failures = run_examples(program)
+    assert checked == 5 and failures == []
+
+
 def test_stdlib_lints_clean() -> None:
     for path in sorted((ROOT / "stdlib_constraints").glob("*.act")):
         program = act_dsl.load(path)

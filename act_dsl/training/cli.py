@@ -67,24 +67,32 @@ def run_train(args: Namespace) -> int:
         run_path = latest_run_dir(base) or new_run_dir(base)
     else:
         run_path = new_run_dir(base)
-    if run_path.exists() and any(run_path.iterdir()) and not args.resume:
+    # Under `accelerate launch` every process gets here; the main one owns the run directory.
+    dist = _distributed()
+    if dist:
+        dist.wait_for_everyone()  # all processes have chosen the same run_path before it is created
+    is_main = dist is None or dist.is_main_process
+    if is_main and run_path.exists() and any(run_path.iterdir()) and not args.resume:
         raise UsageError(f"{run_path} already holds a run; pass --resume to finish it, or another --out")
-    run = RunDir(run_path)
-    cfg_file = run.path / "config.json"
-    if args.resume and cfg_file.exists():
-        from act_dsl.training.config import TrainConfig
-        cfg = TrainConfig.from_dict(json.loads(cfg_file.read_text())["config"])
-        _log(f"resuming {run.path} with its saved configuration")
-    else:
+    cfg_file = run_path / "config.json"
+    if is_main and not (args.resume and cfg_file.exists()):
         cfg = _config(args)
-        run.write_json("config.json", {"file": str(Path(args.file).resolve()), "task": task.name,
-                                       "data": str(train_path.resolve()), "eval_data": str(eval_path.resolve()),
-                                       "config": cfg.to_dict()})
+        RunDir(run_path).write_json("config.json", {
+            "file": str(Path(args.file).resolve()), "task": task.name, "data": str(train_path.resolve()),
+            "eval_data": str(eval_path.resolve()), "config": cfg.to_dict()})
+    elif is_main:
+        _log(f"resuming {run_path} with its saved configuration")
+    if dist:
+        dist.wait_for_everyone()
+    from act_dsl.training.config import TrainConfig
+    run = RunDir(run_path)
+    cfg = TrainConfig.from_dict(json.loads(cfg_file.read_text())["config"])
     ref_date = dt.date.fromisoformat(cfg.reference_date) if cfg.reference_date else None
     train_recs = _records(train_path, graph, args, cfg.limit)
     eval_recs = _records(eval_path, graph, args, cfg.eval_limit)
-    _log(f"act train: task `{task.name}`, {len(train_recs)} training and {len(eval_recs)} held-out prompts, "
-         f"run directory {run.path}")
+    if is_main:
+        _log(f"act train: task `{task.name}`, {len(train_recs)} training and {len(eval_recs)} held-out prompts, "
+             f"run directory {run.path}")
     from act_dsl.sampling import model as models
     try:
         model_ref = models.resolve(cfg.model)
@@ -148,7 +156,6 @@ def run_train(args: Namespace) -> int:
 
     # Under `accelerate launch`, the main process evaluates, samples and ranks while the others wait;
     # every process trains its shard of the items.
-    dist = _distributed()
     main_only = (lambda name, fn: _main_stage(run, name, fn, dist)) if dist else \
         (lambda name, fn: run.stage(name, fn, _log))
     before = main_only("eval_before", eval_before)
@@ -182,8 +189,9 @@ def _distributed():
     import os
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return None
+    import torch
     from accelerate import PartialState
-    return PartialState()
+    return PartialState(cpu=not torch.cuda.is_available())  # gloo across CPU processes when there is no GPU
 
 
 def _main_stage(run, name: str, fn, dist):

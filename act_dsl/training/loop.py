@@ -101,7 +101,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from tqdm import tqdm
-    acc = Accelerator(gradient_accumulation_steps=cfg.grad_accum,
+    acc = Accelerator(gradient_accumulation_steps=cfg.grad_accum, cpu=not torch.cuda.is_available(),
                       mixed_precision="bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
                       else "no")
     set_seed(cfg.seed)
