@@ -21,7 +21,9 @@ def test_default_model_trains_end_to_end_on_a_few_prompts(tmp_path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["model"] == "SmolLM2-135M-Instruct"
     assert 0.0 <= report["csr_before"] <= 1.0 and 0.0 <= report["csr_after"] <= 1.0
-    assert set(report["constraints"]) == {"in_label_set", "hierarchy", "nonempty"}
+    assert set(report["constraints"]) == {"in_label_set", "hierarchy", "nonempty", "person_agrees",
+                                          "place_agrees", "org_agrees"}
+    assert report["task_metric"]["name"] == "micro_f1" and report["task_metric"]["gold"] == "gold_types"
     samples = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
     assert len(samples) == 4 and all(len(s["responses"]) == 3 for s in samples)
     # the default model answers the tuned prompt with type paths, so the verifier has something to read

@@ -33,7 +33,7 @@ def test_stdlib_lints_clean() -> None:
 
 
 def test_entity_typing_contract_values() -> None:
-    program = act_dsl.load(EXAMPLES / "entity_typing" / "task.act")
+    program = act_dsl.load(ROOT / "tests" / "canonical" / "entity_typing.act")
     scores = program.score([
         {"sentence": "Obama visited Paris .", "mention": "Obama", "response": "/person, /person/politician"},
         {"sentence": "Obama visited Paris .", "mention": "Obama", "response": "/person/politician, /person/wizard"},

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import act_dsl
-from conftest import EXAMPLES, run_act
+from conftest import EXAMPLES, ROOT, run_act
 
-TYPING = str(EXAMPLES / "entity_typing" / "task.act")
+TYPING = str(ROOT / "tests" / "canonical" / "entity_typing.act")  # LANGUAGE.md's entity-typing task, verbatim
 
 
 def _write(path, lines) -> str:
@@ -76,6 +76,17 @@ def test_groups_are_formed_across_the_file(tmp_path) -> None:
     r = run_act("score", str(EXAMPLES / "temporal_qa" / "task.act"), "--data", data)
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["constraints"]["periods_differ"] for x in rows] == [False, False, True]
+
+
+def test_shipped_example_ties_types_to_spacy_entities(tmp_path) -> None:
+    data = _write(tmp_path / "d.jsonl", [
+        {"sentence": "Angela Merkel met the French president in Berlin .", "mention": "Berlin",
+         "responses": ["/location, /location/city", "/person"]}])
+    r = run_act("score", str(EXAMPLES / "entity_typing" / "task.act"), "--data", data)
+    good, bad = json.loads(r.stdout)["results"]
+    assert good["constraints"]["place_agrees"] is True and good["constraints"]["person_agrees"] is True
+    assert bad["constraints"]["place_agrees"] is False and bad["constraints"]["person_agrees"] is False
+    assert good["csr"] == 1.0 and bad["csr"] < good["csr"]
 
 
 def test_reward_function_called_like_trl() -> None:

@@ -184,3 +184,39 @@ def test_bad_model_path_is_a_clear_error(task_dir) -> None:
     r = run_act("train", str(task_dir / "task.act"), "--model", str(task_dir / "empty_model"), "--out",
                 str(task_dir / "run"))
     assert r.returncode == 2 and "no config.json" in r.stderr
+
+
+def test_training_never_reads_gold_fields(tmp_path, tiny_model) -> None:
+    runs = []
+    for variant, gold in (("a", "/person"), ("b", "/location/city, /event")):
+        d = tmp_path / variant
+        d.mkdir()
+        (d / "task.act").write_text(TASK)
+        (d / "train.jsonl").write_text("".join(json.dumps({"topic": f"t{i}", "gold_answer": f"{gold} {i}"}) + "\n"
+                                               for i in range(12)))
+        (d / "eval.jsonl").write_text("".join(json.dumps({"topic": f"e{i}", "gold_answer": gold}) + "\n"
+                                              for i in range(3)))
+        r = run_act("train", str(d / "task.act"), "--model", str(tiny_model), "--out", str(d / "run"),
+                    "--samples", "3", "--epochs", "1", "--max-new-tokens", "8", "--lr", "0.01", "--metric",
+                    "exact_match")
+        assert r.returncode == 0, r.stderr[-3000:]
+        runs.append(d / "run")
+    a, b = runs
+    for name in ("samples.jsonl", "ranked.jsonl", "train_log.jsonl"):
+        assert (a / name).read_text() == (b / name).read_text(), name
+    from safetensors.torch import load_file
+    wa = load_file(str(a / "adapter" / "adapter_model.safetensors"))
+    wb = load_file(str(b / "adapter" / "adapter_model.safetensors"))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert "gold" not in (a / "samples.jsonl").read_text()
+    # the gold field is used for the report's task metric only
+    report = json.loads((a / "report.json").read_text())
+    assert report["task_metric"]["name"] == "exact_match" and report["task_metric"]["gold"] == "gold_answer"
+
+
+def test_task_metrics() -> None:
+    from act_dsl.scoring.metrics import exact_match, micro_f1, token_f1
+    assert micro_f1([["/person", "/person/artist"], ["/location"]], [["/person"], ["/location", "/location/city"]]) \
+        == pytest.approx(2 * (2 / 3) * (2 / 3) / (4 / 3))
+    assert exact_match(["The University of Arizona", "x"], [["University of Arizona"], ["y"]]) == 0.5
+    assert token_f1(["University of Arizona , Tucson"], [["University of Arizona"]]) == pytest.approx(2 * 0.75 / 1.75)

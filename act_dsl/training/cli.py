@@ -106,13 +106,19 @@ def run_train(args: Namespace) -> int:
             state["base"] = models.load(model_ref)
         return state["base"]
 
+    metric = _metric_spec(args)
+
+    def summary(res: dict) -> dict:
+        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()},
+                "task_metric": res.get("task_metric")}
+
     def eval_before():
         from act_dsl.training.evaluate import evaluate
         tok, lm = base_model()
-        res = evaluate(graph, eval_recs, tok, lm, gen, ref_date)
+        res = evaluate(graph, eval_recs, tok, lm, gen, ref_date, metric=metric)
         run.write_json("eval_before.json", res)
-        _log(f"[eval before] held-out CSR {res['csr']:.3f}" if res["csr"] is not None else "[eval before] done")
-        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()}}
+        _log(f"[eval before] held-out CSR {_f(res['csr'])}{_metric_note(res)}")
+        return summary(res)
 
     def sample():
         from act_dsl.sampling.hf import sample_to_file
@@ -149,10 +155,10 @@ def run_train(args: Namespace) -> int:
         from act_dsl.training.evaluate import evaluate
         adapter = run.path / "adapter"
         tok, lm = models.load(str(run.path / "model")) if not cfg.lora else models.load(model_ref, str(adapter))
-        res = evaluate(graph, eval_recs, tok, lm, gen, ref_date)
+        res = evaluate(graph, eval_recs, tok, lm, gen, ref_date, metric=metric)
         run.write_json("eval_after.json", res)
-        _log(f"[eval after] held-out CSR {res['csr']:.3f}" if res["csr"] is not None else "[eval after] done")
-        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()}}
+        _log(f"[eval after] held-out CSR {_f(res['csr'])}{_metric_note(res)}")
+        return summary(res)
 
     # Under `accelerate launch`, the main process evaluates, samples and ranks while the others wait;
     # every process trains its shard of the items.
@@ -176,12 +182,34 @@ def run_train(args: Namespace) -> int:
               "csr_before": before["csr"], "csr_after": after["csr"],
               "constraints": {n: {"before": before["constraints"].get(n), "after": after["constraints"].get(n)}
                               for n in before["constraints"]},
+              "task_metric": _metric_report(before, after),
               "pairs": audit["pairs"], "zero_variance_prompts": audit["zero_variance_items"],
               "train_items": audit["items"], "eval_prompts": len(eval_recs), "train": train_res,
               "warnings": audit["warnings"], "timings": run.timings()}
     write_reports(run, report)
     _print_summary(report, run.path)
     return EXIT_OK
+
+
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _metric_spec(args: Namespace):
+    from act_dsl.training.evaluate import MetricSpec
+    return MetricSpec(args.gold, args.metric, args.metric_output)
+
+
+def _metric_note(res: dict) -> str:
+    m = res.get("task_metric")
+    return f", {m['metric']} {m['value']:.3f} against `{m['gold']}`" if m else ""
+
+
+def _metric_report(before: dict, after: dict) -> dict | None:
+    b, a = before.get("task_metric"), after.get("task_metric")
+    if not b or not a:
+        return None
+    return {"name": b["metric"], "gold": b["gold"], "before": b["value"], "after": a["value"]}
 
 
 def _distributed():
@@ -213,6 +241,9 @@ def _print_summary(report: dict, path: Path) -> None:
     for n, v in report["constraints"].items():
         print(f"{n:<24} {f(v['before']):>7} {f(v['after']):>7}")
     print(f"{'held-out CSR':<24} {f(report['csr_before']):>7} {f(report['csr_after']):>7}")
+    m = report.get("task_metric")
+    if m:
+        print(f"{m['name'] + ' (gold)':<24} {f(m['before']):>7} {f(m['after']):>7}")
     total = sum(report["timings"].values())
     print(f"\n{report['pairs']} training pairs, {report['train'].get('steps', 0)} steps, {total:.0f} s in all; "
           f"report: {path / 'report.md'}")
@@ -247,11 +278,23 @@ def run_eval(args: Namespace) -> int:
     except models.ModelError as exc:
         raise UsageError(str(exc)) from None
     records = _records(Path(args.data), graph, args, args.limit)
-    res = evaluate(graph, records, tok, lm, _gen(cfg))
-    f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    if args.best_of < 1:
+        raise UsageError("--best-of must be at least 1")
+    cfg.temperature = args.temperature
+    try:
+        res = evaluate(graph, records, tok, lm, _gen(cfg), metric=_metric_spec(args), best_of=args.best_of)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     for n, v in res["constraints"].items():
-        print(f"{n:<24} pass {f(v['pass_rate'])}  mean {f(v['mean'])}")
-    print(f"held-out CSR {f(res['csr'])} over {len(records)} prompts")
+        print(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
+    how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
+    print(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how})")
+    m = res.get("task_metric")
+    if m:
+        extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
+        print(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}")
+    if args.out_json:
+        Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
     return EXIT_OK
 
 

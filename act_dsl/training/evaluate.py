@@ -1,30 +1,84 @@
-"""Held-out evaluation: greedy responses of a model (base or trained) scored by the verifier graph."""
+"""Held-out evaluation: greedy (or best-of-K) responses of a model, scored by the verifier graph and,
+where the records carry gold answers, by a task metric."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from act_dsl.graph.compiler import Graph
+from act_dsl.graph.executor import Executor, Frame
 from act_dsl.records import Record
 from act_dsl.sampling.hf import GenConfig, format_prompt, generate
 from act_dsl.sampling.prompts import render_all
+from act_dsl.scoring.metrics import METRICS, default_metric, find_gold_field
 from act_dsl.scoring.report import score_rows
 
 
+@dataclass
+class MetricSpec:
+    gold: str | None = None      # record field with gold answers; None: found automatically
+    metric: str | None = None    # micro_f1 | exact_match | token_f1; None: chosen by the output's type
+    output: str | None = None    # the output compared with gold; None: the task's first output
+
+
+def resolve_metric(graph: Graph, records: list[Record], spec: MetricSpec | None) -> tuple[str, str, str] | None:
+    """(gold field, metric, output) when the records carry gold answers, else None."""
+    spec = spec or MetricSpec()
+    gold = spec.gold or find_gold_field([r.fields for r in records])
+    if gold is None or not any(gold in r.fields for r in records):
+        return None
+    outputs = graph.task.outputs
+    output = spec.output or (outputs[0] if outputs else None)
+    if output is None:
+        return None
+    if output not in outputs:
+        raise ValueError(f"--metric-output `{output}` is not an output of task `{graph.name}` ({', '.join(outputs)})")
+    metric = spec.metric or default_metric(graph.task.fields[output].type)
+    return gold, metric, output
+
+
+def task_metric(graph: Graph, rows: list[dict], records: list[Record], how: tuple[str, str, str]) -> dict:
+    gold, metric, output = how
+    root = Frame(len(rows))
+    root.records = rows  # type: ignore[attr-defined]
+    preds = Executor(graph).eval(graph.task.fields[output], root)
+    golds = [r.fields.get(gold) for r in records]
+    out = {"metric": metric, "gold": gold, "output": output, "value": METRICS[metric](preds, golds)}
+    if metric == "token_f1":
+        out["exact_match"] = METRICS["exact_match"](preds, golds)
+    return out
+
+
 def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, reference_date=None,
-             progress: bool = True) -> dict[str, Any]:
+             progress: bool = True, metric: MetricSpec | None = None, best_of: int = 1) -> dict[str, Any]:
+    """Greedy responses (best_of=1), or the best by CSR of `best_of` samples per prompt."""
     from tqdm import tqdm
     fields = [r.fields for r in records]
     prompts = [format_prompt(tok, p, gen.chat) for p in render_all(graph, fields)]
-    responses: list[str] = []
+    candidates: list[list[str]] = []
     t0 = time.perf_counter()
     for i in tqdm(range(0, len(prompts), gen.batch_size), desc="evaluating", unit="batch",
                   disable=None if progress else True):
-        out, _ = generate(tok, model, prompts[i:i + gen.batch_size], 1, gen, greedy=True)
-        responses.extend(o[0] for o in out)
-    rows = [{**f, "response": r} for f, r in zip(fields, responses)]
+        out, _ = generate(tok, model, prompts[i:i + gen.batch_size], best_of, gen, greedy=best_of == 1,
+                          seed=gen.seed + i)
+        candidates.extend(out)
+    responses = [c[0] for c in candidates]
+    if best_of > 1:
+        flat = [{**f, "response": r} for f, cs in zip(fields, candidates) for r in cs]
+        csr = score_rows(graph, flat, [k for cs in candidates for k in range(len(cs))], reference_date,
+                         progress=False).csr
+        responses = []
+        for i, cs in enumerate(candidates):
+            scores = [c if c is not None else -1.0 for c in csr[i * best_of:(i + 1) * best_of]]
+            responses.append(cs[scores.index(max(scores))])
+    rows = [{**{k: f[k] for k in graph.inputs}, "response": r} for f, r in zip(fields, responses)]
     scores = score_rows(graph, rows, None, reference_date, progress=False)
-    return {"csr": scores.mean_csr, "constraints": {n: s.as_dict() for n, s in scores.summary.items()},
-            "responses": [{"line": rec.line, "response": r, "csr": c}
-                          for rec, r, c in zip(records, responses, scores.csr)],
-            "seconds": time.perf_counter() - t0}
+    result: dict[str, Any] = {
+        "csr": scores.mean_csr, "constraints": {n: s.as_dict() for n, s in scores.summary.items()},
+        "responses": [{"line": rec.line, "response": r, "csr": c} for rec, r, c in zip(records, responses, scores.csr)],
+        "seconds": time.perf_counter() - t0, "best_of": best_of}
+    how = resolve_metric(graph, records, metric)
+    if how is not None:
+        result["task_metric"] = task_metric(graph, rows, records, how)
+    return result

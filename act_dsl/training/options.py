@@ -17,6 +17,14 @@ def _model(p: argparse.ArgumentParser) -> None:
                    "(default: a newline; pass '' to stop only at end of text)")
 
 
+def _metric(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gold", default=None, help="record field with gold answers, for the task metric "
+                   "(default: the one field named gold or gold_*); never read by training")
+    p.add_argument("--metric", choices=["micro_f1", "exact_match", "token_f1"], default=None,
+                   help="task metric against --gold (default: micro_f1 for list outputs, token_f1 for text)")
+    p.add_argument("--metric-output", default=None, help="the output compared with gold (default: the first)")
+
+
 def add_sample_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
     p.add_argument("file")
     p.add_argument("--data", required=True, help="JSONL records with the task's inputs")
@@ -45,6 +53,7 @@ def add_train_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
     p.add_argument("--lr", type=float, default=None, help="learning rate")
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
+    _metric(p)
     _model(p)
     data_options(p)
 
@@ -54,5 +63,11 @@ def add_eval_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
     p.add_argument("--data", required=True, help="held-out JSONL records")
     p.add_argument("--run", default=None, help="a run directory of `act train` (its trained model is evaluated)")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--best-of", type=int, default=1, metavar="K",
+                   help="rerank K samples per prompt by CSR with no training (the inference-with-constraints "
+                   "baseline); default 1: greedy")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature for --best-of")
+    p.add_argument("--out-json", default=None, help="also write the full result (every response) as JSON")
+    _metric(p)
     _model(p)
     data_options(p)
