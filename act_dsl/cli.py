@@ -51,6 +51,12 @@ def _task_name(program, name: str | None) -> str:
         raise UsageError(str(exc)) from None
 
 
+def checked_graph(args: argparse.Namespace):
+    """The verifier graph of `args.file` (task `args.task`), or None after printing its errors."""
+    program = _load_checked(args.file)
+    return None if program is None else program.graph(_task_name(program, getattr(args, "task", None)))
+
+
 # ---- lint / explain --------------------------------------------------------------------------
 def cmd_lint(args: argparse.Namespace) -> int:
     from act_dsl import __version__
@@ -165,10 +171,9 @@ def _read(args, graph, need_response: bool):
 
 def cmd_score(args: argparse.Namespace) -> int:
     from act_dsl.scoring.report import score_dataset, summary_table
-    program = _load_checked(args.file)
-    if program is None:
+    graph = checked_graph(args)
+    if graph is None:
         return EXIT_FAILED
-    graph = program.graph(_task_name(program, args.task))
     ds = _read(args, graph, need_response=True)
     rows, scores = score_dataset(graph, ds.records, _reference_date(args.reference_date))
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
@@ -193,10 +198,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from act_dsl.scoring.report import trace_record
-    program = _load_checked(args.file)
-    if program is None:
+    graph = checked_graph(args)
+    if graph is None:
         return EXIT_FAILED
-    graph = program.graph(_task_name(program, args.task))
     args.on_error = "skip"
     ds = _read(args, graph, need_response=True)
     match = [r for r in ds.records if r.line == args.line]

@@ -10,18 +10,14 @@ from act_dsl.cli import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def run_sample(args: Namespace) -> int:
-    from act_dsl.cli import _load_checked
+    from act_dsl.cli import checked_graph
     from act_dsl.records import read_records
     from act_dsl.sampling import model as models
     from act_dsl.sampling.hf import GenConfig, read_done, sample_to_file
     from act_dsl.sampling.prompts import PromptError, render_all
-    program = _load_checked(args.file)
-    if program is None:
+    graph = checked_graph(args)
+    if graph is None:
         return EXIT_FAILED
-    try:
-        graph = program.graph(program.task(args.task).name)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
     if args.samples < 1:
         raise UsageError("-k must be at least 1")
     ds = read_records(args.data, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars)

@@ -250,13 +250,12 @@ def _print_summary(report: dict, path: Path) -> None:
 
 
 def run_eval(args: Namespace) -> int:
-    from act_dsl.cli import _load_checked
+    from act_dsl.cli import checked_graph
     from act_dsl.sampling import model as models
     from act_dsl.training.evaluate import evaluate
-    program = _load_checked(args.file)
-    if program is None:
+    graph = checked_graph(args)
+    if graph is None:
         return EXIT_FAILED
-    graph = program.graph(program.task(args.task).name)
     cfg = _config(Namespace(**{**vars(args), "samples": None, "epochs": None, "loss": None, "lora": None,
                                "lr": None, "temperature": None, "eval_limit": None}))
     adapter = None

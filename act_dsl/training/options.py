@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
+from act_dsl.training.config import LOSS_NAMES
+
 
 def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None, help="Hugging Face id or local folder (default: SmolLM2-135M-Instruct "
@@ -47,7 +49,7 @@ def add_train_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--limit", type=int, default=None, help="use only the first N training prompts")
     p.add_argument("--eval-limit", type=int, default=None, help="use only the first N held-out prompts")
-    p.add_argument("--loss", choices=["rrhf", "pro", "dpo"], default=None)
+    p.add_argument("--loss", choices=LOSS_NAMES, default=None, help="ranking loss (default rrhf)")
     p.add_argument("--lora", dest="lora", action="store_true", default=None, help="train LoRA adapters (default)")
     p.add_argument("--no-lora", dest="lora", action="store_false", help="train all weights")
     p.add_argument("--lr", type=float, default=None, help="learning rate")
