@@ -127,14 +127,6 @@ class Executor:
                 out[c.name] = vals
         return {c.name: out[c.name] for c in self.graph.constraints}
 
-    def node_values(self, records: list[dict]) -> dict[int, list]:
-        """Every record-level node's column (used by `act trace`)."""
-        self._set_reference()
-        root = Frame(len(records))
-        root.records = records  # type: ignore[attr-defined]
-        self.constraint_values(records)
-        return {n.id: self.eval(n, root) for n in self.graph.nodes if not n.free}
-
     # ---- internals --------------------------------------------------------------------------
     def _set_reference(self) -> None:
         if self.reference_date is not None:

@@ -9,7 +9,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from act_dsl.ops.types import ANY, elem, list_of
+from act_dsl.ops.types import ANY, list_of
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,3 @@ _OPS = [
 
 REGISTRY: dict[str, Op] = {op.name: op for op in _OPS}
 TEMPORAL_PREDICATES = {"before", "after", "overlaps", "within"}
-
-
-def element_type(t: str) -> str:
-    return elem(t)

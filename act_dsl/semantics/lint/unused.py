@@ -1,6 +1,5 @@
 """ACT301-303: a let, label set or input that nothing uses."""
 from act_dsl.semantics.lint import rule
-from act_dsl.syntax import ast as A
 
 
 def _unused(task, kind):
@@ -31,5 +30,3 @@ def unused_input(task):
         yield (decl.span, f"input `{decl.name}` is never used",
                f"mention it in the prompt as `{{{decl.name}}}`, use it in a constraint, or remove it")
 
-
-__all__ = ["A"]
