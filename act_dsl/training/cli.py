@@ -24,7 +24,10 @@ def _config(args: Namespace) -> "TrainConfig":
         "model": args.model, "samples": args.samples, "epochs": args.epochs, "loss": args.loss, "lora": args.lora,
         "lr": args.lr, "temperature": args.temperature, "seed": args.seed, "limit": args.limit,
         "eval_limit": args.eval_limit, "max_new_tokens": args.max_new_tokens, "gen_batch_size": args.batch_size,
-        "reference_date": args.reference_date, "chat": args.chat, "stop": args.stop}.items() if v is not None}
+        "reference_date": args.reference_date, "chat": args.chat, "stop": args.stop,
+        "lam": getattr(args, "lam", None), "margin": getattr(args, "margin", None),
+        "lora_r": getattr(args, "lora_r", None), "grad_accum": getattr(args, "grad_accum", None),
+        "checkpoint_every": getattr(args, "checkpoint_every", None)}.items() if v is not None}
     try:
         return TrainConfig(**overrides)
     except ValueError as exc:
