@@ -24,10 +24,12 @@ def wall(cmd: list[str], runs: int = 7) -> float:
 
 
 def generated_program(lines: int) -> str:
-    """Realistic .act text: the shipped example tasks repeated under fresh names until `lines` long."""
+    """Realistic .act text: LANGUAGE.md's four example tasks repeated under fresh names until `lines` long."""
     import re
     bodies = []
-    for path in sorted((ROOT / "examples").glob("*/task.act")):
+    paths = [ROOT / "tests" / "canonical" / "entity_typing.act"] + \
+        [p for p in sorted((ROOT / "examples").glob("*/task.act")) if p.parent.name != "entity_typing"]
+    for path in paths:
         text = path.read_text()
         text = "\n".join(x for x in text.splitlines() if not x.startswith("import"))
         bodies.append(text.replace('load("figer_types.txt")', '{"/person", "/person/politician", "/location"}'))
