@@ -38,12 +38,29 @@ task figer_coarse {
 }
 '''
 
+# The same task with the span constraints of examples/entity_typing: a type names a person, place or
+# organisation exactly when spaCy's NER finds one at the mention.
+FIGER_NER = FIGER_ACT.replace('''  constraint nonempty weight 0.5 = count(types) >= 1
+''', '''  constraint nonempty weight 0.5 = count(types) >= 1
+  constraint person_agrees = says(types, "^[/ ]*person") ==
+                             spacy_sees(mention, entities(sentence, types: ["PERSON"]))
+  constraint place_agrees  = says(types, "^[/ ]*location") ==
+                             spacy_sees(mention, entities(sentence, types: ["GPE", "LOC"]))
+  constraint org_agrees    = says(types, "^[/ ]*organization") ==
+                             spacy_sees(mention, entities(sentence, types: ["ORG"]))
+''').replace('''import "std/labels"
+''', '''import "std/labels"
+define says(types: list<label>, pattern: text) = any t in types: matches(lower(t), pattern)
+define spacy_sees(mention: text, ents: list<span>) = any e in ents: mention in e fuzzy 90
+''')
+
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
-def figer(data: Path, n_train: int, n_eval: int) -> tuple[str, dict[str, str], list[dict], list[dict]]:
+def figer(data: Path, n_train: int, n_eval: int, constraints: str = "ner") -> tuple[str, dict[str, str], list[dict],
+                                                                                  list[dict]]:
     types = [t for t in (data / "figer" / "types.txt").read_text().split() if t]
     top = [t for t in types if t.count("/") == 1]
     rows = []
@@ -55,10 +72,10 @@ def figer(data: Path, n_train: int, n_eval: int) -> tuple[str, dict[str, str], l
     cut = rows[n_train]["sentence_id"]
     train = [r for r in rows if r["sentence_id"] < cut][:n_train]
     evald = [r for r in rows if r["sentence_id"] >= cut][:n_eval]
-    return FIGER_ACT, {"types.txt": "\n".join(top) + "\n"}, train, evald
+    return (FIGER_NER if constraints == "ner" else FIGER_ACT), {"types.txt": "\n".join(top) + "\n"}, train, evald
 
 
-def timeqa(data: Path, n_train: int, n_eval: int) -> tuple[str, dict[str, str], list[dict], list[dict]]:
+def timeqa(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tuple[str, dict[str, str], list[dict], list[dict]]:
     act = (ROOT / "examples" / "temporal_qa" / "task.act").read_text()
     rows = []
     for r in _jsonl(data / "timeqa" / "dev.jsonl"):
@@ -79,7 +96,7 @@ def timeqa(data: Path, n_train: int, n_eval: int) -> tuple[str, dict[str, str], 
     return act, {}, train, evald
 
 
-def summ(data: Path, n_train: int, n_eval: int) -> tuple[str, dict[str, str], list[dict], list[dict]]:
+def summ(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tuple[str, dict[str, str], list[dict], list[dict]]:
     act = (ROOT / "examples" / "summarization" / "task.act").read_text()
     docs = _jsonl(ROOT / "bench" / "data" / "news.jsonl")
     half = len(docs) * 2 // 3
@@ -100,6 +117,8 @@ def main() -> None:
     ap.add_argument("--losses", default="rrhf,pro,dpo")
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--out", default=None, help="folder for run artefacts and results.json")
+    ap.add_argument("--constraints", choices=["ner", "label"], default="ner",
+                    help="figer: label-set constraints only, or with the NER-agreement span constraints")
     args = ap.parse_args()
 
     import act_dsl
@@ -112,7 +131,8 @@ def main() -> None:
     from act_dsl.training.evaluate import evaluate
     from act_dsl.training.loop import train
 
-    act_text, files, train_rows, eval_rows = TASKS[args.task](Path(args.data), args.train, args.eval)
+    act_text, files, train_rows, eval_rows = TASKS[args.task](Path(args.data), args.train, args.eval,
+                                                              args.constraints)
     out = Path(args.out or tempfile.mkdtemp(prefix=f"act-bench-{args.task}-"))
     out.mkdir(parents=True, exist_ok=True)
     (out / "task.act").write_text(act_text)
@@ -171,7 +191,8 @@ def main() -> None:
                                                  indent=2, ensure_ascii=False))
     print(f"artefacts: {out}")
     print(f"command: .venv/bin/python bench/real_tasks.py --task {args.task} --data {args.data} "
-          f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs}")
+          f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs}"
+          + (f" --constraints {args.constraints}" if args.task == "figer" else ""))
 
 
 if __name__ == "__main__":
