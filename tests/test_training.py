@@ -220,3 +220,40 @@ def test_task_metrics() -> None:
         == pytest.approx(2 * (2 / 3) * (2 / 3) / (4 / 3))
     assert exact_match(["The University of Arizona", "x"], [["University of Arizona"], ["y"]]) == 0.5
     assert token_f1(["University of Arizona , Tucson"], [["University of Arizona"]]) == pytest.approx(2 * 0.75 / 1.75)
+
+
+def test_tail_logits_match_a_plain_forward_pass(tiny_model) -> None:
+    from act_dsl.training.config import TrainConfig
+    from act_dsl.training.loop import build_model, sequence_logprobs
+    tok, model = build_model(TrainConfig(lora=False), str(tiny_model))
+    model.eval()
+    enc = [(tok("Types for Obama, a longer prompt:")["input_ids"], [tok(" /person")["input_ids"],
+                                                                     tok(" /location/city, /event")["input_ids"]]),
+           (tok("Short:")["input_ids"], [tok(" x")["input_ids"], tok(" a b c d e")["input_ids"]])]
+    with torch.no_grad():
+        summed, count = sequence_logprobs(model, enc, tok.pad_token_id, "cpu")
+        for m, (prompt, resps) in enumerate(enc):
+            for k, resp in enumerate(resps):
+                lp = torch.log_softmax(model(input_ids=torch.tensor([prompt + resp])).logits[0, :-1], -1)
+                want = sum(float(lp[len(prompt) - 1 + i, t]) for i, t in enumerate(resp))
+                assert float(summed[m, k]) == pytest.approx(want, abs=1e-4)
+                assert int(count[m, k]) == len(resp)
+
+
+def test_gradient_cache_for_large_groups_gives_the_one_pass_gradients(tiny_model, monkeypatch) -> None:
+    import act_dsl.training.loop as loop
+    from act_dsl.training.config import TrainConfig
+    from act_dsl.training.data import Item
+    cfg = TrainConfig(lora=False)
+    tok, model = loop.build_model(cfg, str(tiny_model))
+    members = [{"prompt_text": f"Question {i}:", "responses": [" /a", f" answer {i}", " no"]} for i in range(5)]
+    item = Item(members, [1.0, 0.5, 0.0])
+    loss, _ = loop.item_loss(model, tok, item, cfg, "cpu")
+    loss.backward()
+    one_pass = {n: p.grad.clone() for n, p in model.named_parameters()}
+    model.zero_grad()
+    monkeypatch.setattr(loop, "MAX_SEQUENCES", 4)  # 5 members x 3 candidates: chunks of one member
+    cached, _ = loop.item_step(model, tok, item, cfg, "cpu", None, lambda t: t.backward())
+    assert float(cached) == pytest.approx(float(loss), rel=1e-5)
+    for n, p in model.named_parameters():
+        assert torch.allclose(p.grad, one_pass[n], atol=1e-5, rtol=1e-4), n

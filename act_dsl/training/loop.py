@@ -29,39 +29,80 @@ def encode_item(tok, item: Item) -> list[tuple[list[int], list[list[int]]]]:
 
 
 def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
-    """Summed log-likelihood and token count of every (member, candidate) response, in one forward pass."""
-    seqs, starts = [], []
+    """Summed log-likelihood and token count of every (member, candidate) response, in one forward pass.
+
+    Sequences are left-padded so that every response sits at the end, and the model computes logits
+    for that tail only (`logits_to_keep`): the vocabulary-sized tensors cover the response tokens, not
+    the prompt, which is most of the memory and a fifth of the compute of a small model's step."""
+    seqs, resp_len = [], []
     for prompt_ids, resps in encoded:
         for r in resps:
             seqs.append(prompt_ids + r)
-            starts.append(len(prompt_ids))
+            resp_len.append(len(r))
     width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    target = torch.zeros((len(seqs), width), dtype=torch.bool)
-    for i, (s, st) in enumerate(zip(seqs, starts)):
-        ids[i, :len(s)] = torch.tensor(s)
-        mask[i, :len(s)] = 1
-        target[i, st:len(s)] = True  # response tokens only; prompt and padding are masked
-    ids, mask, target = ids.to(device), mask.to(device), target.to(device)
-    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-    logp = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
-    t = target[:, 1:]
-    summed = (logp * t).sum(-1)
-    count = t.sum(-1).clamp(min=1)
+    for i, s in enumerate(seqs):
+        ids[i, width - len(s):] = torch.tensor(s)
+        mask[i, width - len(s):] = 1
+    keep = min(width, max(resp_len) + 1)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    ids, mask, positions = ids.to(device), mask.to(device), positions.to(device)
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep).logits
+    targets = ids[:, width - keep + 1:]                       # the tokens the kept logits predict
+    logp = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, targets[..., None]).squeeze(-1)
+    lengths = torch.tensor(resp_len, device=device)
+    offsets = torch.arange(keep - 1, device=device)
+    is_response = offsets[None, :] >= (keep - 1 - lengths)[:, None]
+    summed = (logp * is_response).sum(-1)
+    count = is_response.sum(-1).clamp(min=1)
     k = len(encoded[0][1])
     return summed.view(len(encoded), k), count.view(len(encoded), k)
 
 
-def item_loss(model, tok, item: Item, cfg: TrainConfig, device, ref: torch.Tensor | None = None):
-    encoded = encode_item(tok, item)
-    summed, count = sequence_logprobs(model, encoded, tok.pad_token_id, device)
+MAX_SEQUENCES = 16  # sequences in one forward pass; larger groups go through the gradient cache
+
+
+def _loss_from(summed, count, item: Item, cfg: TrainConfig, ref):
     p = (summed / count).sum(0)          # joint candidates: the sum over members of normalised log-likelihoods
     logp = summed.sum(0)
-    csr = torch.tensor(item.csr, dtype=torch.float32, device=device)
+    csr = torch.tensor(item.csr, dtype=torch.float32, device=summed.device)
     best = int(torch.argmax(csr))
     nll = -(summed[:, best].sum() / count[:, best].sum())
     return LOSSES[cfg.loss](p, logp, csr, ref, nll, cfg)
+
+
+def item_loss(model, tok, item: Item, cfg: TrainConfig, device, ref: torch.Tensor | None = None):
+    """The item's loss with its graph (all candidates in one forward pass)."""
+    summed, count = sequence_logprobs(model, encode_item(tok, item), tok.pad_token_id, device)
+    return _loss_from(summed, count, item, cfg, ref)
+
+
+def item_step(model, tok, item: Item, cfg: TrainConfig, device, ref, backward) -> tuple[torch.Tensor, int]:
+    """Loss and gradients of one item. A group whose joint candidates exceed MAX_SEQUENCES sequences is
+    done with a gradient cache: log-likelihoods without a graph first, the loss's gradient with respect
+    to them, then each chunk of members again with its graph, back-propagating that gradient. The
+    gradients are those of the one-pass loss; peak memory is one chunk's."""
+    encoded = encode_item(tok, item)
+    k = len(item.csr)
+    if len(encoded) * k <= MAX_SEQUENCES:
+        loss, pairs = item_loss(model, tok, item, cfg, device, ref)
+        backward(loss)
+        return loss.detach(), pairs
+    per = max(1, MAX_SEQUENCES // k)
+    chunks = [encoded[i:i + per] for i in range(0, len(encoded), per)]
+    with torch.no_grad():
+        parts = [sequence_logprobs(model, c, tok.pad_token_id, device) for c in chunks]
+    summed = torch.cat([s for s, _ in parts]).requires_grad_()
+    count = torch.cat([c for _, c in parts])
+    loss, pairs = _loss_from(summed, count, item, cfg, ref)
+    (grad,) = torch.autograd.grad(loss, summed)
+    row = 0
+    for c in chunks:
+        s, _ = sequence_logprobs(model, c, tok.pad_token_id, device)
+        backward((s * grad[row:row + len(c)]).sum())
+        row += len(c)
+    return loss.detach(), pairs
 
 
 def build_model(cfg: TrainConfig, model_ref: str):
@@ -92,7 +133,10 @@ def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tens
     model.eval()
     with torch.no_grad():
         for it in items:
-            summed, _ = sequence_logprobs(model, encode_item(tok, it), tok.pad_token_id, device)
+            enc = encode_item(tok, it)
+            per = max(1, MAX_SEQUENCES // len(it.csr))
+            summed = torch.cat([sequence_logprobs(model, enc[i:i + per], tok.pad_token_id, device)[0]
+                                for i in range(0, len(enc), per)])
             out.append(summed.sum(0).detach().cpu())
     model.train()
     return out
@@ -138,9 +182,8 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
             if epoch * len(shard) + pos < step:
                 continue  # done before the interruption
             with acc.accumulate(model):
-                loss, pairs = item_loss(model, tok, shard[idx], cfg, acc.device,
-                                        ref[idx].to(acc.device) if ref[idx] is not None else None)
-                acc.backward(loss)
+                loss, pairs = item_step(model, tok, shard[idx], cfg, acc.device,
+                                        ref[idx].to(acc.device) if ref[idx] is not None else None, acc.backward)
                 opt.step()
                 opt.zero_grad()
             step += 1
