@@ -59,6 +59,34 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
+FEW_SHOT = '''  prompt """
+    Give the types of the mention, separated by commas, chosen from: {TYPES}
+
+    Sentence: Pablo Picasso moved to Paris in 1904 .
+    Mention: Pablo Picasso
+    Types: /person
+
+    Sentence: Boeing delivered the plane to Qantas .
+    Mention: Qantas
+    Types: /organization
+
+    Sentence: The Thames froze in the winter of 1814 .
+    Mention: Thames
+    Types: /location
+
+    Sentence: {sentence}
+    Mention: {mention}
+    Types:
+    """
+'''
+
+
+def _with_prompt(act: str, prompt: str) -> str:
+    start = act.index("  prompt")
+    end = act.index('"""', act.index('"""', start) + 3) + 4
+    return act[:start] + prompt + act[end:]
+
+
 def figer(data: Path, n_train: int, n_eval: int, constraints: str = "ner") -> tuple[str, dict[str, str], list[dict],
                                                                                   list[dict]]:
     types = [t for t in (data / "figer" / "types.txt").read_text().split() if t]
@@ -72,7 +100,10 @@ def figer(data: Path, n_train: int, n_eval: int, constraints: str = "ner") -> tu
     cut = rows[n_train]["sentence_id"]
     train = [r for r in rows if r["sentence_id"] < cut][:n_train]
     evald = [r for r in rows if r["sentence_id"] >= cut][:n_eval]
-    return (FIGER_NER if constraints == "ner" else FIGER_ACT), {"types.txt": "\n".join(top) + "\n"}, train, evald
+    act = FIGER_NER if constraints.startswith("ner") else FIGER_ACT
+    if constraints.endswith("fewshot"):
+        act = _with_prompt(act, FEW_SHOT)
+    return act, {"types.txt": "\n".join(top) + "\n"}, train, evald
 
 
 def timeqa(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tuple[str, dict[str, str], list[dict], list[dict]]:
@@ -117,8 +148,9 @@ def main() -> None:
     ap.add_argument("--losses", default="rrhf,pro,dpo")
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--out", default=None, help="folder for run artefacts and results.json")
-    ap.add_argument("--constraints", choices=["ner", "label"], default="ner",
-                    help="figer: label-set constraints only, or with the NER-agreement span constraints")
+    ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot"], default="ner",
+                    help="figer: label-set constraints only, or with the NER-agreement span constraints "
+                    "(zero-shot prompt, or three worked examples)")
     args = ap.parse_args()
 
     import act_dsl
