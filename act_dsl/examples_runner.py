@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from act_dsl.graph.executor import Executor
+from act_dsl.scoring.csr import combine
 from act_dsl.ops.values import ErrorValue, as_text, normalize, to_json
 from act_dsl.program import Program
 
@@ -65,13 +66,11 @@ def run_examples(program: Program) -> tuple[int, list[Failure]]:
             rec = {f.name: f.value for f in ex.fields}
             records.append(rec)
         ex_exec = Executor(graph)
-        values = ex_exec.constraint_values(records, candidate=list(range(len(records))))
-        scores = ex_exec.score(records, candidate=list(range(len(records))))
-        from act_dsl.graph.executor import Frame
-        root = Frame(len(records))
-        root.records = records  # type: ignore[attr-defined]
-        fields = {n: ex_exec.eval(node, root) for n, node in task.fields.items()
-                  if n != "response" and node.op not in ("input", "labels") and not node.free}
+        values = ex_exec.constraint_values(records, candidate=list(range(len(records))))  # each its own group
+        scores = combine(graph, values)
+        shown = {n: node for n, node in task.fields.items()
+                 if n != "response" and node.op not in ("input", "labels") and not node.free}
+        fields = dict(zip(shown, ex_exec.columns(records, list(shown.values()))))
         for i, ex in enumerate(examples):
             context = {n: col[i] for n, col in fields.items()}
             context.update({c: values[c][i] for c in values})

@@ -22,8 +22,9 @@ class Frame:
     """A batch of rows; child frames (quantifier elements, groups) map each row to a parent row."""
 
     def __init__(self, n: int, parent: "Frame | None" = None, to_parent: Sequence[int] = (),
-                 binds: dict | None = None) -> None:
+                 binds: dict | None = None, records: list[dict] | None = None) -> None:
         self.n, self.parent, self.to_parent = n, parent, list(to_parent)
+        self.records = records or []  # the root frame's records; child frames read them through the root
         self.binds = binds or {}
         self.cache: dict[int, list] = {}
         self._maps: dict[int, list[int]] = {}
@@ -110,8 +111,7 @@ class Executor:
     def constraint_values(self, records: list[dict], candidate: Sequence[int] | None = None) -> dict[str, list]:
         """Per constraint, one value per record: bool, number, None (not applicable) or ErrorValue."""
         self._set_reference()
-        root = Frame(len(records))
-        root.records = records  # type: ignore[attr-defined]
+        root = Frame(len(records), records=records)
         out: dict[str, list] = {}
         member = [c for c in self.graph.constraints if not c.group]
         for c in member:
@@ -126,6 +126,12 @@ class Executor:
                         vals[i] = col[g]
                 out[c.name] = vals
         return {c.name: out[c.name] for c in self.graph.constraints}
+
+    def columns(self, records: list[dict], nodes: list[Node]) -> list[list]:
+        """The values of record-level nodes (outputs, lets, ...) over records, one list per node."""
+        self._set_reference()
+        root = Frame(len(records), records=records)
+        return [self.eval(n, root) for n in nodes]
 
     # ---- internals --------------------------------------------------------------------------
     def _set_reference(self) -> None:
@@ -177,9 +183,9 @@ class Executor:
         op, n = node.op, frame.n
         if op == "input":
             name = node.params[0]
-            return [rec.get(name) for rec in frame.records]  # type: ignore[attr-defined]
+            return [rec.get(name) for rec in frame.records]
         if op == "response":
-            return [rec.get("response") for rec in frame.records]  # type: ignore[attr-defined]
+            return [rec.get("response") for rec in frame.records]
         if op == "const":
             return [node.params[0]] * n
         if op == "labels":

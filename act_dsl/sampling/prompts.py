@@ -43,12 +43,9 @@ def render_all(graph: Graph, records: list[dict[str, Any]]) -> list[str]:
     text = graph.task.task.prompt.text if graph.task.task.prompt else ""
     used = [n for n in needs_lets if "{" + n + "}" in text]
     if used:
-        from act_dsl.graph.executor import Executor, Frame
-        ex = Executor(graph)
+        from act_dsl.graph.executor import Executor
         rows = [{**r, "response": ""} for r in records]
-        root = Frame(len(rows))
-        root.records = rows  # type: ignore[attr-defined]
-        for n in used:
-            for i, v in enumerate(ex.eval(graph.task.fields[n], root)):
+        for n, col in zip(used, Executor(graph).columns(rows, [graph.task.fields[n] for n in used])):
+            for i, v in enumerate(col):
                 lets[i][n] = v
     return [render(graph, r, lv) for r, lv in zip(records, lets)]

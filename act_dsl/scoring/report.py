@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from act_dsl.graph.compiler import Graph
-from act_dsl.graph.executor import Executor, Frame
+from act_dsl.graph.executor import Executor
 from act_dsl.ops.values import to_json
 from act_dsl.records import Record
 from act_dsl.scoring.csr import Scores, combine
@@ -90,16 +90,14 @@ def trace_record(graph: Graph, record: Record, all_records: list[Record],
     ex = Executor(graph, reference_date, trace=True)
     values = ex.constraint_values(rows)
     scores = combine(graph, values)
-    root = Frame(len(rows))
-    root.records = rows  # type: ignore[attr-defined]
+    shown = [n for n in graph.nodes if not n.free and n.op not in ("const", "labels")]
+    cols = dict(zip((n.id for n in shown), ex.columns(rows, shown)))
     out = [f"task {graph.name}, line {record.line}"]
     for j in range(len(rows)):
         if len(rows) > 1:
             out.append(f"\n== response {j + 1} of {len(rows)}")
-        for n in graph.nodes:
-            if n.free or n.op in ("const", "labels"):
-                continue
-            v = ex.eval(n, root)[j]
+        for n in shown:
+            v = cols[n.id][j]
             out.append(f"  #{n.id:<3} {n.label or n.describe():<50.50} = {_short(v)}")
         for node, parents, binds, where, body in ex.quant_log:
             elems = [k for k, p in enumerate(parents) if p == j]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from act_dsl.graph.compiler import Graph
-from act_dsl.graph.executor import Executor, Frame
+from act_dsl.graph.executor import Executor
 from act_dsl.records import Record
 from act_dsl.sampling.hf import GenConfig, format_prompt, generate
 from act_dsl.sampling.prompts import render_all
@@ -40,9 +40,7 @@ def resolve_metric(graph: Graph, records: list[Record], spec: MetricSpec | None)
 
 def task_metric(graph: Graph, rows: list[dict], records: list[Record], how: tuple[str, str, str]) -> dict:
     gold, metric, output = how
-    root = Frame(len(rows))
-    root.records = rows  # type: ignore[attr-defined]
-    preds = Executor(graph).eval(graph.task.fields[output], root)
+    (preds,) = Executor(graph).columns(rows, [graph.task.fields[output]])
     golds = [r.fields.get(gold) for r in records]
     out = {"metric": metric, "gold": gold, "output": output, "value": METRICS[metric](preds, golds)}
     if metric == "token_f1":
