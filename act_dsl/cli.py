@@ -163,7 +163,8 @@ def _reference_date(text: str | None) -> dt.date | None:
 
 def _read(args, graph, need_response: bool):
     from act_dsl.records import read_records
-    ds = read_records(args.data, graph.inputs, need_response, args.on_error, args.max_chars)
+    ds = read_records(args.data, graph.inputs, need_response, args.on_error, args.max_chars,
+                      graph.date_inputs)
     for p in ds.problems:
         print(f"skipped {p}", file=sys.stderr)
     return ds
@@ -234,7 +235,7 @@ def _data_options(p: argparse.ArgumentParser) -> None:
                    help="on a bad data line: stop with a message (default) or skip it and list it")
     p.add_argument("--max-chars", type=int, default=1_000_000, help="longest response accepted (characters)")
     p.add_argument("--reference-date", help="date that relative dates are read against (YYYY-MM-DD; "
-                   "default 2026-01-01, never the clock)")
+                   "default 2026-01-01, never the clock); a task with `reference date = F` uses each record's F")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 MAX_RESPONSE_CHARS = 1_000_000
 
@@ -57,8 +57,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def read_records(path: str | Path, inputs: list[str], need_response: bool, on_error: str = "fail",
-                 max_chars: int = MAX_RESPONSE_CHARS) -> Dataset:
+                 max_chars: int = MAX_RESPONSE_CHARS, dates: Sequence[str] = ()) -> Dataset:
     """Read a JSONL file of records carrying `inputs` (and `response` or `responses` when need_response).
+    Inputs named in `dates` (declared `date` in the task) must read as dates.
 
     on_error="fail" raises DataError at the first bad line; "skip" keeps going and lists every skipped line.
     """
@@ -80,7 +81,7 @@ def read_records(path: str | Path, inputs: list[str], need_response: bool, on_er
             if problem is None and not isinstance(obj, dict):
                 problem = f"expected a JSON object, got {type(obj).__name__}"
             if problem is None:
-                rec, problem = _record(obj, n, inputs, need_response, max_chars)
+                rec, problem = _record(obj, n, inputs, need_response, max_chars, dates)
         if problem is not None:
             prob = Problem(str(path), n, problem)
             if on_error == "fail":
@@ -93,7 +94,7 @@ def read_records(path: str | Path, inputs: list[str], need_response: bool, on_er
     return ds
 
 
-def _record(obj: dict, n: int, inputs: list[str], need_response: bool, max_chars: int):
+def _record(obj: dict, n: int, inputs: list[str], need_response: bool, max_chars: int, dates: Sequence[str] = ()):
     missing = [f for f in inputs if f not in obj]
     if missing:
         return None, "missing input field(s) " + ", ".join(f"`{m}`" for m in missing) + \
@@ -106,6 +107,11 @@ def _record(obj: dict, n: int, inputs: list[str], need_response: bool, max_chars
         elif not isinstance(v, str):
             return None, f"input `{f}` must be a string or a number, got {type(v).__name__}"
         fields[f] = v
+    for f in dates:
+        from act_dsl.ops.temporal import read_date  # only tasks with date inputs pay for dateparser
+        if read_date(fields[f]) is None:
+            return None, f"input `{f}` is declared `date`, but {fields[f]!r} is not a date " \
+                         "(write it as 2024-05-01, May 2010 or 2004)"
     responses = None
     many = False
     if "responses" in obj:

@@ -116,3 +116,43 @@ def test_load_reads_only_inside_its_folder(tmp_path) -> None:
                    ' constraint c = y in L }')
     program = act_dsl.load(act)
     assert [d.code for d in program.errors] == ["ACT110"]
+
+
+REFERENCED = '''task t {
+  input asked_on: date
+  output when: date = timespan(response)
+  reference date = asked_on
+  constraint last_year = overlaps(when, timespan("last year"))
+  constraint before_asking = before(when, asked_on)
+}
+'''
+
+
+def test_reference_date_comes_from_each_records_field() -> None:
+    program = act_dsl.loads(REFERENCED)
+    assert program.ok and [str(d) for d in program.diagnostics if d.severity >= Severity.WARNING] == []
+    s = program.score([
+        {"asked_on": "2012-05-03", "response": "It happened last year."},   # 2011
+        {"asked_on": "2021-01-10", "response": "It happened last year."},   # 2020
+        {"asked_on": "2021-01-10", "response": "It happened in 2011."},
+        {"asked_on": 2012, "response": "in 2011"},                          # a number reads as a year
+    ])
+    assert [v["last_year"] for v in s.values] == [True, True, False, True]
+    assert [v["before_asking"] for v in s.values] == [True, True, True, True]
+    # without the declaration the same words are read against the run's date (default 2026-01-01)
+    plain = act_dsl.loads(REFERENCED.replace("  reference date = asked_on\n", ""))
+    assert [v["last_year"] for v in plain.score([{"asked_on": "2012-05-03", "response": "in 2011"}]).values] == [False]
+
+
+def test_an_explicit_reference_argument_wins_over_the_tasks() -> None:
+    program = act_dsl.loads(REFERENCED.replace('timespan("last year")',
+                                               'timespan("last year", reference: timespan("1990"))'))
+    s = program.score([{"asked_on": "2012-05-03", "response": "in 1989"}])
+    assert s.values[0]["last_year"] is True
+
+
+def test_keywords_of_the_reference_declaration_stay_usable_as_names() -> None:
+    program = act_dsl.loads('task date { input reference: text\n output date: text = strip(response)\n'
+                            ' constraint c = date == reference }')
+    assert program.ok
+    assert program.score([{"reference": "a", "response": " a "}]).values[0]["c"] is True

@@ -98,3 +98,17 @@ def test_reward_function_called_like_trl() -> None:
     out = reward(prompts=prompts, completions=completions, sentence=["s"] * 3, mention=["m"] * 3,
                  gold_types=[[], [], []])
     assert [round(x, 3) for x in out] == [1.0, 0.2, 1.0]
+
+
+def test_a_date_input_that_is_not_a_date_is_reported_with_its_line(tmp_path) -> None:
+    act = tmp_path / "t.act"
+    act.write_text('task t {\n  input asked_on: date\n  output when: date = timespan(response)\n'
+                   '  reference date = asked_on\n  constraint c = before(when, asked_on)\n}\n')
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"asked_on": "2020-05-01", "response": "in 2019"}\n'
+                    '{"asked_on": "soon", "response": "in 2019"}\n')
+    r = run_act("score", str(act), "--data", str(data))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "d.jsonl:2" in r.stderr and "`asked_on` is declared `date`" in r.stderr
+    r = run_act("score", str(act), "--data", str(data), "--on-error", "skip", "--format", "json")
+    assert r.returncode == 0 and "skipped" in r.stderr and "d.jsonl:2" in r.stderr

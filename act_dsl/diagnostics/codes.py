@@ -46,6 +46,9 @@ _TABLE = [
     ("ACT113", "unknown-example-field", E, "An example sets a field that is not an input of the task nor `response`."),
     ("ACT114", "missing-example-field", E, "An example does not set one of the task's inputs, or its `response`."),
     ("ACT115", "bad-label-file", E, "A label file could not be read: it is empty, binary or not UTF-8."),
+    ("ACT116", "bad-reference-date", E, "`reference date = F` names the input that relative dates (\"last year\", "
+     "\"since 2001\") are read against, record by record. F must be an input of the task declared `date`, as in "
+     "`input asked_on: date`; each record's value is checked as a date when the data is read."),
     # ACT2xx: types
     ("ACT201", "argument-type", E, "An argument has the wrong type for the function, e.g. a temporal predicate "
      "(`before`, `after`, `overlaps`, `within`) applied to text. Read dates first with `dates(x)` or `timespan(x)`."),

@@ -27,6 +27,14 @@ class Graph:
         return self.task.inputs
 
     @property
+    def date_inputs(self) -> list[str]:
+        return self.task.date_inputs
+
+    @property
+    def reference(self) -> str | None:
+        return self.task.reference
+
+    @property
     def labelsets(self) -> dict[str, LabelSet]:
         return self.task.labelsets
 

@@ -41,6 +41,15 @@ class Frame:
         return self._maps[key]
 
 
+def _date_input(name: str, value) -> Any:
+    """An input declared `date`, read as a period (records have checked it; examples may not have)."""
+    from act_dsl.ops.temporal import read_date
+    if value is None:
+        return None
+    period = read_date(value)
+    return period if period is not None else ErrorValue(f"input `{name}`: {value!r} is not a date")
+
+
 def _first_error(values) -> ErrorValue | None:
     for v in values:
         if isinstance(v, ErrorValue):
@@ -183,6 +192,8 @@ class Executor:
         op, n = node.op, frame.n
         if op == "input":
             name = node.params[0]
+            if node.type == "date":
+                return [_date_input(name, rec.get(name)) for rec in frame.records]
             return [rec.get(name) for rec in frame.records]
         if op == "response":
             return [rec.get("response") for rec in frame.records]

@@ -43,6 +43,10 @@ def _same_list(types: list[str]) -> str:
     return types[0] if types and types[0].startswith("list<") else list_of(ANY)
 
 
+# relative dates ("last year", "since 2001") are read against this date; when the call does not give it,
+# the task's `reference date = F` does, else the run's --reference-date
+_REFERENCE = (("reference", "date", None),)
+
 _OPS = [
     # text
     Op("split", ("text", "text"), list_of("text"), "pieces of x between separators, stripped, empty pieces dropped",
@@ -77,10 +81,12 @@ _OPS = [
     Op("entities", ("text",), list_of("span"), "named-entity spans of x found by spaCy's English pipeline",
        "spans:entities", kwargs=(("types", list_of("text"), None),), batch=True),
     # temporal (dateparser)
-    Op("dates", ("text",), list_of("date"), "the dates and periods mentioned in x", "temporal:dates"),
-    Op("timespan", ("text",), "date", "the one period x asks about, or none", "temporal:timespan"),
+    Op("dates", ("text",), list_of("date"), "the dates and periods mentioned in x", "temporal:dates",
+       kwargs=_REFERENCE),
+    Op("timespan", ("text",), "date", "the one period x asks about, or none", "temporal:timespan",
+       kwargs=_REFERENCE),
     Op("dates_near", ("text", "text"), list_of("date"), "dates in the sentences of x that contain s",
-       "temporal:dates_near"),
+       "temporal:dates_near", kwargs=_REFERENCE),
     Op("before", ("date", "date"), "bool", "a ends before b starts", "temporal:before", none_in=True),
     Op("after", ("date", "date"), "bool", "a starts after b ends", "temporal:after", none_in=True),
     Op("overlaps", ("date", "date"), "bool", "a and b share at least one day", "temporal:overlaps", none_in=True),

@@ -66,9 +66,13 @@ def _parser_for(ref: tuple):
     return DateDataParser(languages=["en"], settings=dict(ref))
 
 
-def _found(x: str) -> list[tuple[int, int, Period]]:
+def _ref(reference: Period | None) -> dt.date:
+    """A call's reference date: its own (the task's `reference date = F`), else the run's setting."""
+    return reference.start if isinstance(reference, Period) else reference_date()
+
+
+def _found(x: str, ref: dt.date) -> list[tuple[int, int, Period]]:
     text = as_text(x)
-    ref = reference_date()
     out = []
     for m in _CANDIDATE.finditer(text):
         period = _parse(m.group(0), ref)
@@ -77,9 +81,9 @@ def _found(x: str) -> list[tuple[int, int, Period]]:
     return out
 
 
-def _merged(x: str) -> list[tuple[int, int, Period]]:
+def _merged(x: str, ref: dt.date) -> list[tuple[int, int, Period]]:
     """Dates in x, with ranges ("from 2004 to 2006", "between 1990 and 1995", "1995-2002") read as one period."""
-    found = _found(x)
+    found = _found(x, ref)
     out: list[tuple[int, int, Period]] = []
     i = 0
     while i < len(found):
@@ -99,16 +103,16 @@ def _merged(x: str) -> list[tuple[int, int, Period]]:
 
 @lru_cache(maxsize=50_000)
 def _dates(x: str, ref: dt.date) -> tuple[Period, ...]:
-    return tuple(p for _, _, p in _merged(x))
+    return tuple(p for _, _, p in _merged(x, ref))
 
 
-def dates(x: str) -> tuple[Period, ...]:
-    return _dates(as_text(x), reference_date())
+def dates(x: str, reference: Period | None = None) -> tuple[Period, ...]:
+    return _dates(as_text(x), _ref(reference))
 
 
 @lru_cache(maxsize=50_000)
 def _timespan(x: str, ref: dt.date) -> Period | None:
-    found = _merged(x)
+    found = _merged(x, ref)
     if not found:
         return None
     s1, _, p1 = found[0]
@@ -122,11 +126,21 @@ def _timespan(x: str, ref: dt.date) -> Period | None:
     return Period(min(p.start for _, _, p in found), max(p.end for _, _, p in found))
 
 
-def timespan(x: str) -> Period | None:
-    return _timespan(as_text(x), reference_date())
+def timespan(x: str, reference: Period | None = None) -> Period | None:
+    return _timespan(as_text(x), _ref(reference))
 
 
-def dates_near(s: str, x: str) -> tuple[Period, ...]:
+def read_date(value) -> Period | None:
+    """The value of an input declared `date` ("2024-05-01", "May 2010", "2004", "from 2004 to 2006", or a
+    number such as 2004) as a period, or None when it names no date. Read against the run's setting."""
+    if isinstance(value, Period) or value is None:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _timespan(str(value).strip(), reference_date())
+
+
+def dates_near(s: str, x: str, reference: Period | None = None) -> tuple[Period, ...]:
     needle = normalize(as_text(s))
     if not needle:
         return ()
@@ -135,7 +149,7 @@ def dates_near(s: str, x: str) -> tuple[Period, ...]:
     if not near:
         from rapidfuzz import fuzz
         near = [t for t in sents if fuzz.partial_ratio(needle, normalize(t), score_cutoff=90)]
-    return tuple(p for t in near for p in dates(t))
+    return tuple(p for t in near for p in dates(t, reference))
 
 
 def before(a: Period | None, b: Period | None) -> bool:

@@ -20,7 +20,8 @@ def run_sample(args: Namespace) -> int:
         return EXIT_FAILED
     if args.samples < 1:
         raise UsageError("-k must be at least 1")
-    ds = read_records(args.data, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars)
+    ds = read_records(args.data, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars,
+                      dates=graph.date_inputs)
     for p in ds.problems:
         print(f"skipped {p}", file=sys.stderr)
     records = ds.records[:args.limit] if args.limit else ds.records

@@ -46,6 +46,7 @@ class CheckedTask:
     used: set[str] = field(default_factory=set)
     used_defines: set[str] = field(default_factory=set)
     label_literals: list[tuple[str, str, Span | None]] = field(default_factory=list)  # (literal, set, span)
+    reference: str | None = None  # the input that relative dates are read against (`reference date = F`)
 
     @property
     def inputs(self) -> list[str]:
@@ -54,6 +55,11 @@ class CheckedTask:
     @property
     def outputs(self) -> list[str]:
         return [o.name for o in self.task.outputs]
+
+    @property
+    def date_inputs(self) -> list[str]:
+        """Inputs declared `date`: their values must read as dates, which records check line by line."""
+        return [i.name for i in self.task.inputs if i.type.name == "date" and i.type.arg is None]
 
     @property
     def groups(self) -> list[tuple[str, ...]]:
@@ -76,6 +82,7 @@ class TaskChecker:
         self.group_nodes: dict[str, Node] = {}
         self.define_stack: list[str] = []
         self.quiet = 0
+        self.reference_node: Node | None = None
         self.out.fields["response"] = self.b.make("response", (), (), "text", "response")
 
     # ---- reporting -----------------------------------------------------------------------
@@ -102,9 +109,13 @@ class TaskChecker:
             self.decls[decl.name] = decl
         for decl in t.inputs:
             self._check_type(decl.type)
+        if t.reference is not None:
+            self._reference(t.reference)
         for name in list(self.decls):
             self.lookup(name, None)
         self.out.used.clear()  # lookups above were for checking, not uses
+        if self.out.reference:
+            self.out.used.add(self.out.reference)
         if t.prompt is not None:
             self._check_prompt(t.prompt)
         seen: dict[str, A.Constraint] = {}
@@ -115,6 +126,24 @@ class TaskChecker:
         for ex in t.examples:
             self._example(ex, seen)
         return self.out
+
+    def _reference(self, ref: A.Reference) -> None:
+        """`reference date = F`: every date op without an explicit `reference:` reads relative dates against F."""
+        decl = self.decls.get(ref.field)
+        inputs = [i.name for i in self.task.inputs]
+        if not isinstance(decl, A.Input):
+            self.error("ACT116", f"`reference date = {ref.field}` must name an input of task `{self.task.name}`",
+                       ref.field_span or ref.span,
+                       hint=did_you_mean(ref.field, inputs) or f"declare it as `input {ref.field}: date`")
+            return
+        if decl.type.name != "date" or decl.type.arg is not None:
+            self.error("ACT116", f"the reference date `{ref.field}` is declared `{decl.type}`, not `date`",
+                       ref.field_span or ref.span, hint=f"declare it as `input {ref.field}: date`; its values are "
+                       "then checked as dates (2024-05-01, May 2010, 2004) when the data is read",
+                       related=(("declared here", decl.span),))
+            return
+        self.out.reference = ref.field
+        self.reference_node = self.b.make("input", (ref.field,), (), "date", ref.field)
 
     def _check_type(self, tr: A.TypeRef) -> str:
         if tr.name == "list":
@@ -445,6 +474,8 @@ class TaskChecker:
         args = [n for n in nodes if n is not None]
         kwargs = []
         for k, t, default in op.kwargs:
+            if k == "reference" and k not in kw_nodes and self.reference_node is not None:
+                kw_nodes[k] = self.reference_node  # the task's `reference date = F`
             kwargs.append(kw_nodes.get(k) or self.b.make("const", (default,), (), T.NONE))
         rtype = op.result_type([n.type for n in args])
         return self.b.make("call", (op.name, len(args)), tuple(args) + tuple(kwargs), rtype, _label(e))

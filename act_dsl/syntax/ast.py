@@ -166,6 +166,14 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """`reference date = FIELD`: relative dates are read against each record's FIELD."""
+    field: str
+    span: Span | None = _span()
+    field_span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class Constraint:
     name: str
     expr: Expr
@@ -221,6 +229,7 @@ class Task:
     examples: tuple[Example, ...]
     span: Span | None = _span()
     duplicates: tuple[tuple[str, Span | None], ...] = field(default=(), compare=False)  # (kind, span) of repeats
+    reference: Reference | None = None
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,9 @@ class _ToAst:
     def prompt_decl(self, meta, items):
         return A.Prompt(string_value(str(items[0])), span=self._span(meta))
 
+    def reference_decl(self, meta, items):
+        return A.Reference(str(items[0]), span=self._span(meta), field_span=self._tok(items[0]))
+
     def weight(self, meta, items):
         return (items[0], self._span(meta))
 
@@ -264,10 +267,13 @@ class _ToAst:
             dups.extend(("prompt", p.span) for p in prompts[1:])
         if len(docs) > 1:
             dups.append(("doc", None))
+        refs = [b for b in body if isinstance(b, A.Reference)]
+        dups.extend(("reference date", r.span) for r in refs[1:])
         pick = lambda cls: tuple(b for b in body if isinstance(b, cls))  # noqa: E731
         return A.Task(str(name), docs[0] if docs else "", pick(A.Input), pick(A.Output), pick(A.Labels),
                       pick(A.Let), prompts[0] if prompts else None, pick(A.Constraint), pick(A.GroupBlock),
-                      pick(A.Example), span=self._span(meta), duplicates=tuple(dups))
+                      pick(A.Example), span=self._span(meta), duplicates=tuple(dups),
+                      reference=refs[0] if refs else None)
 
     def start(self, meta, items):
         return A.Module(tuple(i for i in items if isinstance(i, A.Import)),

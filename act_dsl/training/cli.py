@@ -36,7 +36,8 @@ def _config(args: Namespace) -> "TrainConfig":
 
 def _records(path: Path, graph, args, limit: int | None):
     from act_dsl.records import read_records
-    ds = read_records(path, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars)
+    ds = read_records(path, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars,
+                      dates=graph.date_inputs)
     for p in ds.problems:
         _log(f"skipped {p}")
     return ds.records[:limit] if limit else ds.records
