@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -106,8 +107,25 @@ def figer(data: Path, n_train: int, n_eval: int, constraints: str = "ner") -> tu
     return act, {"types.txt": "\n".join(top) + "\n"}, train, evald
 
 
+# One worked example, written for this benchmark, before the question: the small model otherwise
+# mostly stops at once (an empty first line) or answers in prose.
+TIMEQA_FEW_SHOT = '''  prompt """
+    Answer with a name from the text.
+
+    Text: Maria Lopez taught at Riverside College from 1990 to 1996 . In 1997 she joined the Hartwell Institute , where she stayed until 2010 .
+    Question: Where did Maria Lopez work from 1998 to 2003?
+    Answer: Hartwell Institute
+
+    Text: {context}
+    Question: {question}
+    Answer:"""
+'''
+
+
 def timeqa(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tuple[str, dict[str, str], list[dict], list[dict]]:
     act = (ROOT / "examples" / "temporal_qa" / "task.act").read_text()
+    if constraints.endswith("fewshot"):
+        act = re.sub(r'  prompt "[^\n]*"\n', lambda _: TIMEQA_FEW_SHOT, act, count=1)
     rows = []
     for r in _jsonl(data / "timeqa" / "dev.jsonl"):
         if not r["gold_answers"]:
@@ -148,9 +166,10 @@ def main() -> None:
     ap.add_argument("--losses", default="rrhf,pro,dpo")
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--out", default=None, help="folder for run artefacts and results.json")
-    ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot"], default="ner",
+    ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot", "fewshot"], default="ner",
                     help="figer: label-set constraints only, or with the NER-agreement span constraints "
-                    "(zero-shot prompt, or three worked examples)")
+                    "(zero-shot prompt, or three worked examples); timeqa: `fewshot` puts one worked example "
+                    "before the question (the example's own prompt otherwise)")
     args = ap.parse_args()
 
     import act_dsl
@@ -224,7 +243,7 @@ def main() -> None:
     print(f"artefacts: {out}")
     print(f"command: .venv/bin/python bench/real_tasks.py --task {args.task} --data {args.data} "
           f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs}"
-          + (f" --constraints {args.constraints}" if args.task == "figer" else ""))
+          + (f" --constraints {args.constraints}" if args.task == "figer" or "fewshot" in args.constraints else ""))
 
 
 if __name__ == "__main__":
