@@ -57,6 +57,24 @@ def test_sample_writes_k_responses_per_prompt_and_best_of(task_dir, tiny_model) 
     assert len(best) == 6 and all(b["response"] in rows[b["index"]]["responses"] for b in best)
 
 
+def test_an_answer_that_starts_on_a_new_line_is_kept_up_to_the_next_one(tmp_path, tiny_model) -> None:
+    # a model that answers "\n /person\n /" after the prompt: the old rule (stop at the first newline)
+    # made every such response empty; the answer ends at the first newline after it has started
+    from tiny_model import make_scripted_model
+    (tmp_path / "task.act").write_text(TASK)
+    (tmp_path / "d.jsonl").write_text(json.dumps({"topic": "Obama"}) + "\n")
+    model = make_scripted_model(tiny_model, tmp_path / "scripted", "Types for Obama:", ["\n", " /", "person", "\n", " /"])
+    out = tmp_path / "s.jsonl"
+    r = run_act("sample", str(tmp_path / "task.act"), "--data", str(tmp_path / "d.jsonl"), "--model", str(model),
+                "-k", "2", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert _samples(out)[0]["responses"] == ["\n /person", "\n /person"]
+    r = run_act("sample", str(tmp_path / "task.act"), "--data", str(tmp_path / "d.jsonl"), "--model", str(model),
+                "-k", "1", "--stop", "", "--out", str(tmp_path / "all.jsonl"))
+    assert r.returncode == 0, r.stderr
+    assert _samples(tmp_path / "all.jsonl")[0]["responses"] == ["\n /person\n /"]
+
+
 def test_sampling_resumes_after_sigkill_without_loss_or_duplicates(task_dir, tiny_model) -> None:
     many = task_dir / "many.jsonl"
     many.write_text("".join(json.dumps({"topic": f"t{i}"}) + "\n" for i in range(400)))

@@ -26,3 +26,35 @@ def make_tiny_model(folder: Path, seed: int = 0) -> Path:
                      bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id)
     GPT2LMHeadModel(cfg).save_pretrained(folder)
     return folder
+
+
+def make_scripted_model(tokenizer_folder: Path, folder: Path, prompt: str, script: list[str]) -> Path:
+    """A GPT-2 whose next token depends only on its position: after `prompt` it writes `script` (one
+    token per piece), then end-of-text, whether decoding greedily or sampling at temperature 1.
+
+    The transformer blocks are zeroed, so the last hidden state is the layer-normed one-hot position
+    embedding, and the untied output layer maps each position to the scripted token."""
+    import torch
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+    tok = AutoTokenizer.from_pretrained(tokenizer_folder)
+    start = len(tok(prompt, add_special_tokens=False)["input_ids"]) - 1
+    ids = []
+    for piece in script:
+        piece_ids = tok(piece, add_special_tokens=False)["input_ids"]
+        assert len(piece_ids) == 1, f"{piece!r} is {len(piece_ids)} tokens of the tiny tokenizer"
+        ids.append(piece_ids[0])
+    ids.append(tok.eos_token_id)
+    width = start + len(ids) + 1
+    cfg = GPT2Config(vocab_size=len(tok), n_positions=width, n_embd=width, n_layer=1, n_head=1,
+                     tie_word_embeddings=False, bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id)
+    model = GPT2LMHeadModel(cfg)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.transformer.wpe.weight.copy_(torch.eye(width))
+        model.transformer.ln_f.weight.fill_(1.0)
+        for i, t in enumerate(ids):
+            model.lm_head.weight[t, start + i] = 60.0
+    tok.save_pretrained(folder)
+    model.save_pretrained(folder)
+    return folder

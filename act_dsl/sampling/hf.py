@@ -22,7 +22,7 @@ class GenConfig:
     batch_size: int = 8
     seed: int = 0
     chat: str = "plain"  # plain: the prompt as written; auto: the model's chat template when it has one
-    stop: str | None = "\n"  # generation ends at this string (kept out of the response); None: at eos only
+    stop: str | None = "\n"  # generation ends at this string after the answer starts (kept out); None: eos only
 
 
 def format_prompt(tok, text: str, chat: str) -> str:
@@ -42,7 +42,7 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
     kwargs = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=tok.pad_token_id,
                   num_return_sequences=1 if greedy else k)
     if cfg.stop:
-        kwargs.update(stop_strings=[cfg.stop], tokenizer=tok)
+        kwargs.update(stopping_criteria=_stop_after_content(tok, cfg.stop, enc["input_ids"].shape[1]))
     if greedy:
         kwargs.update(do_sample=False)
     else:
@@ -55,9 +55,34 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
         int(sum(_length(row.tolist(), eos) for row in new))
     texts = tok.batch_decode(new, skip_special_tokens=True)
     if cfg.stop:
-        texts = [t.split(cfg.stop)[0] if t.strip() else t for t in texts]
+        texts = [_until_stop(t, cfg.stop) for t in texts]
     per = 1 if greedy else k
     return [texts[i * per:(i + 1) * per] for i in range(len(prompts))], n_tokens
+
+
+def _stop_at(text: str, stop: str) -> int:
+    """Where the response ends: the first `stop` after some non-blank text, or -1. Blank text before the
+    answer (a model that starts on a new line after "Summary:") does not end it."""
+    start = len(text) - len(text.lstrip())
+    return text.find(stop, start) if start < len(text) else -1
+
+
+def _until_stop(text: str, stop: str) -> str:
+    end = _stop_at(text, stop)
+    return text if end < 0 else text[:end]
+
+
+def _stop_after_content(tok, stop: str, prompt_len: int):
+    """A stopping criterion for `generate`: each sequence ends once its new text holds `stop` after an answer."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class StopAfterContent(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            texts = tok.batch_decode(input_ids[:, prompt_len:], skip_special_tokens=True)
+            return torch.tensor([_stop_at(t, stop) >= 0 for t in texts], dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([StopAfterContent()])
 
 
 def _length(ids: list[int], eos: int) -> int:

@@ -15,7 +15,7 @@ class TrainConfig:
     max_new_tokens: int = 24
     gen_batch_size: int = 8           # prompts generated together
     chat: str = "plain"               # plain | auto (the model's chat template); see README for why plain
-    stop: str | None = "\n"           # generation stops at this string; None: only at eos
+    stop: str | None = "\n"           # generation stops at this string after the answer starts; None: eos
     epochs: int = 2
     lr: float = 5e-4
     loss: str = "rrhf"                # rrhf | pro | dpo

@@ -15,8 +15,9 @@ def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=None, help="prompts generated together")
     p.add_argument("--chat", choices=["plain", "auto"], default="plain",
                    help="plain: the prompt as written (default); auto: through the model's chat template")
-    p.add_argument("--stop", default="\n", help="generation stops at this string, kept out of the response "
-                   "(default: a newline; pass '' to stop only at end of text)")
+    p.add_argument("--stop", default="\n", help="generation stops at this string once the answer has started "
+                   "(blank text before it does not count); kept out of the response (default: a newline; "
+                   "pass '' to stop only at end of text)")
 
 
 def _metric(p: argparse.ArgumentParser) -> None:
