@@ -31,10 +31,6 @@ class Graph:
         return self.task.date_inputs
 
     @property
-    def reference(self) -> str | None:
-        return self.task.reference
-
-    @property
     def labelsets(self) -> dict[str, LabelSet]:
         return self.task.labelsets
 
