@@ -107,8 +107,9 @@ def _record(obj: dict, n: int, inputs: list[str], need_response: bool, max_chars
         elif not isinstance(v, str):
             return None, f"input `{f}` must be a string or a number, got {type(v).__name__}"
         fields[f] = v
-    for f in dates:
+    if dates:
         from act_dsl.ops.temporal import read_date  # only tasks with date inputs pay for dateparser
+    for f in dates:
         if read_date(fields[f]) is None:
             return None, f"input `{f}` is declared `date`, but {fields[f]!r} is not a date " \
                          "(write it as 2024-05-01, May 2010 or 2004)"

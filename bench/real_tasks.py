@@ -246,7 +246,7 @@ def main() -> None:
     print(f"artefacts: {out}")
     print(f"command: .venv/bin/python bench/real_tasks.py --task {args.task} --data {args.data} "
           f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs}"
-          + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints in ("fewshot", "nonempty") else ""))
+          + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints != "ner" else ""))
 
 
 if __name__ == "__main__":

@@ -41,13 +41,15 @@ class Frame:
         return self._maps[key]
 
 
-def _date_input(name: str, value) -> Any:
-    """An input declared `date`, read as a period (records have checked it; examples may not have)."""
+def _date_inputs(name: str, values: list) -> list:
+    """An input declared `date`, read as periods (records have checked it; examples may not have)."""
     from act_dsl.ops.temporal import read_date
-    if value is None:
-        return None
-    period = read_date(value)
-    return period if period is not None else ErrorValue(f"input `{name}`: {value!r} is not a date")
+    out = []
+    for value in values:
+        period = read_date(value)
+        out.append(period if period is not None or value is None
+                   else ErrorValue(f"input `{name}`: {value!r} is not a date"))
+    return out
 
 
 def _first_error(values) -> ErrorValue | None:
@@ -192,9 +194,8 @@ class Executor:
         op, n = node.op, frame.n
         if op == "input":
             name = node.params[0]
-            if node.type == "date":
-                return [_date_input(name, rec.get(name)) for rec in frame.records]
-            return [rec.get(name) for rec in frame.records]
+            values = [rec.get(name) for rec in frame.records]
+            return _date_inputs(name, values) if node.type == "date" else values
         if op == "response":
             return [rec.get("response") for rec in frame.records]
         if op == "const":

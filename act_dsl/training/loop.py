@@ -63,6 +63,12 @@ def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], p
 MAX_SEQUENCES = 16  # sequences in one forward pass; larger groups go through the gradient cache
 
 
+def _member_chunks(encoded: list, k: int) -> list[list]:
+    """Group members in chunks of at most MAX_SEQUENCES sequences (k candidates each)."""
+    per = max(1, MAX_SEQUENCES // k)
+    return [encoded[i:i + per] for i in range(0, len(encoded), per)]
+
+
 def _loss_from(summed, count, item: Item, cfg: TrainConfig, ref):
     p = (summed / count).sum(0)          # joint candidates: the sum over members of normalised log-likelihoods
     logp = summed.sum(0)
@@ -89,8 +95,7 @@ def item_step(model, tok, item: Item, cfg: TrainConfig, device, ref, backward) -
         loss, pairs = item_loss(model, tok, item, cfg, device, ref)
         backward(loss)
         return loss.detach(), pairs
-    per = max(1, MAX_SEQUENCES // k)
-    chunks = [encoded[i:i + per] for i in range(0, len(encoded), per)]
+    chunks = _member_chunks(encoded, k)
     with torch.no_grad():
         parts = [sequence_logprobs(model, c, tok.pad_token_id, device) for c in chunks]
     summed = torch.cat([s for s, _ in parts]).requires_grad_()
@@ -133,10 +138,8 @@ def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tens
     model.eval()
     with torch.no_grad():
         for it in items:
-            enc = encode_item(tok, it)
-            per = max(1, MAX_SEQUENCES // len(it.csr))
-            summed = torch.cat([sequence_logprobs(model, enc[i:i + per], tok.pad_token_id, device)[0]
-                                for i in range(0, len(enc), per)])
+            summed = torch.cat([sequence_logprobs(model, c, tok.pad_token_id, device)[0]
+                                for c in _member_chunks(encode_item(tok, it), len(it.csr))])
             out.append(summed.sum(0).detach().cpu())
     model.train()
     return out
