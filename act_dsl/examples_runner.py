@@ -67,7 +67,7 @@ def run_examples(program: Program) -> tuple[int, list[Failure]]:
             records.append(rec)
         ex_exec = Executor(graph)
         values = ex_exec.constraint_values(records, candidate=list(range(len(records))))  # each its own group
-        scores = combine(graph, values)
+        scores = combine(graph, values, len(records))
         shown = {n: node for n, node in task.fields.items()
                  if n != "response" and node.op not in ("input", "labels") and not node.free}
         fields = dict(zip(shown, ex_exec.columns(records, list(shown.values()))))

@@ -12,6 +12,8 @@ from act_dsl.semantics.resolve import Resolver
 from act_dsl.source import Source, SourceError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from act_dsl.graph.compiler import Graph
     from act_dsl.scoring.csr import Scores
 
@@ -51,15 +53,25 @@ class Program:
         from act_dsl.graph.compiler import compile_task
         return compile_task(self.task(task))
 
-    def score(self, records: Iterable[dict[str, Any]], task: str | None = None, **options: Any) -> "Scores":
-        """Score records (input fields plus `response`) with one task's verifier graph."""
-        from act_dsl.graph.executor import Executor
-        return Executor(self.graph(task), **options).score(list(records))
+    def score(self, records: Iterable[dict[str, Any]], task: str | None = None,
+              reference_date: "dt.date | None" = None, **options: Any) -> "Scores":
+        """Score records (input fields plus `response`) with one task's verifier graph.
 
-    def reward_function(self, task: str | None = None, **options: Any):
+        Records are checked as `act score` checks a file's lines (declared input types, `response` a
+        string); a bad one raises act_dsl.records.DataError naming its index in `records`.
+        """
+        from act_dsl.graph.executor import Executor
+        from act_dsl.records import check_rows
+        graph = self.graph(task)
+        checked = check_rows(records, graph.input_types, need_response=True, reference_date=reference_date,
+                             allow_many=False)
+        rows = [{**rec.fields, "response": (rec.responses or [""])[0]} for rec in checked]
+        return Executor(graph, reference_date=reference_date, **options).score(rows)
+
+    def reward_function(self, task: str | None = None, reference_date: "dt.date | None" = None, **options: Any):
         """A TRL-style reward: (prompts, completions, **columns) -> list[float] (CSR; 0 where none applies)."""
         from act_dsl.scoring.reward import make_reward_function
-        return make_reward_function(self.graph(task), **options)
+        return make_reward_function(self.graph(task), reference_date=reference_date, **options)
 
 
 def _suppressed(d: Diagnostic) -> bool:

@@ -1,16 +1,36 @@
-"""Reading JSONL records: every problem is reported with its file and line; nothing is dropped silently."""
+"""Reading records by their declared input types: one set of rules for JSONL files and in-memory rows."""
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import json
+import numbers
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 MAX_RESPONSE_CHARS = 1_000_000
+# A line longer than this is reported and skipped without being held in memory. The limit grows with
+# --max-chars (4 UTF-8 bytes per allowed response character, plus 1 MiB for the other fields).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 200          # JSON nesting deeper than this is refused (deeper would exhaust Python's stack)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
-class DataError(Exception):
-    """A data file that cannot be used as asked (unreadable, or a bad line under --on-error fail)."""
+class DataError(ValueError):
+    """Data that cannot be used as asked (an unreadable file, a bad line under --on-error fail, a bad row)."""
+
+
+class RowError(DataError):
+    """One record breaks the rules; `field` names the offending field where there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
 
 
 @dataclass
@@ -39,7 +59,282 @@ class Dataset:
     lines: int = 0
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+# ---- values -------------------------------------------------------------------------------------
+def _show(value: Any) -> str:
+    """How a wrong value is named in a message: `the string "false"`, `the number 3`, `null`, ..."""
+    if isinstance(value, str):
+        text = json.dumps(value if len(value) <= 40 else value[:40] + "...", ensure_ascii=True)
+        return f"the string {text}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int) and value.bit_length() > 130:  # repr() of a huge int is slow or refused
+        return f"a number of about {_digits(value):,} digits"
+    if isinstance(value, numbers.Real):
+        text = repr(value)
+        return f"the number {text if len(text) <= 40 else text[:37] + '...'}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return f"a Python {type(value).__name__}"
+
+
+def _digits(value: int) -> int:
+    return int(abs(value).bit_length() * 0.30103) + 1
+
+
+def _surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _bad_text(text: str) -> str | None:
+    if _surrogate(text):
+        m = next(c for c in text if 0xD800 <= ord(c) <= 0xDFFF)
+        return f"contains a lone surrogate (\\u{ord(m):04x}), which is not valid Unicode text"
+    return None
+
+
+def _scan(value: Any) -> str | None:
+    """Problems anywhere inside a kept value (nesting too deep, a lone surrogate), walked without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"is nested more than {MAX_DEPTH} levels deep"
+        if isinstance(v, str):
+            bad = _bad_text(v)
+            if bad:
+                return bad
+        elif isinstance(v, (dict, Mapping)):
+            for k, x in v.items():
+                if isinstance(k, str) and _surrogate(k):
+                    return "has a key with a lone surrogate, which is not valid Unicode text"
+                stack.append((x, depth + 1))
+        elif isinstance(v, (list, tuple)):
+            stack.extend((x, depth + 1) for x in v)
+        elif isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            return "holds a number that is not finite (NaN or Infinity)"
+    return None
+
+
+def _date_reader(reference_date: dt.date | None) -> Callable[[Any], Any]:
+    from act_dsl.ops import temporal
+    ref = reference_date or getattr(temporal, "DEFAULT_REFERENCE", None)
+    if len(inspect.signature(temporal.read_date).parameters) >= 2:
+        return lambda v: temporal.read_date(v, ref)
+    return temporal.read_date
+
+
+class FieldReader:
+    """Checks values against declared types (`text`, `number`, `list<date>`, ...) for one run."""
+
+    def __init__(self, reference_date: dt.date | None) -> None:
+        self.reference_date = reference_date
+        self.scan_text = True  # False for JSON lines that cannot hold a lone surrogate (no \\uD8xx escape)
+        self._read_date: Callable[[Any], Any] | None = None
+
+    def value(self, v: Any, typ: str, name: str) -> Any:
+        """`v` read as the declared `typ` (lists become tuples, numbers floats), or RowError naming `name`."""
+        return self._value(v, typ, name, typ, "")
+
+    def _value(self, v: Any, typ: str, name: str, declared: str, where: str) -> Any:
+        def bad(got: str) -> RowError:
+            return RowError(f"input `{name}` is declared `{declared}`, {where}got {got}", name)
+        if typ.startswith("list<") and typ.endswith(">"):
+            if not isinstance(v, (list, tuple)):
+                raise bad(_show(v))
+            return tuple(self._value(x, typ[5:-1], name, declared, f"{where}item {i}: ") for i, x in enumerate(v))
+        if typ in ("text", "label", "span"):
+            if not isinstance(v, str):
+                raise bad(_show(v))
+            problem = self.scan_text and _bad_text(v)
+            if problem:
+                raise RowError(f"input `{name}` {where}{problem}", name)
+            return v
+        if typ == "number":
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise bad(_show(v))
+            try:
+                x = float(v)
+            except OverflowError:
+                raise bad(f"a number too large to use (about {_digits(int(v)):,} digits)") from None
+            if x != x or x in (float("inf"), float("-inf")):
+                raise bad(f"{x}, which is not a finite number")
+            return x
+        if typ == "bool":
+            if not isinstance(v, bool):
+                raise bad(_show(v))
+            return v
+        if typ == "date":
+            return self._date(v, name, declared, where)
+        if typ == "labelset":
+            from act_dsl.ops.values import LabelSet
+            return LabelSet(name, self._value(v, "list<label>", name, declared, where))
+        raise RowError(f"input `{name}` has the type `{declared}`, which cannot be read from data", name)
+
+    def _date(self, v: Any, name: str, declared: str, where: str) -> Any:
+        if isinstance(v, bool) or not isinstance(v, (str, int, dt.date)):
+            raise RowError(f"input `{name}` is declared `{declared}`, {where}got {_show(v)} "
+                           "(write a date as a string such as \"2024-05-01\", or a year such as 2004)", name)
+        if isinstance(v, str) and _bad_text(v):
+            raise RowError(f"input `{name}` {where}{_bad_text(v)}", name)
+        if self._read_date is None:
+            self._read_date = _date_reader(self.reference_date)
+        try:
+            period = self._read_date(v.isoformat() if isinstance(v, dt.date) else v)
+            why = "" if period is not None else " (write it as 2024-05-01, May 2010 or 2004)"
+        except Exception as exc:  # dateparser or the calendar refusing a value is bad data, reported as such
+            period, why = None, f" ({exc})"
+        if period is None:
+            shown = json.dumps(v, ensure_ascii=True) if isinstance(v, str) else str(v)
+            raise RowError(f"input `{name}` is declared `{declared}`, but {where}"
+                           f"{shown[:60]} is not a date{why}", name)
+        return v  # kept as written: prompts show it, and the executor reads it against the record's reference
+
+
+def check_row(obj: Any, input_types: Mapping[str, str], need_response: bool, *, reader: FieldReader | None = None,
+              max_chars: int = MAX_RESPONSE_CHARS, allow_many: bool = True, line: int = 0,
+              scan_text: bool = True) -> Record:
+    """One record (a parsed JSON object or a dict) checked against the declared input types; RowError if bad.
+
+    scan_text=False skips looking for lone surrogates and deep nesting, for JSON lines already known to
+    hold neither (parse_line's checks)."""
+    reader = reader or FieldReader(None)
+    reader.scan_text = scan_text
+    if not isinstance(obj, (dict, Mapping)):
+        raise RowError(f"expected a JSON object, got {_show(obj)}")
+    missing = [f for f in input_types if f not in obj]
+    if missing:
+        have = ", ".join(f"`{k}`" for k in list(obj)[:8]) or "no fields"
+        raise RowError("missing input field(s) " + ", ".join(f"`{m}`" for m in missing) + f" (the record has {have})",
+                       missing[0])
+    fields = {name: reader.value(obj[name], typ, name) for name, typ in input_types.items()}
+    responses: list[str] | None = None
+    many = "responses" in obj
+    if many and "response" in obj:
+        raise RowError("the record has both `response` and `responses`; keep one", "responses")
+    if many:
+        if not allow_many:
+            raise RowError("`responses` (a list) is not accepted here: pass one record per response, "
+                           "each with `response`", "responses")
+        responses = obj["responses"]
+        if not isinstance(responses, (list, tuple)) or not responses:
+            raise RowError(f"`responses` must be a non-empty list of strings, got {_show(responses)}", "responses")
+        responses = list(responses)
+    elif "response" in obj:
+        responses = [obj["response"]]
+    elif need_response:
+        raise RowError("missing `response` (or `responses`, a list)", "response")
+    key = "responses" if many else "response"
+    for i, r in enumerate(responses or ()):
+        which = f"`responses` item {i}" if many else "`response`"
+        if not isinstance(r, str):
+            raise RowError(f"{which} must be a string, got {_show(r)}", key)
+        if len(r) > max_chars:
+            what = which if many else "a response"
+            raise RowError(f"{what} of {len(r):,} characters exceeds the limit of {max_chars:,} (--max-chars)", key)
+        problem = scan_text and _bad_text(r)
+        if problem:
+            raise RowError(f"{which} {problem}", key)
+    for k, v in obj.items():  # extra fields (ids, gold answers) are kept for reports; they never reach training
+        if k in fields or k in ("response", "responses"):
+            continue
+        if not isinstance(k, str):
+            raise RowError(f"field names must be strings, got {_show(k)}")
+        problem = scan_text and (_scan(v) or (_bad_text(k) and "has a name that is not valid Unicode text"))
+        if problem:
+            raise RowError(f"field `{k.encode('utf-8', 'backslashreplace').decode()}` {problem}", k)
+        fields[k] = v
+    return Record(line, fields, responses, many)
+
+
+def check_rows(rows: Iterable[Any], input_types: Mapping[str, str], need_response: bool, *,
+               max_chars: int = MAX_RESPONSE_CHARS, reference_date: dt.date | None = None,
+               allow_many: bool = True, label: str = "records") -> list[Record]:
+    """In-memory rows checked by the same rules as read_records; DataError names the first bad row's index."""
+    reader = FieldReader(reference_date)
+    out = []
+    for i, obj in enumerate(rows):
+        try:
+            out.append(check_row(obj, input_types, need_response, reader=reader, max_chars=max_chars,
+                                 allow_many=allow_many, line=i))
+        except RowError as exc:
+            raise DataError(f"{label}[{i}]: {exc.message}") from None
+    return out
+
+
+# ---- JSONL files --------------------------------------------------------------------------------
+class _LineError(Exception):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _LineError(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def _float(text: str) -> float:
+    x = float(text)
+    if x in (float("inf"), float("-inf")):
+        raise _LineError(f"the number {text[:40]} is too large for a float")
+    return x
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _LineError(f"the key {json.dumps(dup)} appears twice in one object (which value is meant?)")
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=_no_constant, parse_float=_float)
+_DIGITS = re.compile(r"value has (\d+) digits")
+
+
+def parse_line(text: str) -> Any:
+    """One JSONL line parsed strictly; _LineError says why it cannot be used."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:  # only then can the nesting be too deep
+        depth = deepest = 0
+        for ch in re.sub(r'"(?:[^"\\]|\\.)*"', '""', text):
+            if ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in "]}":
+                depth -= 1
+        if deepest > MAX_DEPTH:
+            raise _LineError(f"JSON nested {deepest:,} levels deep (the limit is {MAX_DEPTH})")
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise _LineError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except ValueError as exc:  # Python's limit of 4,300 digits for an integer
+        m = _DIGITS.search(str(exc))
+        raise _LineError(f"a number of {int(m.group(1)):,} digits (the limit is 4,300)" if m
+                         else f"not usable JSON ({str(exc).split(';')[0]})") from None
+    except RecursionError:  # nesting the decoder cannot follow, in spite of the check above
+        raise _LineError(f"JSON nested too deep (the limit is {MAX_DEPTH})") from None
+
+
+def _is_devnull(fd: int) -> bool:
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    st = os.fstat(fd)
+    return (st.st_rdev, st.st_mode) == (null.st_rdev, null.st_mode)
+
+
+def _lines(path: Path, max_bytes: int) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, text, problem): each line read with at most max_bytes in memory."""
     try:
         fh = path.open("rb")
     except FileNotFoundError:
@@ -49,87 +344,78 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with fh:
-        for n, raw in enumerate(fh, 1):
+        mode = os.fstat(fh.fileno()).st_mode
+        if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not _is_devnull(fh.fileno()):
+            # /dev/zero or /dev/urandom never end a line: refuse devices (/dev/null reads as an empty file)
+            raise DataError(f"{path}: is a device, not a JSONL file")
+        n = 0
+        while True:
             try:
-                yield n, raw.decode("utf-8")
+                raw = fh.readline(max_bytes + 1)
+            except OSError as exc:
+                raise DataError(f"{path}:{n + 1}: cannot read: {exc.strerror or exc}") from None
+            if not raw:
+                return
+            n += 1
+            if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line without keeping it
+                    raw = fh.readline(1 << 20)
+                    size += len(raw)
+                size -= raw.endswith(b"\n")  # the newline is not part of the line
+                yield n, None, (f"line is {size:,} bytes long, over the limit of {max_bytes:,} bytes "
+                                "(a longer line needs a larger --max-chars)")
+                continue
+            try:
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield n, f"\x00not utf-8 at byte {exc.start}"
+                yield n, None, f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1})"
+                continue
+            yield n, text[1:] if n == 1 and text.startswith("\ufeff") else text, None
 
 
-def read_records(path: str | Path, inputs: list[str], need_response: bool, on_error: str = "fail",
-                 max_chars: int = MAX_RESPONSE_CHARS, dates: Sequence[str] = ()) -> Dataset:
-    """Read a JSONL file of records carrying `inputs` (and `response` or `responses` when need_response).
-    Inputs named in `dates` (declared `date` in the task) must read as dates.
+def line_limit(max_chars: int) -> int:
+    """The longest line read: MAX_LINE_BYTES, or more when --max-chars allows longer responses."""
+    return max(MAX_LINE_BYTES, 4 * max_chars + (1 << 20))
+
+
+def read_records(path: str | Path, inputs: Mapping[str, str] | Sequence[str], need_response: bool,
+                 on_error: str = "fail", max_chars: int = MAX_RESPONSE_CHARS, dates: Sequence[str] = (), *,
+                 reference_date: dt.date | None = None, max_line_bytes: int | None = None) -> Dataset:
+    """Read a JSONL file of records whose inputs are checked against their declared types
+    (`inputs`: {name: type}, i.e. `graph.input_types`), with `response` or `responses` when need_response.
 
     on_error="fail" raises DataError at the first bad line; "skip" keeps going and lists every skipped line.
+    Nothing but DataError is raised, whatever the file holds.
     """
-    p = Path(path)
+    if isinstance(inputs, Mapping):
+        types = dict(inputs)
+    else:  # a bare list of names (older callers): names in `dates` are dates, the rest text
+        types = {name: "date" if name in dates else "text" for name in inputs}
+    reader = FieldReader(reference_date)
+    limit = max_line_bytes or line_limit(max_chars)
     ds = Dataset(str(path))
-    for n, text in _lines(p):
+    for n, text, problem in _lines(Path(path), limit):
         ds.lines = n
-        if not text.strip():
-            continue
-        problem = None
         rec = None
-        if text.startswith("\x00"):
-            problem = f"line is {text[1:]}"
-        else:
+        if problem is None and text is not None:
+            if not text.strip():
+                continue
             try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                obj, problem = None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-            if problem is None and not isinstance(obj, dict):
-                problem = f"expected a JSON object, got {type(obj).__name__}"
-            if problem is None:
-                rec, problem = _record(obj, n, inputs, need_response, max_chars, dates)
+                rec = check_row(parse_line(text), types, need_response, reader=reader, max_chars=max_chars, line=n,
+                                scan_text=_SURROGATE_ESCAPE.search(text) is not None)
+            except _LineError as exc:
+                problem = str(exc)
+            except RowError as exc:
+                problem = exc.message
         if problem is not None:
             prob = Problem(str(path), n, problem)
             if on_error == "fail":
                 raise DataError(f"{prob}\n  (rerun with --on-error skip to skip bad lines and list them)")
             ds.problems.append(prob)
             continue
+        assert rec is not None
         ds.records.append(rec)
     if not ds.records and not ds.problems:
         raise DataError(f"{path}: no records (the file is empty)")
     return ds
-
-
-def _record(obj: dict, n: int, inputs: list[str], need_response: bool, max_chars: int, dates: Sequence[str] = ()):
-    missing = [f for f in inputs if f not in obj]
-    if missing:
-        return None, "missing input field(s) " + ", ".join(f"`{m}`" for m in missing) + \
-            f" (the record has {', '.join(f'`{k}`' for k in list(obj)[:8]) or 'no fields'})"
-    fields = {}
-    for f in inputs:
-        v = obj[f]
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            v = float(v)
-        elif not isinstance(v, str):
-            return None, f"input `{f}` must be a string or a number, got {type(v).__name__}"
-        fields[f] = v
-    if dates:
-        from act_dsl.ops.temporal import read_date  # only tasks with date inputs pay for dateparser
-    for f in dates:
-        if read_date(fields[f]) is None:
-            return None, f"input `{f}` is declared `date`, but {fields[f]!r} is not a date " \
-                         "(write it as 2024-05-01, May 2010 or 2004)"
-    responses = None
-    many = False
-    if "responses" in obj:
-        many = True
-        responses = obj["responses"]
-        if not isinstance(responses, list) or not responses:
-            return None, "`responses` must be a non-empty list of strings"
-    elif "response" in obj:
-        responses = [obj["response"]]
-    elif need_response:
-        return None, "missing `response` (or `responses`, a list)"
-    for r in responses or ():
-        if not isinstance(r, str):
-            return None, f"a response must be a string, got {type(r).__name__}"
-        if len(r) > max_chars:
-            return None, f"a response of {len(r):,} characters exceeds the limit of {max_chars:,} (--max-chars)"
-    for k, v in obj.items():  # keep extra fields (ids, gold answers) for reports; they never reach training
-        if k not in fields and k not in ("response", "responses"):
-            fields.setdefault(k, v)
-    return Record(n, fields, responses, many), None

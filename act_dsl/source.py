@@ -11,10 +11,11 @@ MAX_SOURCE_BYTES = 2_000_000  # an .act file larger than this is almost certainl
 class SourceError(Exception):
     """A file that cannot be read as .act source (missing, binary, not UTF-8, too large, empty)."""
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, reason: str = "unreadable") -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+        self.reason = reason  # "missing", "outside" (leaves the allowed folder) or "unreadable"
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,18 @@ class Source:
         return Source(path, text, tuple(starts))
 
     @staticmethod
-    def read(path: str | Path) -> "Source":
-        p = Path(path)
+    def read(path: str | Path, folder: str | Path | None = None) -> "Source":
+        """Read an .act file; with `folder`, only when the file really lies inside that folder."""
+        return Source.open(path, folder)[0]
+
+    @staticmethod
+    def open(path: str | Path, folder: str | Path | None = None) -> tuple["Source", Path]:
+        """The source and the real path of the file that was read (symlinks resolved, as opened)."""
+        from act_dsl.safe_files import SafeFileError, read_file
         try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise SourceError(str(path), "no such file") from None
-        except IsADirectoryError:
-            raise SourceError(str(path), "is a directory, not an .act file") from None
-        except OSError as exc:
-            raise SourceError(str(path), f"cannot read: {exc.strerror or exc}") from None
-        if len(data) > MAX_SOURCE_BYTES:
-            raise SourceError(str(path), f"file is {len(data) / 1e6:.1f} MB; .act files are limited to "
-                              f"{MAX_SOURCE_BYTES / 1e6:.0f} MB")
+            data, real = read_file(path, MAX_SOURCE_BYTES, folder, what="an .act file")
+        except SafeFileError as exc:
+            raise SourceError(str(path), exc.message, exc.reason) from None
         if b"\x00" in data:
             raise SourceError(str(path), "looks like a binary file (it contains NUL bytes), not an .act file")
         try:
@@ -56,7 +56,7 @@ class Source:
             raise SourceError(str(path), f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
         if not text.strip():
             raise SourceError(str(path), "is empty; an .act file needs at least one `task` block")
-        return Source.from_text(text, str(path))
+        return Source.from_text(text, str(path)), real
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""

@@ -196,8 +196,8 @@ def main() -> None:
         (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     program = act_dsl.load(out / "task.act", strict=True)
     graph = program.graph()
-    train_recs = read_records(out / "train.jsonl", graph.inputs, False).records
-    eval_recs = read_records(out / "eval.jsonl", graph.inputs, False).records
+    train_recs = read_records(out / "train.jsonl", graph.input_types, False).records
+    eval_recs = read_records(out / "eval.jsonl", graph.input_types, False).records
     base_cfg = TrainConfig(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens)
     gen = GenConfig(k=base_cfg.samples, temperature=base_cfg.temperature, top_p=base_cfg.top_p,
                     max_new_tokens=base_cfg.max_new_tokens, batch_size=base_cfg.gen_batch_size)

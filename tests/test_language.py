@@ -57,10 +57,13 @@ def test_quantifier_semantics_on_empty_lists() -> None:
     prog = act_dsl.loads('task t { output xs: list<text> = split(response, ",")\n'
                          ' constraint a = all x in xs: x == "k"\n constraint b = any x in xs: x == "k"\n'
                          ' constraint c = share x in xs: x == "k" }')
-    s = prog.score([{"response": ""}, {"response": "k, j"}])
-    assert s.values[0] == {"a": True, "b": False, "c": None}
+    s = prog.score([{"response": " , ,"}, {"response": "k, j"}, {"response": "  \n "}])
+    assert s.values[0] == {"a": True, "b": False, "c": None}   # split drops empty pieces: an empty list
     assert s.values[1] == {"a": False, "b": True, "c": 0.5}
     assert s.csr[0] == 0.5  # c is not applicable, so it is left out
+    # an empty (or whitespace-only) response is never a good answer: 0 on every constraint, not vacuous truth
+    assert s.values[2] == {"a": False, "b": False, "c": False} and s.csr[2] == 0.0
+    assert s.empty == [False, False, True]
 
 
 def test_pair_quantifier_sees_ordered_pairs_and_where() -> None:

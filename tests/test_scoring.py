@@ -46,7 +46,7 @@ def test_bad_lines_fail_by_default_and_are_listed_when_skipped(tmp_path) -> None
     r = run_act("score", TYPING, "--data", data, "--on-error", "skip")
     assert r.returncode == 0
     assert f"{data}:3: missing input field(s) `mention`" in r.stderr
-    assert f"{data}:4: a response must be a string, got int" in r.stderr
+    assert f"{data}:4: `response` must be a string, got the number 42" in r.stderr
     assert f"{data}:5: a response of 5,242,880 characters exceeds" in r.stderr
     assert len(r.stdout.splitlines()) == 1 and "4 bad line(s) skipped" in r.stderr
 

@@ -22,6 +22,13 @@ _TABLE = [
      "hint lists what was expected there. Check for a missing `=`, an unclosed string or brace, or a keyword used as a name."),
     ("ACT002", "unreadable-file", E, "The file could not be read as .act source: it is missing, empty, binary, not UTF-8 "
      "or larger than 2 MB. Save the file as UTF-8 text."),
+    ("ACT003", "nesting-too-deep", E, "An expression is nested more than 200 levels deep (each operator, call, list, "
+     "quantifier and `not` is a level; parentheses are free), or the verifier graph it builds is, counting the "
+     "lets and define calls it goes through (400 chained lets, or `f(f(f(...)))` 250 times). The limit bounds "
+     "the work of checking and the depth of the executor's evaluation, so that no file can exhaust the stack; "
+     "real verifiers need a few levels. Split the logic into separate constraints or simplify it."),
+    ("ACT004", "number-too-large", E, "A number literal is too large to be held as a floating-point number "
+     "(above about 1.8e308): it would read as infinity. Write a smaller number."),
     # ACT1xx: names and imports
     ("ACT101", "unknown-name", E, "A name is used that is not an input, output, let, label set, define parameter or "
      "quantifier variable in scope. The hint suggests the closest name in scope."),
@@ -52,9 +59,12 @@ _TABLE = [
     # ACT2xx: types
     ("ACT201", "argument-type", E, "An argument has the wrong type for the function, e.g. a temporal predicate "
      "(`before`, `after`, `overlaps`, `within`) applied to text. Read dates first with `dates(x)` or `timespan(x)`."),
-    ("ACT202", "fuzzy-range", E, "`fuzzy N` takes a similarity threshold between 0 and 100."),
-    ("ACT203", "weight-not-positive", E, "A constraint weight must be a positive number; drop the constraint instead of "
-     "weighting it 0."),
+    ("ACT202", "fuzzy-range", E, "`fuzzy N` takes a similarity threshold between 0 and 100 (a rapidfuzz score: "
+     "100 means exact). A negative or larger literal is reported here; a threshold computed from data outside "
+     "0-100 is an error for that record when scoring."),
+    ("ACT203", "weight-out-of-range", E, "A constraint weight must be a positive finite number no larger than 1e6 "
+     "(`weight -1`, `weight 0` and `weight 1e7` are refused): drop a constraint instead of weighting it 0, and keep "
+     "weights relative (a huge weight drowns every other constraint and loses precision in the CSR)."),
     ("ACT204", "constraint-type", E, "A constraint must evaluate to a bool or a number in [0, 1]; this one has another "
      "type. Compare it with something (`count(x) >= 1`) or use a quantifier."),
     ("ACT205", "arity", E, "A function is called with the wrong number of positional arguments."),
@@ -68,8 +78,14 @@ _TABLE = [
     ("ACT212", "unknown-type", E, "A type name is not one of text, label, number, bool, date, span, list<T>."),
     ("ACT213", "group-outside-group", E, "`group` and pair quantifiers over members are only meaningful inside a "
      "`group by` block."),
-    ("ACT214", "recursive-define", E, "A define calls itself, directly or through others; defines are expanded inline, "
-     "so recursion is not allowed."),
+    ("ACT214", "recursive-define", E, "A define calls itself, directly or through others (`a` calls `b`, which calls "
+     "`a`); defines are expanded inline, so recursion is not allowed. The message shows the cycle."),
+    ("ACT215", "bad-regular-expression", E, "A regular expression written as a literal (the pattern of `matches`) "
+     "does not compile. Patterns run on RE2, which matches in time linear in the text, so a model's answer "
+     "cannot make a pattern backtrack for ever; RE2 has no backreferences (`\\1`) and no lookaround "
+     "(`(?=...)`, `(?!...)`, `(?<=...)`), and its `\\w`, `\\d`, `\\b` are ASCII (use `\\pL` for any letter). "
+     "Test the parts with separate `matches` joined by `and`/`not`. A pattern computed from data that does not "
+     "compile is an error for that record when scoring, counted in the summary."),
     # ACT3xx: lint warnings about the constraint logic
     ("ACT301", "unused-let", W, "A `let` is never used. Remove it, or use it in a constraint; unused lets still cost "
      "time when their extractor is expensive."),
@@ -82,8 +98,11 @@ _TABLE = [
      "signal: a verifier that passes or fails everything is the most common silent bug."),
     ("ACT307", "contradictory-bounds", W, "Two constraints bound the same quantity so that no response can satisfy "
      "both (`count(words(s)) <= 10` and `count(words(s)) >= 20`)."),
+    ("ACT308", "bad-date-literal", W, "A text literal given to `dates`, `timespan` or `dates_near` holds a date that "
+     "does not exist (\"31 February 1990\"): every record would count an error for it when scoring. Fix the date."),
     # ACT4xx: lint about the task as a whole
-    ("ACT401", "no-constraints", W, "A task declares no constraints, so every response has CSR `none`."),
+    ("ACT401", "no-constraints", W, "A task declares no constraints, so every response has CSR `none`: scoring "
+     "it gives no signal and training cannot learn from it."),
     ("ACT402", "unexercised-constraint", H, "No `example` block checks this constraint (by name or through "
      "`expect csr`). Examples are the constraint file's own tests; add one that passes and one that fails."),
     ("ACT403", "no-examples", H, "The task has no `example` blocks. Add at least one passing and one failing example "

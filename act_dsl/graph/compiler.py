@@ -27,6 +27,10 @@ class Graph:
         return self.task.inputs
 
     @property
+    def input_types(self) -> dict[str, str]:
+        return self.task.input_types
+
+    @property
     def date_inputs(self) -> list[str]:
         return self.task.date_inputs
 

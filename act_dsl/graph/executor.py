@@ -1,21 +1,30 @@
 """The batched executor: evaluates a verifier graph column-wise over many records.
 
 Every node is evaluated once per frame (a batch of rows); each op runs once per distinct argument
-tuple (results are cached by value for the executor's life), spaCy sees all distinct texts in one
+tuple (results are cached by value, with a bounded cache), spaCy sees all distinct texts in one
 `nlp.pipe`, and membership tests against a label set go through one rapidfuzz `cdist`. Quantifiers
-evaluate their body over a child frame holding every (row, element) pair of the whole batch, so the
-body is batched too. Errors become ErrorValue on their row and never stop the batch.
+evaluate their body over a child frame holding every (row, element) pair of a chunk of the batch, so the
+body is batched too. Errors become ErrorValue on their row and never stop the batch; every response has a
+work budget (act_dsl/ops/limits.py). The rules for `none`, errors and empty responses are LANGUAGE.md §4.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 from act_dsl.graph.compiler import Graph
 from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.ops import fuzzy
+from act_dsl.ops.limits import DEFAULT_LIMITS, Limits
 from act_dsl.ops.registry import REGISTRY
-from act_dsl.ops.values import ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
+from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
+
+DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # relative dates are read against this unless the run says otherwise
+CACHE_ENTRIES = 200_000                  # per op: bounded, so a long-lived reward function does not grow
+CHUNK_ELEMENTS = 500_000                 # quantifier elements held in one child frame at a time
+RECURSION = 20_000                       # graphs are at most a few thousand nodes deep (the checker limits nesting)
 
 
 class Frame:
@@ -30,6 +39,8 @@ class Frame:
         self._maps: dict[int, list[int]] = {}
 
     def index_in(self, ancestor: "Frame") -> list[int]:
+        if ancestor is self:
+            return list(range(self.n))
         key = id(ancestor)
         if key not in self._maps:
             idx, f = self.to_parent, self.parent
@@ -40,16 +51,12 @@ class Frame:
             self._maps[key] = idx
         return self._maps[key]
 
-
-def _date_inputs(name: str, values: list) -> list:
-    """An input declared `date`, read as periods (records have checked it; examples may not have)."""
-    from act_dsl.ops.temporal import read_date
-    out = []
-    for value in values:
-        period = read_date(value)
-        out.append(period if period is not None or value is None
-                   else ErrorValue(f"input `{name}`: {value!r} is not a date"))
-    return out
+    @property
+    def root(self) -> "Frame":
+        f = self
+        while f.parent is not None:
+            f = f.parent
+        return f
 
 
 def _first_error(values) -> ErrorValue | None:
@@ -59,9 +66,12 @@ def _first_error(values) -> ErrorValue | None:
     return None
 
 
+def _nones(values: list) -> list:
+    """Below a constraint's root, `not applicable` (share over nothing) reads as none."""
+    return [None if v is NA else v for v in values]
+
+
 def _items(coll: Any) -> tuple:
-    if coll is None:
-        return ()
     if isinstance(coll, LabelSet):
         return coll.labels
     if isinstance(coll, tuple):
@@ -70,24 +80,33 @@ def _items(coll: Any) -> tuple:
 
 
 def _equal(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
     if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
         return normalize(as_text(a)) == normalize(as_text(b))
     if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(x is not None and y is not None and _equal(x, y) for x, y in zip(a, b))
     return a == b
 
 
-def _binop(op: str, a: Any, b: Any) -> Any:
+def _is_none_literal(node: Node) -> bool:
+    while node.op == "as":  # a `none` passed to a define's parameter is still the literal
+        node = node.args[0]
+    return node.op == "const" and node.params[0] is None
+
+
+def _binop(node: Node, a: Any, b: Any) -> Any:
+    op = node.params[0]
     if op == "and":
         return bool(a) and bool(b)
     if op == "or":
         return bool(a) or bool(b)
-    if op == "==":
-        return _equal(a, b)
-    if op == "!=":
-        return not _equal(a, b)
+    if op in ("==", "!="):
+        if _is_none_literal(node.args[0]) or _is_none_literal(node.args[1]):
+            same = a is None and b is None  # `x == none` / `x != none`: the test for absence
+            return same if op == "==" else not same
+        if a is None or b is None:
+            return False
+        eq = _equal(a, b)
+        return eq if op == "==" else not eq
     if a is None or b is None:
         return None if op in "+-*/" else False
     if op == "+":
@@ -105,56 +124,80 @@ def _binop(op: str, a: Any, b: Any) -> Any:
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
+def is_empty_response(value: Any) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+@contextmanager
+def _deep_graphs() -> Iterator[None]:
+    """Evaluation recurses along the graph's depth; allow the depths the checker accepts."""
+    old = sys.getrecursionlimit()
+    if old < RECURSION:
+        sys.setrecursionlimit(RECURSION)
+    try:
+        yield
+    finally:
+        if old < RECURSION:
+            sys.setrecursionlimit(old)
+
+
 class Executor:
-    def __init__(self, graph: Graph, reference_date: dt.date | None = None, trace: bool = False) -> None:
+    """Evaluates one graph. Everything that changes results is an argument: the reference date that relative
+    dates are read against (never the clock, never a module global) and the per-response work limits."""
+
+    def __init__(self, graph: Graph, reference_date: dt.date | None = None, trace: bool = False,
+                 limits: Limits | None = None) -> None:
         self.graph = graph
-        self.reference_date = reference_date
+        day = reference_date or DEFAULT_REFERENCE
+        self.reference_date = day
+        self.reference = Period(day, day)
+        self.limits = limits or DEFAULT_LIMITS
         self.op_cache: dict[str, dict] = {}
         self.trace = trace
-        self.quant_log: list[tuple[Node, list, list, list, list]] = []
+        self.quant_log: list[tuple[Node, Frame, list, list, list, list]] = []
+        self._work: dict[int, int] = {}    # quantifier elements evaluated per root row (this call)
+        self._fuzzy: dict[int, int] = {}   # fuzzy label comparisons per root row (this call)
 
     # ---- public ---------------------------------------------------------------------------
     def score(self, records: list[dict], candidate: Sequence[int] | None = None):
         from act_dsl.scoring.csr import combine
-        values = self.constraint_values(records, candidate)
-        return combine(self.graph, values)
+        return combine(self.graph, self.constraint_values(records, candidate), len(records))
 
     def constraint_values(self, records: list[dict], candidate: Sequence[int] | None = None) -> dict[str, list]:
-        """Per constraint, one value per record: bool, number, None (not applicable) or ErrorValue."""
-        self._set_reference()
+        """Per constraint, one value per record: bool, number, None (not applicable), ErrorValue, or EMPTY for
+        every constraint of an empty response. `candidate` (one index per record) keeps the k-th responses of a
+        group's members together, as training ranks them."""
         root = Frame(len(records), records=records)
+        self._work, self._fuzzy = {}, {}
         out: dict[str, list] = {}
-        member = [c for c in self.graph.constraints if not c.group]
-        for c in member:
-            out[c.name] = self._constraint(c, root)
-        for key in self.graph.group_keys:
-            frame, members = self._group_frame(root, records, key, candidate)
-            for c in (c for c in self.graph.constraints if c.group == key):
-                col = self._constraint(c, frame)
-                vals: list = [None] * len(records)
-                for g, idxs in enumerate(members):
-                    for i in idxs:
-                        vals[i] = col[g]
-                out[c.name] = vals
-        return {c.name: out[c.name] for c in self.graph.constraints}
+        with _deep_graphs():
+            for c in (c for c in self.graph.constraints if not c.group):
+                out[c.name] = self._constraint(c, root)
+            for key in self.graph.group_keys:
+                frame, members = self._group_frame(root, records, key, candidate)
+                for c in (c for c in self.graph.constraints if c.group == key):
+                    col = self._constraint(c, frame)
+                    vals: list = [None] * len(records)
+                    for g, idxs in enumerate(members):
+                        for i in idxs:
+                            vals[i] = col[g]
+                    out[c.name] = vals
+        empty = [is_empty_response(rec.get("response")) for rec in records]
+        return {c.name: [EMPTY if e else v for v, e in zip(out[c.name], empty)] for c in self.graph.constraints}
 
     def columns(self, records: list[dict], nodes: list[Node]) -> list[list]:
         """The values of record-level nodes (outputs, lets, ...) over records, one list per node."""
-        self._set_reference()
         root = Frame(len(records), records=records)
-        return [self.eval(n, root) for n in nodes]
+        self._work, self._fuzzy = {}, {}
+        with _deep_graphs():
+            return [self.eval(n, root) for n in nodes]
 
     # ---- internals --------------------------------------------------------------------------
-    def _set_reference(self) -> None:
-        if self.reference_date is not None:
-            from act_dsl.ops.temporal import set_reference_date
-            set_reference_date(self.reference_date)
-
     def _group_frame(self, root: Frame, records: list[dict], key: tuple[str, ...],
                      candidate: Sequence[int] | None) -> tuple[Frame, list[tuple[int, ...]]]:
         groups: dict[tuple, list[int]] = {}
         for i, rec in enumerate(records):
-            k = tuple(normalize(as_text(rec.get(f))) for f in key) + ((candidate[i],) if candidate else ())
+            k = tuple(_group_key(rec.get(f)) for f in key) + ((candidate[i],) if candidate else ())
             groups.setdefault(k, []).append(i)
         members = [tuple(v) for v in groups.values()]
         frame = Frame(len(members), root, [m[0] for m in members], {GROUP: members})
@@ -165,7 +208,7 @@ class Executor:
         if c.when is None:
             return vals
         when = self.eval(c.when, frame)
-        return [w if isinstance(w, ErrorValue) else (v if w else None) for v, w in zip(vals, when)]
+        return [w if isinstance(w, ErrorValue) else (v if w else NA) for v, w in zip(vals, when)]
 
     def _target(self, node: Node, frame: Frame) -> Frame:
         f = frame
@@ -185,17 +228,12 @@ class Executor:
             return col
         return [col[i] for i in frame.index_in(target)]
 
-    def _root(self, frame: Frame) -> Frame:
-        while frame.parent is not None:
-            frame = frame.parent
-        return frame
-
     def _compute(self, node: Node, frame: Frame) -> list:
         op, n = node.op, frame.n
         if op == "input":
             name = node.params[0]
             values = [rec.get(name) for rec in frame.records]
-            return _date_inputs(name, values) if node.type == "date" else values
+            return self._date_inputs(name, values) if node.type == "date" else values
         if op == "response":
             return [rec.get("response") for rec in frame.records]
         if op == "const":
@@ -208,15 +246,46 @@ class Executor:
             return frame.binds[GROUP]
         if op == "quant":
             return self._quant(node, frame)
-        cols = [self.eval(a, frame) for a in node.args]
+        cols = [_nones(self.eval(a, frame)) for a in node.args]
         if op == "call":
             return self._call(node, cols)
         if op == "in":
-            return fuzzy.membership(list(zip(*cols)), node.params[0]) if n else []
+            return self._membership(node, frame, cols) if n else []
         if op == "member":
-            root_col = self.eval(node.args[1], self._root(frame))
+            root_col = self.eval(node.args[1], frame.root)
             return [r if isinstance(r, ErrorValue) else root_col[r] for r in cols[0]]
-        return [self._scalar(node, row) for row in zip(*cols)] if cols else [None] * n
+        if not cols:  # an empty list literal `[]`
+            return [()] * n
+        return [self._scalar(node, row) for row in zip(*cols)]
+
+    def _date_inputs(self, name: str, values: list) -> list:
+        """An input declared `date`, read as periods (the record reader has checked it; examples may not have)."""
+        from act_dsl.ops.temporal import read_date
+        out = []
+        for value in values:
+            try:
+                period = read_date(value, self.reference_date)
+            except ValueError as exc:
+                out.append(ErrorValue(f"input `{name}`: {exc}"))
+                continue
+            out.append(period if period is not None or value is None
+                       else ErrorValue(f"input `{name}`: {value!r} is not a date"))
+        return out
+
+    def _membership(self, node: Node, frame: Frame, cols: list[list]) -> list:
+        rows = list(zip(*cols))
+        if not _is_none_literal(node.args[2]):  # `fuzzy N` with N none at run time: a none operand, so false
+            rows = [(None, c, t) if t is None else (x, c, t) for x, c, t in rows]
+        if any(r[2] is not None for r in rows):  # fuzzy against lists and label sets: budget per response
+            roots = frame.index_in(frame.root)
+            for j, (_, coll, cutoff) in enumerate(rows):
+                if cutoff is not None and isinstance(coll, (tuple, LabelSet)):
+                    used = self._fuzzy[roots[j]] = self._fuzzy.get(roots[j], 0) + len(coll)
+                    if used > self.limits.fuzzy_cells:
+                        rows[j] = (ErrorValue(f"fuzzy membership needs more than {self.limits.fuzzy_cells:,} "
+                                              "comparisons for this response (raise with --limit fuzzy_cells=N)"),
+                                   coll, cutoff)
+        return fuzzy.membership(rows, node.params[0], self.limits)
 
     def _scalar(self, node: Node, row: tuple) -> Any:
         err = _first_error(row)
@@ -225,18 +294,21 @@ class Executor:
         op = node.op
         try:
             if op == "not":
-                return not row[0]
+                return None if row[0] is None else not row[0]
             if op == "neg":
                 return None if row[0] is None else -row[0]
             if op == "bin":
-                return _binop(node.params[0], *row)
+                return _binop(node, *row)
             if op == "list":
                 return tuple(row)
             if op == "as":
                 return row[0]
             if op == "attr":
                 v = row[0]
-                return None if v is None else getattr(v, node.params[0])
+                if v is None:
+                    return None
+                got = getattr(v, node.params[0])
+                return Period(got, got) if isinstance(got, dt.date) else got  # a date's .start is a one-day date
         except Exception as exc:  # a verifier failing on one row is data, not a crash
             return ErrorValue(f"{node.label or op}: {exc}")
         raise AssertionError(f"unknown node op {op}")
@@ -246,6 +318,7 @@ class Executor:
         npos = node.params[1]
         fn = op.function()
         cache = self.op_cache.setdefault(op.name, {})
+        ref_at = next((npos + i for i, (k, _, _) in enumerate(op.kwargs) if k == "reference"), None)
         rows = list(zip(*cols))
         out: list = [None] * len(rows)
         todo: dict[tuple, list[int]] = {}
@@ -253,49 +326,98 @@ class Executor:
             err = _first_error(row)
             if err is not None:
                 out[r] = err
-            elif not op.none_in and any(v is None for v in row[:npos]):
+                continue
+            if not op.none_in and any(v is None for v in row[:npos]):
                 out[r] = None
-            elif row in cache:
+                continue
+            if ref_at is not None and row[ref_at] is None:
+                row = row[:ref_at] + (self.reference,) + row[ref_at + 1:]
+            if row in cache:
                 out[r] = cache[row]
             else:
                 todo.setdefault(row, []).append(r)
         if not todo:
             return out
         distinct = list(todo)
-        if op.batch:
-            try:
-                results = fn(distinct)
-            except Exception as exc:
-                results = [ErrorValue(f"{node.params[0]}: {exc}")] * len(distinct)
-        else:
-            results = []
-            for row in distinct:
-                try:
-                    results.append(fn(*row[:npos], *row[npos:]) if len(row) > npos else fn(*row))
-                except Exception as exc:  # one bad row (an unparseable value) must not stop the batch
-                    results.append(ErrorValue(f"{node.params[0]}: {exc}"))
+        results = self._run(node, fn, op.batch, distinct)
+        if len(cache) + len(distinct) > CACHE_ENTRIES:
+            cache.clear()
         for row, res in zip(distinct, results):
             cache[row] = res
             for r in todo[row]:
                 out[r] = res
         return out
 
+    @staticmethod
+    def _run(node: Node, fn, batch: bool, distinct: list[tuple]) -> list:
+        name = node.params[0]
+        if batch:
+            try:
+                return list(fn(distinct))
+            except Exception as exc:  # one bad row must not poison its batch: retry each row on its own
+                if len(distinct) == 1:
+                    return [ErrorValue(f"{name}: {exc}")]
+                return [Executor._run(node, fn, True, [row])[0] for row in distinct]
+        results = []
+        for row in distinct:
+            try:
+                results.append(fn(*row))
+            except Exception as exc:  # one bad row (an unparseable value) must not stop the batch
+                results.append(ErrorValue(f"{name}: {exc}"))
+        return results
+
     def _quant(self, node: Node, frame: Frame) -> list:
         kind, keys = node.params
-        coll_node, where_node, body_node = node.args
-        coll = self.eval(coll_node, frame)
-        parent_rows: list[int] = []
-        binds: dict = {k: [] for k in keys}
+        coll = _nones(self.eval(node.args[0], frame))
         out: list = [None] * frame.n
+        roots = frame.index_in(frame.root)
+        sizes: list[int] = [0] * frame.n
+        todo: list[int] = []
         for i, c in enumerate(coll):
             if isinstance(c, ErrorValue):
                 out[i] = c
-                continue
-            try:
-                items = _items(c)
-            except TypeError as exc:
-                out[i] = ErrorValue(str(exc))
-                continue
+            elif c is None:
+                out[i] = None if kind == "share" else False
+            elif not isinstance(c, (tuple, LabelSet)):
+                out[i] = ErrorValue(f"cannot range over {type(c).__name__}")
+            else:
+                out[i] = self._budget(len(c), len(keys), roots[i])
+                if out[i] is None:
+                    m = len(c)
+                    sizes[i] = m if len(keys) == 1 else m * (m - 1)
+                    todo.append(i)
+        start = 0
+        while start < len(todo):  # chunks of rows, so a child frame never holds more than CHUNK_ELEMENTS
+            chunk, total = [], 0
+            while start < len(todo) and (not chunk or total + sizes[todo[start]] <= CHUNK_ELEMENTS):
+                chunk.append(todo[start])
+                total += sizes[todo[start]]
+                start += 1
+            self._quant_chunk(node, frame, coll, chunk, out)
+        return out
+
+    def _budget(self, m: int, nvars: int, root_row: int) -> ErrorValue | None:
+        lim = self.limits
+        if m > lim.max_items:
+            return ErrorValue(f"a quantifier over {m:,} items exceeds the limit of {lim.max_items:,} per response "
+                              "(raise with --limit max_items=N)")
+        size = m if nvars == 1 else m * (m - 1)
+        if nvars == 2 and size > lim.max_pairs:
+            return ErrorValue(f"a pair quantifier over {m:,} items ({size:,} pairs) exceeds the limit of "
+                              f"{lim.max_pairs:,} pairs per response (raise with --limit max_pairs=N)")
+        used = self._work[root_row] = self._work.get(root_row, 0) + size
+        if used > lim.max_work:
+            return ErrorValue(f"quantifiers evaluated more than {lim.max_work:,} elements for this response "
+                              "(raise with --limit max_work=N)")
+        return None
+
+    def _quant_chunk(self, node: Node, frame: Frame, coll: list, rows: list[int], out: list) -> None:
+        kind, keys = node.params
+        where_node, body_node = node.args[1], node.args[2]
+        parent_rows: list[int] = []
+        binds: dict = {k: [] for k in keys}
+        for i in rows:
+            items = _items(coll[i])
             if len(keys) == 1:
                 parent_rows.extend([i] * len(items))
                 binds[keys[0]].extend(items)
@@ -308,7 +430,7 @@ class Executor:
                             binds[keys[1]].append(items[b])
         child = Frame(len(parent_rows), frame, parent_rows, binds)
         if not (where_node.op == "const" and where_node.params[0] is True):
-            where = self.eval(where_node, child)
+            where = _nones(self.eval(where_node, child))
             kept = [j for j, w in enumerate(where) if w or isinstance(w, ErrorValue)]
             if len(kept) != child.n:
                 child = Frame(len(kept), frame, [parent_rows[j] for j in kept],
@@ -316,16 +438,14 @@ class Executor:
                 where = [where[j] for j in kept]
         else:
             where = [True] * child.n
-        body = self.eval(body_node, child) if child.n else []
+        body = _nones(self.eval(body_node, child)) if child.n else []
         if self.trace:
-            self.quant_log.append((node, child.to_parent, [child.binds[k] for k in keys], where, body))
-        per_row: dict[int, list] = {}
+            self.quant_log.append((node, frame, child.to_parent, [child.binds[k] for k in keys], where, body))
+        per_row: dict[int, list] = {i: [] for i in rows}
         for p, w, v in zip(child.to_parent, where, body):
-            per_row.setdefault(p, []).append(w if isinstance(w, ErrorValue) else v)
-        for i in range(frame.n):
-            if out[i] is not None:
-                continue
-            vals = per_row.get(i, [])
+            per_row[p].append(w if isinstance(w, ErrorValue) else v)
+        for i in rows:
+            vals = per_row[i]
             err = _first_error(vals)
             if err is not None:
                 out[i] = err
@@ -334,5 +454,22 @@ class Executor:
             elif kind == "any":
                 out[i] = any(bool(v) for v in vals)
             else:
-                out[i] = (sum(1 for v in vals if v) / len(vals)) if vals else None
-        return out
+                out[i] = (sum(1 for v in vals if v) / len(vals)) if vals else NA
+
+
+def root_rows(frame: Frame, row: int) -> tuple[int, ...]:
+    """The records (root rows) that one row of a frame stands for: a group frame's row is all its members."""
+    while frame.parent is not None:
+        if GROUP in frame.binds:
+            return tuple(frame.binds[GROUP][row])
+        row, frame = frame.to_parent[row], frame.parent
+    return (row,)
+
+
+def _group_key(value: Any) -> object:
+    """Records share a group when their key fields are equal after normalisation (texts) or equal (others)."""
+    if isinstance(value, (str, TextSpan)):
+        return ("t", normalize(as_text(value)))
+    if isinstance(value, (list, tuple)):
+        return ("l", tuple(_group_key(v) for v in value))
+    return ("v", repr(value))

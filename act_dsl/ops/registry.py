@@ -60,7 +60,7 @@ _OPS = [
     Op("sentences", ("text",), list_of("text"), "the sentences of x", "text:sentences"),
     Op("ngrams", ("text", "number"), list_of("text"), "word n-grams of x, each joined by one space", "text:ngrams"),
     Op("length", ("text",), "number", "the number of characters of x", "text:length"),
-    Op("matches", ("text", "text"), "bool", "whether x matches the regular expression p (whole text searched)",
+    Op("matches", ("text", "text"), "bool", "whether the regular expression p (RE2 syntax) matches anywhere in x",
        "text:matches"),
     Op("starts_with", ("text", "text"), "bool", "whether x starts with p (normalised)", "text:starts_with"),
     Op("ends_with", ("text", "text"), "bool", "whether x ends with p (normalised)", "text:ends_with"),

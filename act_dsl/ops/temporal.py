@@ -1,5 +1,33 @@
-"""Dates and periods: candidate spans found by a small grammar, each parsed by dateparser (English only,
-fixed reference date), results cached by string. Bare words such as "may" or "march" never become dates."""
+"""Dates and periods (LANGUAGE.md §4 "Dates"): spans found by a small grammar, read against an explicit reference.
+
+How a text becomes periods:
+
+1. A grammar (`_KINDS`) finds candidate spans: day ranges within a month ("1-5 March 2020", "between 1 and
+   5 March 2020", "March 1-5, 2020", "3 May to 7 June 2010"), month ranges ("May to July 2010"), seasons
+   ("the summer of 2003", "summer 2003"), full dates ("18 September 1976", "Sept. 18, 1976", "2004-05-12"),
+   months ("Aug 1995"), year ranges ("1995-2002"), decades ("the 1990s"), years with an era ("1500 AD"),
+   bare years (1000-2099) and relative words ("last year", "3 days ago"). Words such as "may" or "march"
+   are months only when capitalised or beside a day number.
+2. Single dates go to dateparser (English only, RELATIVE_BASE = the reference day, DATE_ORDER DMY, past
+   preferred), cached by string; only relative words are cached per reference. Ranges, seasons, decades
+   and years are composed here. A day that its month does not have ("31 February 1990") raises
+   ValueError, so the executor counts an error for the row instead of dropping the date.
+3. A bare number is a year unless the words around it say it is a quantity (`_not_a_year`):
+   - a currency sign or code before it ("$1999", "USD 1999"), or a thousands separator or decimal
+     part touching it ("2,000", "1999.5");
+   - a unit, currency or multiplier word after it ("1500 dollars", "1999 km", "1500 ms", "2000 million",
+     "5%"), or after the number it is joined to ("between 1000 and 1600 m"): a quantity, whatever comes before;
+   - a numbering or quantity word before it in the same clause ("page 1200", "room 2004", "No. 1990",
+     "cost 1500", "sold about 2004"), looking back over fillers such as "about" or "over";
+   - a counting noun after it, maybe behind one adjective ("2004 votes", "1500 units", "2000 new
+     members"), unless a year preposition or a count word comes first ("in 2004 votes were cast", "seven
+     2019 matches" are years).
+   Anything else is a year: "in 1500", "1999", "since 2001", "from 2004 to 2005", "in 1500 AD".
+4. Adjacent spans joined by "to", "until", "through" or a dash (or "and" after "between") become one
+   period when the second does not end before the first starts.
+Seasons are northern and meteorological: spring Mar-May, summer Jun-Aug, autumn/fall Sep-Nov, winter Dec of
+the year to the end of February of the next. "the 1800s" is a century; "the 1990s" and "the 2000s" decades.
+"""
 from __future__ import annotations
 
 import calendar
@@ -10,46 +38,148 @@ from functools import lru_cache
 from act_dsl.ops.text import sentences
 from act_dsl.ops.values import Period, as_text, normalize
 
-DEFAULT_REFERENCE = dt.date(2026, 1, 1)
-_reference = [DEFAULT_REFERENCE]
+DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # only for callers that have no run date of their own
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_YEAR_DIGITS = r"(?<![#\w$£€.\-/])(?:1[0-9]{3}|20[0-9]{2})"
-_YEAR = _YEAR_DIGITS + r"(?![\w\-/]|\.\d)"
-_DAY = r"(?:[0-2]?[0-9]|3[01])(?:st|nd|rd|th)?"
-_CANDIDATE = re.compile("|".join([
-    rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}",        # 18 September 1976
-    rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}",                  # September 18, 1976
-    rf"\b{_MONTH},?\s+{_YEAR}",                           # Aug 1995
-    r"(?<![#\w])(?:1[0-9]{3}|20[0-9]{2})-[01][0-9]-[0-3][0-9]\b",  # 2004-05-12
-    _YEAR_DIGITS + r"s\b",                               # the 1990s
-    _YEAR,                                               # 2004
-    r"\b(?:yesterday|today|tomorrow|(?:last|next|this)\s+(?:year|month|week)|\d+\s+(?:days|weeks|months|years)\s+ago)\b",
-]), re.IGNORECASE)
-_RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|until|till|through|and)\s*$", re.IGNORECASE)
-_OPEN_START = re.compile(r"\b(?:since|from|after|starting(?:\s+in)?)\s*$", re.IGNORECASE)
-_OPEN_END = re.compile(r"\b(?:until|till|before|up\s+to|through)\s*$", re.IGNORECASE)
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+_M = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+      r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# without a day beside it, "may"/"march"/"mar" must be capitalised: "we may 2010", "they march 2000 men"
+_MS = r"(?:(?-i:May|MAY|March|MARCH|Mar\.?|MAR\.?)|" + _M.replace("mar(?:ch)?|", "").replace("may|", "") + ")"
+_Y = r"(?:1[0-9]{3}|20[0-9]{2})"
+_YEND = r"(?![\w/%°]|[.,:]\d)"  # a year ends a word: not "2004th", "1999.5", "2,000" or "1999%"
+_YEND_BARE = r"(?![\w/%°]|[.,:]\d|-\d)"  # and a bare year is no code such as "2004-5"
+_D = r"(?:[0-9]{1,2})(?:st|nd|rd|th)?"
+_J = r"\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b|\bthrough\b)\s*"
+_KINDS = [  # (kind, pattern): earlier kinds win where two start at the same place
+    ("dd_range", rf"\b(?:between\s+(?P<d1>{_D})\s+and\s+|(?P<d1b>{_D}){_J})"
+                 rf"(?P<d2>{_D})\s+(?:of\s+)?(?P<m>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("dm_range", rf"\b(?:between\s+(?P<d1>{_D})\s+(?P<m1>{_M})\s+and\s+|(?P<d1b>{_D})\s+(?P<m1b>{_M}){_J})"
+                 rf"(?P<d2>{_D})\s+(?P<m2>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("md_range", rf"\b(?:between\s+(?P<m1>{_MS})\s+(?P<d1>{_D})\s+and\s+|(?P<m1b>{_MS})\s+(?P<d1b>{_D}){_J})"
+                 rf"(?:(?P<m2>{_M})\s+)?(?P<d2>{_D}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("mm_range", rf"\b(?:between\s+(?P<m1>{_MS})\s+and\s+|(?P<m1b>{_MS}){_J})(?P<m2>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("season", rf"\b(?P<s>spring|summer|autumn|fall|winter)\s+(?P<of>of\s+)?(?P<y>{_Y}){_YEND}"),
+    ("dmy", rf"\b(?P<d>{_D})\s+(?:of\s+)?(?P<m>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("mdy", rf"\b(?P<m>{_MS})\s+(?P<d>{_D}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("my", rf"\b(?P<m>{_MS}),?\s+(?P<y>{_Y}){_YEND}"),
+    ("iso", rf"(?<![#\w/.\-])(?P<y>{_Y})-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}})(?![\w/\-]|\.\d)"),
+    ("yrange", rf"(?<![#\w$£€¥₹.,/:\-])(?P<y1>{_Y})\s*[-–—]\s*"  # "1995-2002", "1995-96", not "1488 – 15 May"
+               rf"(?P<y2>{_Y}|[0-9]{{2}}(?!\s+(?:of\s+)?{_M}))(?![\w/%°\-]|[.,:]\d)"),
+    ("decade", rf"(?<![#\w$£€¥₹.,/:\-])(?P<y>{_Y})'?s\b"),
+    ("era", r"\b(?P<y>[0-9]{1,4})\s*(?-i:AD|A\.D\.|CE|C\.E\.)(?!\w)|"
+            r"(?<![\w.])(?-i:AD|A\.D\.)\s*(?P<y2>[0-9]{1,4})\b"),
+    ("relative", r"\b(?:yesterday|today|tomorrow|(?:last|next|this)\s+(?:year|month|week)|"
+                 r"(?:[0-9]+|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:day|week|month|year)s?\s+ago)\b"),
+    ("year", rf"(?:(?<=\bmid-)|(?<![#\w$£€¥₹.,/:\-]))(?P<y>{_Y}){_YEND_BARE}"),
+]
+# every kind starts a word with one of these: checking them first makes the scan about 5x faster
+_STARTS = (r"[0-9]|a\.?d|between|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|"
+           r"winter|yesterday|today|tomorrow|last|next|this|an?\b|one|two|three|four|five|six|seven|eight|nine|ten")
+_SCAN = re.compile(rf"(?<!\w)(?={_STARTS})(?:" + "|".join(
+    f"(?P<{k}>{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', p)})" for k, p in _KINDS) + ")", re.IGNORECASE)
+_KIND_RE = {k: re.compile(p, re.IGNORECASE) for k, p in _KINDS}
+
+_UNITS_CS = set("ms s sec secs min mins h hr hrs km m cm mm nm mi ft yd kg g mg lb lbs oz ml cc kWh kW MW GW Hz "
+                "kHz MHz GHz KB kB MB GB TB mAh mph kph km/h rpm bpm dpi px pt pts sq hp kcal cal "
+                "USD EUR GBP JPY CHF INR CAD AUD BTC".split())
+_UNIT_WORDS = set("dollars dollar euros euro pounds yen yuan rupees francs pesos cents bucks seconds minutes hours "
+                  "days weeks months years decades centuries milliseconds meters metres kilometers kilometres "
+                  "centimeters centimetres millimeters millimetres miles feet foot inches yards grams kilograms "
+                  "kilos tons tonnes ounces liters litres gallons barrels acres hectares calories watts volts "
+                  "kilowatts megawatts bytes megabytes gigabytes pixels degrees percent per million millions "
+                  "billion billions thousand thousands hundred hundreds trillion crore lakh".split())
+_COUNT_NOUNS = set("people persons men women children kids students pupils soldiers troops workers employees staff "
+                   "residents inhabitants citizens voters votes ballots members fans spectators visitors tourists "
+                   "users customers clients patients cases deaths victims casualties units items pieces copies "
+                   "pages words characters lines points goals runs games matches wins losses times seats cars "
+                   "vehicles houses homes buildings rooms beds books articles papers songs albums tickets shares "
+                   "animals birds trees sheep cattle horses ships planes aircraft missiles rounds steps calls "
+                   "messages emails downloads views likes followers subscribers entries participants attendees "
+                   "delegates candidates applicants jobs bottles boxes bags cups sales orders transactions "
+                   "samples images photos files rows records laps signatures respondents households families "
+                   "farms schools companies firms stores shops jobs species genes cells".split())
+_ADJECTIVES = set("new more other additional extra registered active local unique eligible individual different "
+                  "separate armed paying young".split())
+_NUMBER_BEFORE = set("page pages room rooms number nr flight route highway interstate bus chapter section vol volume "
+                     "issue exit apartment apt suite platform gate seat track row figure fig table step model "
+                     "version ticket order account code id pin zip box lot block floor level rank ranked score "
+                     "scored scoring cost costs costing paid pay pays priced price weighs weighed weighing weight "
+                     "sold selling earned earns earning totalled totaled totaling totalling numbered numbering "
+                     "population capacity measuring measured measures counted plus minus times x × = bib jersey "
+                     "locker patent serial isbn".split())
+_NUMBER_MARKS = {"No.", "no.", "Nos.", "nos.", "p.", "pp.", "#", "No", "NO."}
+_FILLERS = set("about around approximately roughly nearly almost over under just only some exactly more less fewer "
+               "than a an total at least most up to precisely another".split())
+_YEAR_PREPS = set("in since from until till by during before after circa c ca early late mid spring summer autumn "
+                  "fall winter year years".split())
+_DETERMINERS = set("one two three four five six seven eight nine ten eleven twelve several many few both all its "
+                   "his her their our my your whose".split())  # "Seven 2019 matches", "their 2004 votes": years
+_CLAUSE = re.compile(r"[,;:()\[\]{}!?\"]|\s\.(?:\s|$)")
+_TOKENS = re.compile(r"#|[$£€¥₹=×]|[\w]+\.?")
+_CURRENCY_BEFORE = re.compile(r"(?:[$£€¥₹]|\b(?:US\$|USD|EUR|GBP|JPY|CHF|INR|CAD|AUD|Rs\.?))\s*$")
+_RANGE_NEXT = re.compile(r"\s*(?:-|–|—|to|and|or)\s*[0-9][0-9,.]*(?=[\s%°A-Za-z])")
+_NEXT = re.compile(r"\s*(%|°|‰|[A-Za-z][\w/]*)(?:[\s-]+([A-Za-z]\w*))?")
+
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|until|till|through|and)\s*", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)
+_OPEN_START = re.compile(r"\b(since|after|starting(?:\s+in)?|beginning(?:\s+in)?)\s*$", re.IGNORECASE)
+_OPEN_END = re.compile(r"\b(until|till|up\s+to|through|before)\s*$", re.IGNORECASE)
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+_ONE_DAY = dt.timedelta(days=1)
 
 
-def set_reference_date(day: dt.date) -> None:
-    """The date that relative expressions ("last year") are read against; never the wall clock."""
-    _reference[0] = day
+class _Invalid(Exception):
+    """A span that the grammar reads as a date but the calendar does not have."""
 
 
-def reference_date() -> dt.date:
-    return _reference[0]
+def _not_a_year(text: str, start: int, end: int, look_back: bool = True) -> bool:
+    """True when the number text[start:end] is a quantity by the rules in the module docstring."""
+    before = _CLAUSE.split(text[max(0, start - 60):start])[-1]  # "146 pages , 1984": look inside the clause
+    if _CURRENCY_BEFORE.search(before):
+        return True
+    joined = _RANGE_NEXT.match(text, end)  # "between 1000 and 1600 m": the unit after the second counts for both
+    nxt = _NEXT.match(text, joined.end() if joined else end)
+    w1, w2 = (nxt.group(1), nxt.group(2) or "") if nxt else ("", "")
+    if w1 in ("%", "°", "‰") or w1 in _UNITS_CS or w1.lower() in _UNIT_WORDS:
+        return True
+    year_prep = False
+    if look_back:
+        for tok in reversed(_TOKENS.findall(before)[-4:]):
+            low = tok.lower().rstrip(".")
+            if tok in _NUMBER_MARKS or low in _NUMBER_BEFORE:
+                return True
+            if low in _YEAR_PREPS or low in _DETERMINERS:
+                year_prep = True
+                break
+            if low not in _FILLERS:
+                break
+    counted = w1.lower() in _COUNT_NOUNS or (w1.lower() in _ADJECTIVES and w2.lower() in _COUNT_NOUNS)
+    return counted and not year_prep
+
+
+def _ref(reference: Period | dt.date | None) -> dt.date:
+    """A call's reference day: the start of the Period the executor passes, else DEFAULT_REFERENCE."""
+    if isinstance(reference, Period):
+        return reference.start
+    if isinstance(reference, dt.datetime):
+        return reference.date()
+    if isinstance(reference, dt.date):
+        return reference
+    return DEFAULT_REFERENCE
+
+
+@lru_cache(maxsize=8)
+def _parser_for(ref: dt.date):
+    from dateparser.date import DateDataParser  # imported on first use: the linter never pays for it
+    return DateDataParser(languages=["en"], settings={
+        "RELATIVE_BASE": dt.datetime(ref.year, ref.month, ref.day), "PREFER_DAY_OF_MONTH": "first",
+        "PREFER_DATES_FROM": "past", "DATE_ORDER": "DMY"})
 
 
 @lru_cache(maxsize=100_000)
-def _parse(candidate: str, ref: dt.date) -> Period | None:
-    decade = re.fullmatch(r"(1[0-9]{3}|20[0-9]{2})s", candidate.strip(), re.IGNORECASE)
-    if decade:
-        start = int(decade.group(1)) // 10 * 10
-        return Period(dt.date(start, 1, 1), dt.date(start + 9, 12, 31))
-    settings = {"RELATIVE_BASE": dt.datetime(ref.year, ref.month, ref.day), "PREFER_DAY_OF_MONTH": "first",
-                "PREFER_DATES_FROM": "past", "DATE_ORDER": "DMY"}
-    data = _parser_for(tuple(sorted(settings.items()))).get_date_data(candidate)
+def _dateparser(candidate: str, ref: dt.date) -> Period | None:
+    """One candidate through dateparser; absolute candidates are always asked with DEFAULT_REFERENCE."""
+    data = _parser_for(ref).get_date_data(candidate)
     if data is None or data.date_obj is None:
         return None
     d = data.date_obj.date()
@@ -57,99 +187,190 @@ def _parse(candidate: str, ref: dt.date) -> Period | None:
         return Period(dt.date(d.year, 1, 1), dt.date(d.year, 12, 31))
     if data.period == "month":
         return Period(dt.date(d.year, d.month, 1), dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1]))
+    if data.period == "week":
+        monday = d - dt.timedelta(days=d.weekday())
+        return Period(monday, monday + dt.timedelta(days=6))
     return Period(d, d)
 
 
-@lru_cache(maxsize=8)
-def _parser_for(ref: tuple):
-    from dateparser.date import DateDataParser
-    return DateDataParser(languages=["en"], settings=dict(ref))
+def _month(word: str) -> int:
+    return _MONTHS[word.lower().rstrip(".")[:3]]
 
 
-def _ref(reference: Period | None) -> dt.date:
-    """A call's reference date: its own (the task's `reference date = F`), else the run's setting."""
-    return reference.start if isinstance(reference, Period) else reference_date()
+def _year(y: str, y1: int | None = None) -> int:
+    """A year; a two-digit end of a range ("1995-96") completes from the start."""
+    if y1 is not None and len(y) == 2:
+        return y1 // 100 * 100 + int(y)
+    return int(y)
 
 
-def _found(x: str, ref: dt.date) -> list[tuple[int, int, Period]]:
-    text = as_text(x)
+def _day(d: str, m: str, y: str, shown: str = "") -> Period:
+    """One day named by parts the grammar found, read by dateparser from a normal form (so "Sept. 18, 1976"
+    and "18 September 1976" share a cache entry); a day the month does not have raises _Invalid."""
+    day, year = int(re.match(r"[0-9]+", d).group(0)), int(y)
+    month = int(m) if m.isdigit() else _month(m)
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise _Invalid(f"`{shown or f'{d} {m} {y}'}` is not a valid date")
+    parsed = _dateparser(f"{day} {calendar.month_name[month]} {year}", DEFAULT_REFERENCE)
+    return parsed if parsed is not None else Period(dt.date(year, month, day), dt.date(year, month, day))
+
+
+def _whole_month(m: str, y: str) -> Period:
+    month, year = _month(m), int(y)
+    return Period(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
+
+
+def _years(y1: int, y2: int) -> Period:
+    return Period(dt.date(y1, 1, 1), dt.date(y2, 12, 31))
+
+
+def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
+    """The period one grammar match names, or None when the words around it say it is no date."""
+    kind = m.lastgroup
+    g = _KIND_RE[kind].match(text, m.start()).groupdict()
+    pick = lambda a: g.get(a) or g.get(a + "b")  # noqa: E731 (both branches of `between ... and` / joined)
+    if kind in ("dd_range", "dm_range", "md_range"):
+        if kind == "md_range":  # "March 1-5, 2020": the second day may leave its month out
+            m1 = pick("m1")
+            m2 = g["m2"] or m1
+        else:  # "1-5 March 2020" has one month, "3 May to 7 June 2010" two
+            m2 = g.get("m2") or g["m"]
+            m1 = pick("m1") or m2
+        first, last = _day(pick("d1"), m1, g["y"]), _day(g["d2"], m2, g["y"])
+        return Period(first.start, last.end) if first.start <= last.end else last
+    if kind == "mm_range":
+        first, last = _whole_month(pick("m1"), g["y"]), _whole_month(g["m2"], g["y"])
+        return Period(first.start, last.end) if first.start <= last.end else last
+    if kind == "season":
+        year = int(g["y"])
+        if g["s"].lower() == "fall" and not g["of"] and _not_a_year(text, m.end() - 4, m.end(), look_back=False):
+            return None  # "prices fall 2000 points"
+        a, b = _SEASONS[g["s"].lower()]
+        end_year = year + 1 if b < a else year
+        return Period(dt.date(year, a, 1), dt.date(end_year, b, calendar.monthrange(end_year, b)[1]))
+    if kind in ("dmy", "mdy", "iso"):
+        return _day(g["d"], g["m"], g["y"], m.group(0))  # validated: dateparser drops "31 February 1990"
+    if kind == "my":
+        month = calendar.month_name[_month(g["m"])]  # a normal form: "Aug. 1995" and "August 1995" share an entry
+        return _dateparser(f"{month} {g['y']}", DEFAULT_REFERENCE) or _whole_month(g["m"], g["y"])
+    if kind == "yrange":
+        y1 = int(g["y1"])
+        y2 = _year(g["y2"], y1)
+        if y2 < y1 or _not_a_year(text, m.start(), m.end()):
+            return None  # "2023-11" is a code or a month, "1500-2000 people" a count
+        return _years(y1, y2)
+    if kind == "decade":
+        y = int(g["y"])
+        if y % 10:
+            return _years(y, y)  # "2018s revenue": a possessive that lost its apostrophe
+        width = 100 if y % 100 == 0 and y < 2000 else 10  # "the 1800s" is a century, "the 2000s" a decade
+        return _years(y, y + width - 1)
+    if kind == "era":
+        y = int(g["y"] or g["y2"])
+        return _years(y, y) if y >= 1 else None
+    if kind == "relative":
+        return _dateparser(m.group(0).lower(), ref)
+    return None if _not_a_year(text, m.start(), m.end()) else _years(int(g["y"]), int(g["y"]))
+
+
+def _found(text: str, ref: dt.date) -> list[tuple[int, int, Period]]:
     out = []
-    for m in _CANDIDATE.finditer(text):
-        period = _parse(m.group(0), ref)
+    for m in _SCAN.finditer(text):
+        period = _span(m, text, ref)
         if period is not None:
             out.append((m.start(), m.end(), period))
     return out
 
 
-def _merged(x: str, ref: dt.date) -> list[tuple[int, int, Period]]:
-    """Dates in x, with ranges ("from 2004 to 2006", "between 1990 and 1995", "1995-2002") read as one period."""
-    found = _found(x, ref)
+@lru_cache(maxsize=50_000)
+def _merged(text: str, ref: dt.date) -> tuple[tuple[tuple[int, int, Period], ...], str | None]:
+    """(spans, error): the periods in text, ranges such as "from 2004 to 2005" read as one, or the first
+    invalid date's message. Errors are cached like results so a bad row costs one parse."""
+    try:
+        found = _found(text, ref)
+    except _Invalid as exc:
+        return (), str(exc)
     out: list[tuple[int, int, Period]] = []
     i = 0
     while i < len(found):
         s1, e1, p1 = found[i]
         if i + 1 < len(found):
             s2, e2, p2 = found[i + 1]
-            gap = x[e1:s2]
-            between = re.search(r"\bbetween\s*$", x[max(0, s1 - 12):s1], re.IGNORECASE)
-            if _RANGE_JOIN.match(gap) and (gap.strip().lower() != "and" or between) and p2.end >= p1.start:
+            gap = text[e1:s2]
+            joined = _RANGE_GAP.fullmatch(gap) and (  # "and" joins only after "between" (a window: no O(n^2))
+                gap.strip().lower() != "and" or _BETWEEN.search(text, max(0, s1 - 16), s1))
+            if joined and p2.end >= p1.start:
                 out.append((s1, e2, Period(p1.start, p2.end)))
                 i += 2
                 continue
         out.append((s1, e1, p1))
         i += 1
-    return out
+    return tuple(out), None
 
 
-@lru_cache(maxsize=50_000)
-def _dates(x: str, ref: dt.date) -> tuple[Period, ...]:
-    return tuple(p for _, _, p in _merged(x, ref))
+def _spans(x: object, reference: Period | dt.date | None) -> tuple[tuple[int, int, Period], ...]:
+    found, error = _merged(as_text(x), _ref(reference))
+    if error:
+        raise ValueError(error)
+    return found
 
 
 def dates(x: str, reference: Period | None = None) -> tuple[Period, ...]:
-    return _dates(as_text(x), _ref(reference))
-
-
-@lru_cache(maxsize=50_000)
-def _timespan(x: str, ref: dt.date) -> Period | None:
-    found = _merged(x, ref)
-    if not found:
-        return None
-    s1, _, p1 = found[0]
-    before = x[max(0, s1 - 20):s1]
-    if len(found) == 1:
-        if _OPEN_START.search(before) and not re.search(r"\bfrom\s*$", before, re.IGNORECASE):
-            return Period(p1.start, max(p1.start, ref))
-        if _OPEN_END.search(before):
-            return Period(dt.date.min, p1.end)
-        return p1
-    return Period(min(p.start for _, _, p in found), max(p.end for _, _, p in found))
+    """The time spans mentioned in x, in order; ValueError for a date the calendar does not have."""
+    return tuple(p for _, _, p in _spans(x, reference))
 
 
 def timespan(x: str, reference: Period | None = None) -> Period | None:
-    return _timespan(as_text(x), _ref(reference))
+    """The one period x asks about: a range, "since 2001" (to the reference day), "until 1999" (open start),
+    the hull of several spans; None when x names no date."""
+    text, ref = as_text(x), _ref(reference)
+    found = _spans(text, ref)
+    if not found:
+        return None
+    if len(found) > 1:
+        return Period(min(p.start for _, _, p in found), max(p.end for _, _, p in found))
+    s1, _, p1 = found[0]
+    before = text[max(0, s1 - 24):s1]
+    opened = _OPEN_START.search(before)
+    if opened:
+        start = p1.end + _ONE_DAY if opened.group(1).lower() == "after" else p1.start
+        return Period(start, max(ref, start))
+    closed = _OPEN_END.search(before)
+    if closed:
+        return Period(dt.date.min, p1.start - _ONE_DAY if closed.group(1).lower() == "before" else p1.end)
+    return p1
 
 
-def read_date(value) -> Period | None:
+def read_date(value: object, reference: Period | dt.date | None = DEFAULT_REFERENCE) -> Period | None:
     """The value of an input declared `date` ("2024-05-01", "May 2010", "2004", "from 2004 to 2006", or a
-    number such as 2004) as a period, or None when it names no date. Read against the run's setting."""
+    number such as 2004) as a period; None when it names no date; ValueError for an invalid date."""
     if isinstance(value, Period) or value is None:
         return value
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return Period(day, day)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _timespan(str(value).strip(), reference_date())
+    return timespan(str(value).strip(), reference)
+
+
+def check_date_literal(text: str) -> str | None:
+    """For `act lint`, on the text argument of dates/timespan/read as a string literal: an error message
+    when it holds an invalid date or names no date at all, else None."""
+    found, error = _merged(text, DEFAULT_REFERENCE)
+    if error:
+        return error
+    if not found:
+        return f"`{text}` names no date that `act` can read (write it as 2024-05-01, May 2010 or 2004)"
+    return None
 
 
 def dates_near(s: str, x: str, reference: Period | None = None) -> tuple[Period, ...]:
+    """The spans in the sentences of x that contain s (exact, after normalize()); empty when s is not in x."""
     needle = normalize(as_text(s))
     if not needle:
         return ()
-    sents = sentences(as_text(x))
-    near = [t for t in sents if needle in normalize(t)]
-    if not near:
-        from rapidfuzz import fuzz
-        near = [t for t in sents if fuzz.partial_ratio(needle, normalize(t), score_cutoff=90)]
-    return tuple(p for t in near for p in dates(t, reference))
+    return tuple(p for t in sentences(as_text(x)) if needle in normalize(t) for p in dates(t, reference))
 
 
 def before(a: Period | None, b: Period | None) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from act_dsl.ops.values import TextSpan, as_text, normalize
 
@@ -59,10 +60,62 @@ def length(x: str) -> float:
     return float(len(as_text(x)))
 
 
-def matches(x: str, pattern: str) -> bool:
+@lru_cache(maxsize=256)
+def _compiled(pattern: str):
+    """An RE2 regular expression, compiled once per distinct pattern (bounded: patterns may come from data).
+
+    RE2 runs in time linear in the text, so a pattern such as `^(\\w+\\s?)*$` cannot backtrack without
+    bound on a long answer. Its syntax has no backreferences or lookaround; `\\w`, `\\d`, `\\b` are ASCII.
+    re2 is imported here, on first use, so that `act lint` of files without patterns does not load it."""
+    import re2
+    options = re2.Options()
+    options.log_errors = False  # errors become ValueError here, not lines on stderr
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:  # cached too: a bad pattern from data is diagnosed once, not once per row
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return f"invalid regular expression {_shown(pattern)}: {_explained(str(reason))}"
+
+
+def _explained(reason: str) -> str:
+    """RE2's message, naming the Python/PCRE feature it lacks where that is the cause."""
+    if reason.startswith("invalid perl operator: (?=") or reason.startswith("invalid perl operator: (?!") \
+            or reason.startswith("invalid perl operator: (?<"):
+        return f"lookaround is not supported by RE2 ({reason})"
+    if re.match(r"invalid escape sequence: \\[1-9]", reason):
+        return f"backreferences are not supported by RE2 ({reason})"
+    return reason
+
+
+def _shown(pattern: str) -> str:
+    return repr(pattern if len(pattern) <= 60 else pattern[:57] + "...")
+
+
+def compile_pattern(pattern: str):
+    """The compiled pattern, or ValueError (too long, invalid, or a feature RE2 does not have)."""
+    if not isinstance(pattern, str):
+        raise ValueError(f"a regular expression must be text, got {type(pattern).__name__}")
     if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
-    return re.search(pattern, as_text(x)) is not None
+        raise ValueError(f"regular expression longer than {MAX_PATTERN} characters")
+    compiled = _compiled(pattern)
+    if isinstance(compiled, str):
+        raise ValueError(compiled)
+    return compiled
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why a pattern cannot be used (for lint), or None when it compiles."""
+    try:
+        compile_pattern(pattern)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def matches(x: str, pattern: str) -> bool:
+    return compile_pattern(as_text(pattern)).search(as_text(x)) is not None
 
 
 def starts_with(x: str, p: str) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -10,9 +11,15 @@ from functools import lru_cache
 _WS = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=200_000)
 def normalize(text: str) -> str:
     """Unicode (NFKC), case and space normalisation used by every exact comparison."""
+    if len(text) <= 256:  # labels, entities and short answers repeat; long texts would fill the cache
+        return _normalize_short(text)
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+@lru_cache(maxsize=100_000)
+def _normalize_short(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
@@ -64,6 +71,9 @@ class LabelSet:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def __iter__(self):
+        return iter(self.labels)  # a label set passes where a list of labels is wanted (count, overlap, ...)
+
 
 @dataclass(frozen=True)
 class ErrorValue:
@@ -73,6 +83,28 @@ class ErrorValue:
 
     def __bool__(self) -> bool:
         return False
+
+
+class _Marker:
+    """A falsy singleton that is not `none`: see NA and EMPTY below."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __reduce__(self) -> str:
+        return self.name  # pickles (NER worker processes) as the same singleton
+
+
+# `share` over an empty list: the constraint is not applicable; below a constraint's root it reads as none
+NA = _Marker("NA")
+# the value of every constraint of an empty (or whitespace-only) response: scores 0, counted once per response
+EMPTY = _Marker("EMPTY")
 
 
 def as_text(value: object) -> str:
@@ -89,6 +121,8 @@ def as_text(value: object) -> str:
 
 def to_json(value: object) -> object:
     """A JSON-ready rendering of any value (for score output and traces)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and infinities are not JSON
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     if isinstance(value, tuple):
@@ -102,4 +136,8 @@ def to_json(value: object) -> object:
         return f"<labels {value.name}: {len(value)}>"
     if isinstance(value, ErrorValue):
         return {"error": value.message}
+    if value is NA:
+        return None
+    if value is EMPTY:
+        return False
     return str(value)

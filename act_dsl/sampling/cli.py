@@ -1,6 +1,7 @@
 """`act sample`: K responses per prompt into a resumable JSONL file, optionally best-of-K reranked."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from argparse import Namespace
@@ -19,9 +20,10 @@ def run_sample(args: Namespace) -> int:
     if graph is None:
         return EXIT_FAILED
     if args.samples < 1:
-        raise UsageError("-k must be at least 1")
-    ds = read_records(args.data, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars,
-                      dates=graph.date_inputs)
+        raise UsageError("-n/-k must be at least 1")
+    ref = getattr(args, "reference_date", None)
+    ds = read_records(args.data, graph.input_types, need_response=False, on_error=args.on_error,
+                      max_chars=args.max_chars, reference_date=dt.date.fromisoformat(ref) if ref else None)
     for p in ds.problems:
         print(f"skipped {p}", file=sys.stderr)
     records = ds.records[:args.limit] if args.limit else ds.records

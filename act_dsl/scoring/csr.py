@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from act_dsl.ops.values import ErrorValue
+from act_dsl.ops.values import EMPTY, NA, ErrorValue
 
 
 @dataclass
@@ -16,6 +16,7 @@ class ConstraintSummary:
     total: float = 0.0       # sum of values over applicable rows
     not_applicable: int = 0
     errors: int = 0
+    none: int = 0            # the value was `none` (scored 0): `act trace` shows which node was none
 
     @property
     def pass_rate(self) -> float | None:
@@ -27,7 +28,8 @@ class ConstraintSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {"weight": self.weight, "pass_rate": self.pass_rate, "mean": self.mean,
-                "applicable": self.applicable, "not_applicable": self.not_applicable, "errors": self.errors}
+                "applicable": self.applicable, "not_applicable": self.not_applicable, "errors": self.errors,
+                "none": self.none}
 
 
 @dataclass
@@ -40,6 +42,11 @@ class Scores:
     csr: list[float | None]
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, constraint, message)
     summary: dict[str, ConstraintSummary] = field(default_factory=dict)
+    empty: list[bool] = field(default_factory=list)                 # the response was empty: CSR 0
+
+    @property
+    def empty_responses(self) -> int:
+        return sum(self.empty)
 
     @property
     def mean_csr(self) -> float | None:
@@ -53,31 +60,41 @@ class Scores:
         return len(self.csr)
 
 
-def _value(name: str, v: Any) -> tuple[Any, str | None]:
-    """The constraint's value and an error message, if any."""
+def _value(v: Any) -> tuple[Any, str | None]:
+    """A constraint's raw value -> (its scored value: bool, float or None when not applicable; an error message)."""
+    if v is NA:
+        return None, None            # `when` false, or `share` over nothing: left out of the CSR
+    if v is None or v is EMPTY:
+        return False, None           # `none` and empty responses score 0
     if isinstance(v, ErrorValue):
         return False, v.message
-    if v is None or isinstance(v, bool):
+    if isinstance(v, bool):
         return v, None
     if isinstance(v, (int, float)):
         x = float(v)
-        if not 0.0 <= x <= 1.0:
+        if not 0.0 <= x <= 1.0:      # NaN fails this too
             return False, f"value {x:g} is outside [0, 1]"
         return x, None
     return False, f"value of type {type(v).__name__} is neither a bool nor a number"
 
 
-def combine(graph, values: dict[str, list]) -> Scores:
+def combine(graph, values: dict[str, list], n: int | None = None) -> Scores:
+    """`n`: the number of responses (needed when the task has no constraint: every CSR is then none)."""
     names = [c.name for c in graph.constraints]
     weights = {c.name: c.weight for c in graph.constraints}
-    n = len(next(iter(values.values()))) if values else 0
-    scores = Scores(names, weights, [dict() for _ in range(n)], [None] * n)
+    if n is None:
+        n = len(next(iter(values.values()))) if values else 0
+    scores = Scores(names, weights, [dict() for _ in range(n)], [None] * n, empty=[False] * n)
     scores.summary = {name: ConstraintSummary(name, weights[name]) for name in names}
     for name in names:
         s = scores.summary[name]
         for i, raw in enumerate(values[name]):
-            v, err = _value(name, raw)
+            v, err = _value(raw)
             scores.values[i][name] = v
+            if raw is EMPTY:
+                scores.empty[i] = True
+            elif raw is None:
+                s.none += 1
             if err is not None:
                 s.errors += 1
                 scores.errors.append((i, name, err))

@@ -5,8 +5,9 @@ import datetime as dt
 from typing import Any
 
 from act_dsl.graph.compiler import Graph
-from act_dsl.graph.executor import Executor
-from act_dsl.ops.values import to_json
+from act_dsl.graph.executor import Executor, root_rows
+from act_dsl.ops.limits import Limits
+from act_dsl.ops.values import as_text, normalize, to_json
 from act_dsl.records import Record
 from act_dsl.scoring.csr import Scores, combine
 
@@ -25,10 +26,10 @@ def expand(records: list[Record]) -> tuple[list[dict], list[int], list[int]]:
 
 
 def score_rows(graph: Graph, rows: list[dict], candidate: list[int] | None = None,
-               reference_date: dt.date | None = None, progress: bool = True) -> Scores:
-    ex = Executor(graph, reference_date)
+               reference_date: dt.date | None = None, progress: bool = True, limits: Limits | None = None) -> Scores:
+    ex = Executor(graph, reference_date, limits=limits)
     if graph.group_keys or len(rows) <= CHUNK:
-        return combine(graph, ex.constraint_values(rows, candidate))
+        return combine(graph, ex.constraint_values(rows, candidate), len(rows))
     from tqdm import tqdm
     values: dict[str, list] = {c.name: [] for c in graph.constraints}
     with tqdm(total=len(rows), desc="scoring", unit="resp", disable=None if progress else True) as bar:
@@ -37,12 +38,13 @@ def score_rows(graph: Graph, rows: list[dict], candidate: list[int] | None = Non
             for k, v in part.items():
                 values[k].extend(v)
             bar.update(min(CHUNK, len(rows) - start))
-    return combine(graph, values)
+    return combine(graph, values, len(rows))
 
 
-def score_dataset(graph: Graph, records: list[Record], reference_date: dt.date | None = None):
+def score_dataset(graph: Graph, records: list[Record], reference_date: dt.date | None = None,
+                  limits: Limits | None = None):
     rows, owner, cand = expand(records)
-    scores = score_rows(graph, rows, cand, reference_date)
+    scores = score_rows(graph, rows, cand, reference_date, limits=limits)
     out: list[dict[str, Any]] = []
     by_record: dict[int, list[int]] = {}
     for r, i in enumerate(owner):
@@ -75,6 +77,11 @@ def summary_table(scores: Scores, skipped: int = 0) -> str:
     lines.append(f"mean CSR {_fmt(scores.mean_csr)} over {len(scores) - nones} response(s)"
                  + (f" ({nones} with no applicable constraint)" if nones else "")
                  + (f"; {skipped} bad line(s) skipped" if skipped else ""))
+    if scores.empty_responses:
+        lines.append(f"{scores.empty_responses} empty response(s): 0 on every constraint")
+    errors = sum(s.errors for s in scores.summary.values())
+    if errors:
+        lines.append(f"{errors} verifier error(s), each scored 0 (see the `errors` column)")
     return "\n".join(lines)
 
 
@@ -83,37 +90,63 @@ def _short(v: Any, limit: int = 100) -> str:
     return s if len(s) <= limit else s[:limit - 3] + "..."
 
 
+def _group_mates(graph: Graph, record: Record, all_records: list[Record]) -> list[Record]:
+    """The records that share a group with `record` under some `group by` block (itself first)."""
+    def key(rec: Record, fields: tuple[str, ...]) -> tuple:
+        return tuple(normalize(as_text(rec.fields.get(f))) for f in fields)
+    mates = [record]
+    for other in all_records:
+        if other is not record and any(key(other, k) == key(record, k) for k in graph.group_keys):
+            mates.append(other)
+    return mates
+
+
 def trace_record(graph: Graph, record: Record, all_records: list[Record],
-                 reference_date: dt.date | None = None) -> str:
-    """Every record-level node's value for one record, then each quantifier's elements."""
-    rows = [{**record.fields, "response": r} for r in (record.responses or [""])]
-    ex = Executor(graph, reference_date, trace=True)
-    values = ex.constraint_values(rows)
-    scores = combine(graph, values)
+                 reference_date: dt.date | None = None, limits: Limits | None = None) -> str:
+    """Every record-level node's value for one record, then each quantifier's elements, each node once.
+    Group constraints are evaluated with the record inside its groups, exactly as `act score` forms them."""
+    mates = _group_mates(graph, record, all_records) if graph.group_keys else [record]
+    rows, owner, cand = expand(mates)
+    mine = [r for r, o in enumerate(owner) if o == 0]
+    ex = Executor(graph, reference_date, trace=True, limits=limits)
+    values = ex.constraint_values(rows, cand)
+    scores = combine(graph, values, len(rows))
+    quants: dict[int, list] = {}
+    for node, frame, parents, binds, where, body in ex.quant_log:
+        entry = quants.setdefault(node.id, [node, []])
+        for k, p in enumerate(parents):
+            entry[1].append((root_rows(frame, p), tuple(b[k] for b in binds), body[k]))
+    ex.trace = False
     shown = [n for n in graph.nodes if not n.free and n.op not in ("const", "labels")]
     cols = dict(zip((n.id for n in shown), ex.columns(rows, shown)))
     out = [f"task {graph.name}, line {record.line}"]
-    for j in range(len(rows)):
-        if len(rows) > 1:
-            out.append(f"\n== response {j + 1} of {len(rows)}")
+    if len(mates) > 1:
+        out.append(f"(group constraints see this record inside its group of {len(mates)} records: lines "
+                   + ", ".join(str(m.line) for m in mates[:12]) + (" ..." if len(mates) > 12 else "") + ")")
+    for j in mine:
+        if len(mine) > 1:
+            out.append(f"\n== response {j + 1} of {len(mine)}")
+        if scores.empty[j]:
+            out.append("  the response is empty: every constraint scores 0")
         for n in shown:
             v = cols[n.id][j]
             out.append(f"  #{n.id:<3} {n.label or n.describe():<50.50} = {_short(v)}")
-        for node, parents, binds, where, body in ex.quant_log:
-            elems = [k for k, p in enumerate(parents) if p == j]
-            if not elems:
+        for node, elems in quants.values():
+            mine_elems = [(b, v) for rr, b, v in elems if j in rr]
+            if not mine_elems:
                 continue
             out.append(f"  {node.label[:70]}:")
-            for k in elems[:20]:
-                bound = ", ".join(_short(b[k], 40) for b in binds)
-                out.append(f"      {bound} -> {_short(body[k])}")
+            for bound, v in mine_elems[:20]:
+                out.append(f"      {', '.join(_short(x, 40) for x in bound)} -> {_short(v)}")
+            if len(mine_elems) > 20:
+                out.append(f"      ... {len(mine_elems) - 20} more")
         for c in graph.constraints:
-            out.append(f"  constraint {c.name:<24} = {_short(scores.values[j][c.name])}"
-                       + (" (not applicable)" if scores.values[j][c.name] is None else ""))
+            raw = values[c.name][j]
+            v = scores.values[j][c.name]
+            note = " (not applicable)" if v is None else " (none: scores 0)" if raw is None else ""
+            out.append(f"  constraint {c.name:<24} = {_short(v)}{note}")
         out.append(f"  csr = {_fmt(scores.csr[j])}")
         for row, name, msg in scores.errors:
             if row == j:
                 out.append(f"  error in `{name}`: {msg}")
-    if any(c.group for c in graph.constraints):
-        out.append("\n(group constraints are traced with this record alone; `act score` forms groups across the file)")
     return "\n".join(out)

@@ -5,10 +5,14 @@ type the op registry gave it, so the checker and the executor cannot disagree ab
 """
 from __future__ import annotations
 
+import math
 import re
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from act_dsl.diagnostics.codes import severity_of
 from act_dsl.diagnostics.diagnostic import Diagnostic
 from act_dsl.graph.nodes import Builder, Node
 from act_dsl.ops import types as T
@@ -18,10 +22,19 @@ from act_dsl.semantics.resolve import Unit, inside
 from act_dsl.semantics.suggest import did_you_mean
 from act_dsl.source import Span
 from act_dsl.syntax import ast as A
+from act_dsl.syntax.parser import MAX_NESTING, too_deep
 
 TYPE_NAMES = {"text", "label", "number", "bool", "date", "span", "labelset", "list"}
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 MAX_LABEL_FILE = 20_000_000
+MAX_WEIGHT = 1e6  # larger weights drown every other constraint, and their sums lose precision
+# nested expr() calls allowed while checking: expressions, lets reached through names and define bodies all add
+# levels; the graph built stays within MAX_NESTING levels, this only bounds the checker's own recursion
+_MAX_CHECK_LEVEL = 2 * MAX_NESTING + 10
+_FRAMES_PER_LEVEL = 6  # Python frames one expr() level can use (expr, _call, _call_op, _arg_nodes, ...)
+# literal arguments checked before any data is read: regular expressions (ACT215) and date texts (ACT308)
+_PATTERN_ARGS = {"matches": (1,), "extract": (1,)}
+_DATE_TEXT_ARGS = {"dates": (0,), "timespan": (0,), "dates_near": (1,)}
 
 
 @dataclass
@@ -53,6 +66,11 @@ class CheckedTask:
         return [i.name for i in self.task.inputs]
 
     @property
+    def input_types(self) -> dict[str, str]:
+        """Each input's declared type as written (`text`, `number`, `bool`, `date`, `list<text>`, ...)."""
+        return {i.name: str(i.type) for i in self.task.inputs}
+
+    @property
     def outputs(self) -> list[str]:
         return [o.name for o in self.task.outputs]
 
@@ -70,6 +88,24 @@ class _Quiet(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    """Nesting past the limit: reported once, at the innermost expression of the task itself (not of a define)."""
+
+
+@contextmanager
+def _room_to_recurse():
+    """Python's recursion limit raised for the checker's walk, which the nesting limits bound."""
+    old = sys.getrecursionlimit()
+    need = _MAX_CHECK_LEVEL * _FRAMES_PER_LEVEL + 1000
+    if old < need:
+        sys.setrecursionlimit(need)
+    try:
+        yield
+    finally:
+        if old < need:
+            sys.setrecursionlimit(old)
+
+
 class TaskChecker:
     def __init__(self, unit: Unit, task: A.Task, diags: list[Diagnostic]) -> None:
         self.unit, self.task, self.diags = unit, task, diags
@@ -81,7 +117,17 @@ class TaskChecker:
         self.group_lets: dict[str, A.Let] = {}
         self.group_nodes: dict[str, Node] = {}
         self.define_stack: list[str] = []
+        self.cycle_seen = False  # an expansion met a define cycle (reported as ACT214 by check_define_bodies)
         self.quiet = 0
+        self.level = 0                                      # nested expr() calls now running
+        self.depths: dict[int, int] = {}                    # node id -> graph depth (leaves 0)
+        self.define_memo: dict[tuple, Node | None] = {}     # (define, argument node ids) -> its expansion
+        self.failed: set[str] = set()                       # declarations that did not check: not retried
+        self.decl_stack: list[str] = []                     # declarations being built, innermost last
+        self.deps: dict[str, set[str]] = {}                 # declaration -> the declarations it reads
+        self.site: Span | None = None                       # the task's call of the define being expanded
+        self.site_args: set[int] = set()                    # ... and the nodes of that call's arguments
+        self.literal_memo: dict[tuple[str, str], str | None] = {}
         self.reference_node: Node | None = None
         self.out.fields["response"] = self.b.make("response", (), (), "text", "response")
 
@@ -94,6 +140,11 @@ class TaskChecker:
 
     # ---- declarations ----------------------------------------------------------------------
     def run(self) -> CheckedTask:
+        with _room_to_recurse():
+            self._run()
+        return self.out
+
+    def _run(self) -> None:
         t = self.task
         for kind, span in t.duplicates:
             self.error("ACT106", f"task `{t.name}` has more than one `{kind}`", span or t.span)
@@ -125,7 +176,16 @@ class TaskChecker:
             self._group(g, seen)
         for ex in t.examples:
             self._example(ex, seen)
-        return self.out
+        self._close_used()
+
+    def _close_used(self) -> None:
+        """A declaration read by a used one is used too (`let a2 = a1 + 1` uses a1 when a2 is used)."""
+        todo = list(self.out.used)
+        while todo:
+            for dep in self.deps.get(todo.pop(), ()):
+                if dep not in self.out.used:
+                    self.out.used.add(dep)
+                    todo.append(dep)
 
     def _reference(self, ref: A.Reference) -> None:
         """`reference date = F`: every date op without an explicit `reference:` reads relative dates against F."""
@@ -179,22 +239,30 @@ class TaskChecker:
                        hint=f"read it from a member, as in `a.{name}` for `all a, b in group: ...`")
             return None
         self.out.used.add(name)
+        if self.decl_stack:
+            self.deps.setdefault(self.decl_stack[-1], set()).add(name)
         if name in self.out.fields:
             return self.out.fields[name]
+        if name in self.failed:  # reported once; checking it again per use would be exponential in a chain
+            return None
         if isinstance(decl, A.Labels):
             return self._labels(decl)
         if name in self.in_progress:
             self.error("ACT101", f"`{name}` is defined in terms of itself", span or decl.span)
             return None
         self.in_progress.add(name)
+        self.decl_stack.append(name)
         saved, self.group_fields = self.group_fields, None
         try:
             node = self._declare(decl)
         finally:
             self.group_fields = saved
             self.in_progress.discard(name)
+            self.decl_stack.pop()
         if node is not None:
             self.out.fields[name] = node
+        else:
+            self.failed.add(name)
         return node
 
     def _declare(self, decl) -> Node | None:
@@ -231,22 +299,32 @@ class TaskChecker:
             self.error("ACT201", "a label set is `load(\"file\")` or a literal such as `{\"a\", \"b\"}`",
                        decl.value_span)
             return None
+        from act_dsl.safe_files import SafeFileError, read_file
         folder = self.unit.folder
         p = Path(decl.load)
-        if p.is_absolute() or ".." in p.parts or not inside(folder, folder / p):
+        if p.is_absolute() or ".." in p.parts:
             self.error("ACT110", f"`load(\"{decl.load}\")` reads outside the folder of this file", decl.value_span,
                        hint="put the label file beside the .act file")
             return None
-        target = folder / p
-        if not target.is_file():
-            near = sorted(f.name for f in folder.iterdir() if f.is_file() and f.suffix in (".txt", ".tsv", ".csv")) \
-                if folder.is_dir() else []
-            self.error("ACT109", f"label file `{decl.load}` not found next to {self.unit.source.path}",
-                       decl.value_span, hint=did_you_mean(decl.load, near))
+        try:  # opened first, then the opened file is checked to lie in the folder, then read from it
+            data, _ = read_file(folder / p, MAX_LABEL_FILE, folder, what="a label file")
+        except SafeFileError as exc:
+            if exc.reason == "outside":
+                self.error("ACT110", f"`load(\"{decl.load}\")` {exc.message}", decl.value_span,
+                           hint="put the label file itself beside the .act file, not a symlink to it")
+            elif exc.reason == "missing":
+                try:
+                    near = sorted(f.name for f in folder.iterdir() if f.suffix in (".txt", ".tsv", ".csv"))
+                except OSError:
+                    near = []
+                self.error("ACT109", f"label file `{decl.load}` not found next to {self.unit.source.path}",
+                           decl.value_span, hint=did_you_mean(decl.load, near))
+            else:
+                self.error("ACT115", f"label file `{decl.load}` {exc.message}", decl.value_span)
             return None
-        data = target.read_bytes()
-        if len(data) > MAX_LABEL_FILE or b"\x00" in data:
-            self.error("ACT115", f"label file `{decl.load}` is binary or too large", decl.value_span)
+        if b"\x00" in data:
+            self.error("ACT115", f"label file `{decl.load}` is binary (it contains NUL bytes), not text",
+                       decl.value_span)
             return None
         try:
             labels = read_label_file(data.decode("utf-8-sig"))
@@ -282,6 +360,9 @@ class TaskChecker:
         seen[c.name] = c
         if c.weight <= 0:
             self.error("ACT203", f"weight of `{c.name}` must be positive, got {c.weight:g}", c.weight_span or c.span)
+        elif not math.isfinite(c.weight) or c.weight > MAX_WEIGHT:
+            self.error("ACT203", f"weight of `{c.name}` must be at most {MAX_WEIGHT:g}, got {c.weight:g}",
+                       c.weight_span or c.span, hint="weights are relative: scale them all down")
         node = self.expr(c.expr, {})
         if node is not None and node.type not in ("bool", "number", T.ANY, T.NONE):
             self.error("ACT204", f"constraint `{c.name}` is `{node.type}`, not a bool or a number", c.expr.span,
@@ -317,10 +398,17 @@ class TaskChecker:
 
     def _group_let(self, let: A.Let) -> Node | None:
         if let.name not in self.group_nodes:
-            node = self.expr(let.expr, {})
-            if node is None:
+            if let.name in self.in_progress:
+                self.error("ACT101", f"`{let.name}` is defined in terms of itself", let.span)
                 return None
-            self.group_nodes[let.name] = node
+            self.in_progress.add(let.name)
+            try:
+                node = self.expr(let.expr, {})
+            finally:
+                self.in_progress.discard(let.name)
+            self.group_nodes[let.name] = node  # None too: a let that failed is reported once, not per use
+        if self.group_nodes[let.name] is None:
+            return None
         self.out.used.add(let.name)
         return self.group_nodes[let.name]
 
@@ -345,12 +433,42 @@ class TaskChecker:
     # ---- expressions ---------------------------------------------------------------------------
     def expr(self, e: A.Expr, env: dict) -> Node | None:
         method = getattr(self, "_" + type(e).__name__.lower())
+        self.level += 1
         try:
-            return method(e, env)
+            if self.level > _MAX_CHECK_LEVEL:
+                raise _TooDeep()
+            node = method(e, env)
+            # a path through the graph has fewer nodes than the graph: small graphs need no depth check
+            if node is not None and node.args and len(self.b.nodes) > MAX_NESTING \
+                    and self._depth(node) > MAX_NESTING:
+                raise _TooDeep()
+            return node
         except _Quiet:
             if self.quiet:
                 raise
             return None
+        except _TooDeep:
+            if self.quiet:  # inside a define's expansion: reported at the task's own expression below it
+                raise
+            self.diags.append(too_deep(e.span, "this expression (with the lets and defines it uses)"))
+            return None
+        finally:
+            self.level -= 1
+
+    def _depth(self, node: Node) -> int:
+        """Levels of the verifier graph below a node (leaves 0), each node computed once."""
+        depths = self.depths
+        d = depths.get(node.id)
+        if d is None:
+            d = 0
+            for a in node.args:
+                ad = depths.get(a.id)
+                if ad is None:
+                    ad = self._depth(a) if a.args else 0
+                if ad >= d:
+                    d = ad + 1
+            depths[node.id] = d
+        return d
 
     def _literal(self, e: A.Literal, env: dict) -> Node:
         v = e.value
@@ -477,8 +595,34 @@ class TaskChecker:
             if k == "reference" and k not in kw_nodes and self.reference_node is not None:
                 kw_nodes[k] = self.reference_node  # the task's `reference date = F`
             kwargs.append(kw_nodes.get(k) or self.b.make("const", (default,), (), T.NONE))
+        if op.name in _PATTERN_ARGS or op.name in _DATE_TEXT_ARGS:
+            self._literal_args(op.name, e, args)
         rtype = op.result_type([n.type for n in args])
         return self.b.make("call", (op.name, len(args)), tuple(args) + tuple(kwargs), rtype, _label(e))
+
+    def _literal_args(self, fname: str, e: A.Call, args: list[Node]) -> None:
+        """ACT215/ACT308: a regular expression or date text written as a literal is checked now, not per record."""
+        for code, table in (("ACT215", _PATTERN_ARGS), ("ACT308", _DATE_TEXT_ARGS)):
+            for i in table.get(fname, ()):
+                if i >= len(args) or args[i].op != "const" or not isinstance(args[i].params[0], str):
+                    continue
+                text = args[i].params[0]
+                key = (code, text)
+                if key not in self.literal_memo:
+                    self.literal_memo[key] = _literal_problem(code, text)
+                problem = self.literal_memo[key]
+                if problem is None:
+                    continue
+                if self.quiet and args[i].id not in self.site_args:
+                    continue  # the define's own literal: reported once, where its body is checked
+                # a literal the task passed into a define: point at the task's call
+                span = self.site if self.quiet else e.args[i].span
+                if code == "ACT215":
+                    self.diags.append(Diagnostic(code, f"`{fname}`: {problem}", span, hint=_pattern_hint(problem)))
+                else:
+                    hint = "every record would count an error for this date" if "not a valid date" in problem \
+                        else None
+                    self.diags.append(Diagnostic(code, f"`{fname}`: {problem}", span, severity_of(code), hint=hint))
 
     def _call_define(self, e: A.Call, d: A.Define, env: dict) -> Node | None:
         self.out.used_defines.add(d.name)
@@ -489,23 +633,38 @@ class TaskChecker:
             self.error("ACT205", f"`{d.name}` takes {len(d.params)} argument(s), got {len(e.args)}", e.span,
                        hint=f"{d.name}({', '.join(f'{p.name}: {p.type}' for p in d.params)})")
             return None
-        if d.name in self.define_stack:
-            self.error("ACT214", f"define `{d.name}` calls itself", e.span)
+        if d.name in self.define_stack:  # recursion: check_define_bodies reports every cycle (ACT214)
+            self.cycle_seen = True
             return None
         params = [self._param_type(p) for p in d.params]
         nodes = self._arg_nodes(e, params, env)
         if not self._check_args(d.name, e, params, nodes, False):
             return None
-        inner = {p.name: n for p, n in zip(d.params, nodes)}
+        # a define's expansion depends only on its arguments' nodes: expand each distinct call once, so that
+        # defines calling others several times stay linear
+        key = (d.name, tuple(n.id for n in nodes if n is not None))
+        if key in self.define_memo:
+            return self.define_memo[key]
+        # a `none` (or untyped) argument takes the parameter's declared type, as the body was checked with it
+        inner = {p.name: (self.b.make("as", (t,), (n,), t, p.name) if n.type in (T.NONE, T.ANY) and t != T.ANY
+                          else n) for p, n, t in zip(d.params, nodes, params) if n is not None}
+        if not self.quiet:
+            self.site, self.site_args = e.span, {n.id for n in nodes if n is not None}
         self.define_stack.append(d.name)
         self.quiet += 1  # the define's body is checked once on its own; here it is only expanded
         try:
-            return self.expr(d.body, inner)
+            node = self.expr(d.body, inner)
         except _Quiet:
-            return None
+            node = None
         finally:
             self.quiet -= 1
             self.define_stack.pop()
+        self.define_memo[key] = node
+        if node is None and not self.quiet and not self.cycle_seen:
+            # never let a constraint disappear without a word
+            self.error("ACT201", f"the body of define `{d.name}` does not type-check with these arguments", e.span,
+                       hint=f"{d.name}({', '.join(f'{p.name}: {p.type}' for p in d.params)})")
+        return node
 
     def _param_type(self, p: A.Param) -> str:
         saved, self.quiet = self.quiet, 0
@@ -642,17 +801,64 @@ def check_define_bodies(unit: Unit, diags: list[Diagnostic]) -> None:
     """Check each define of this file once on its own, with its declared parameter types."""
     if unit.module is None:
         return
+    own = [d for d in unit.module.defines if unit.defines.get(d.name) is d]
+    _report_recursion(own, diags)
     dummy = A.Task("<define>", "", (), (), (), (), None, (), (), ())
-    for d in unit.module.defines:
-        if unit.defines.get(d.name) is not d:
+    chk = TaskChecker(unit, dummy, diags)  # one checker: its memo expands each define call once for all bodies
+    with _room_to_recurse():
+        for d in own:
+            env = {}
+            for p in d.params:
+                t = chk._check_type(p.type)
+                env[p.name] = chk.b.make("param", (p.name,), (), t, p.name)
+            chk.define_stack = [d.name]
+            chk.expr(d.body, env)
+
+
+def _report_recursion(defines: list[A.Define], diags: list[Diagnostic]) -> None:
+    """ACT214 for every cycle of define calls (a -> a, or a -> b -> a), found by one depth-first walk."""
+    by_name = {d.name: d for d in defines}
+    calls = {d.name: [(c.func, c.span) for c in A.walk(d.body) if isinstance(c, A.Call) and c.func in by_name]
+             for d in defines}
+    state: dict[str, int] = {}  # 1 on the walk's path, 2 done
+    for root in defines:
+        if root.name in state:
             continue
-        chk = TaskChecker(unit, dummy, diags)
-        env = {}
-        for p in d.params:
-            t = chk._check_type(p.type)
-            env[p.name] = chk.b.make("param", (p.name,), (), t, p.name)
-        chk.define_stack.append(d.name)
-        chk.expr(d.body, env)
+        path, stack = [root.name], [iter(calls[root.name])]
+        state[root.name] = 1
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            callee, span = step
+            if state.get(callee) == 1:  # back to a define on the path: a cycle
+                cycle = path[path.index(callee):] + [callee]
+                msg = f"define `{callee}` calls itself" if len(cycle) == 2 else \
+                    "defines call each other in a cycle: " + " -> ".join(f"`{n}`" for n in cycle)
+                diags.append(Diagnostic("ACT214", msg, span,
+                                        hint="defines are expanded inline, so they cannot recurse"))
+            elif callee not in state:
+                state[callee] = 1
+                path.append(callee)
+                stack.append(iter(calls[callee]))
+
+
+def _literal_problem(code: str, text: str) -> str | None:
+    if code == "ACT215":
+        from act_dsl.ops.text import pattern_error  # imports re2 only now that a pattern literal exists
+        return pattern_error(text)
+    from act_dsl.ops import temporal  # dateparser is imported only for a date literal
+    check = getattr(temporal, "check_date_literal", None)
+    return check(text) if check is not None else None
+
+
+def _pattern_hint(problem: str) -> str:
+    if "not supported by RE2" in problem:
+        return ("RE2 matches in linear time and has no lookaround `(?=...)` or backreferences `\\1`: "
+                "test the parts with separate `matches` joined by `and`")
+    return "RE2 syntax: https://github.com/google/re2/wiki/Syntax"
 
 
 def _label(e: A.Expr) -> str:

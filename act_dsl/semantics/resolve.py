@@ -1,6 +1,7 @@
 """Import resolution (ACT107, ACT108, ACT110) and the defines each file can see (ACT106)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,15 +27,18 @@ class Unit:
 
 
 def inside(folder: Path, target: Path) -> bool:
+    """Whether `target` resolves into `folder` now (a first check only: reads go through safe_files)."""
+    from act_dsl.safe_files import is_within, real_folder
     try:
-        target.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
+        return is_within(real_folder(folder), os.path.realpath(target))
+    except (OSError, ValueError):
         return False
 
 
 def import_target(spec: str, folder: Path) -> tuple[Path | None, str | None]:
-    """The file an import names, or an error message (ACT110 when it leaves the folder)."""
+    """The file an import names, or an error code (ACT110 when it is written to leave the folder).
+
+    Symlinks are not judged here: the file is checked once opened (Source.open with the folder)."""
     if spec.startswith("std/"):
         name = spec[4:]
         if not name or "/" in name or "\\" in name or name.startswith("."):
@@ -43,10 +47,7 @@ def import_target(spec: str, folder: Path) -> tuple[Path | None, str | None]:
     p = Path(spec)
     if p.is_absolute() or ".." in p.parts:
         return None, "ACT110"
-    target = folder / p
-    if not inside(folder, target):
-        return None, "ACT110"
-    return target, None
+    return folder / p, None
 
 
 class Resolver:
@@ -77,14 +78,22 @@ class Resolver:
                                                imp.span, hint="import files beside this one (`./x.act`) or the "
                                                "stdlib (`std/labels`)"))
             return
-        if target is None or not target.is_file():
-            hint = None
-            if imp.path.startswith("std/"):
-                names = sorted(p.stem for p in stdlib_dir().glob("*.act"))
-                hint = "the stdlib has " + ", ".join(f"`std/{n}`" for n in names)
-            self.diagnostics.append(Diagnostic("ACT107", f"cannot find `{imp.path}`", imp.span, hint=hint))
+        if target is None:
+            self._not_found(imp)
             return
-        key = target.resolve()
+        # open first, then judge the file actually opened: a symlink swapped after a path check is never read
+        allowed = stdlib_dir() if imp.path.startswith("std/") else unit.folder
+        try:
+            src, key = Source.open(target, allowed)
+        except SourceError as exc:
+            if exc.reason == "missing":
+                self._not_found(imp)
+            elif exc.reason == "outside":
+                self.diagnostics.append(Diagnostic("ACT110", f"import `{imp.path}` {exc.message}", imp.span,
+                                                   hint="import files beside this one, not symlinks out of the folder"))
+            else:
+                self.diagnostics.append(Diagnostic("ACT107", f"cannot read `{imp.path}`: {exc.message}", imp.span))
+            return
         if key in self._stack:
             chain = " -> ".join(p.name for p in self._stack[self._stack.index(key):]) + f" -> {key.name}"
             self.diagnostics.append(Diagnostic("ACT108", f"import cycle: {chain}", imp.span,
@@ -92,17 +101,19 @@ class Resolver:
             return
         sub = self.units.get(key)
         if sub is None:
-            try:
-                src = Source.read(target)
-            except SourceError as exc:
-                self.diagnostics.append(Diagnostic("ACT107", f"cannot read `{imp.path}`: {exc.message}", imp.span))
-                return
-            sub = self.load(src, target.parent, key)
+            sub = self.load(src, key.parent, key)
         unit.imports.append((imp, sub))
         for name, d in sub.defines.items():
             unit.defines.setdefault(name, d)
             unit.define_sources.setdefault(name, sub.define_sources.get(name, sub.source.path))
             unit.import_of.setdefault(name, imp)
+
+    def _not_found(self, imp: A.Import) -> None:
+        hint = None
+        if imp.path.startswith("std/"):
+            names = sorted(p.stem for p in stdlib_dir().glob("*.act"))
+            hint = "the stdlib has " + ", ".join(f"`std/{n}`" for n in names)
+        self.diagnostics.append(Diagnostic("ACT107", f"cannot find `{imp.path}`", imp.span, hint=hint))
 
     def _own_defines(self, unit: Unit) -> None:
         assert unit.module is not None

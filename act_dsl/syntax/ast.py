@@ -259,7 +259,9 @@ def children(e: Expr) -> tuple[Expr, ...]:
 
 
 def walk(e: Expr):
-    """Every sub-expression, pre-order."""
-    yield e
-    for c in children(e):
-        yield from walk(c)
+    """Every sub-expression, pre-order (iterative: no generator chain as deep as the expression)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))

@@ -21,6 +21,25 @@ _TOKEN_NAMES = {
 }
 
 
+# The deepest expression nesting a program may have (operators, calls, lists, quantifiers; parentheses are free).
+# The checker applies the same bound to the verifier graph (through lets and define calls), and the executor
+# evaluates that graph recursively, so this number also bounds the executor's recursion.
+MAX_NESTING = 200
+
+# lark rules that add one level of expression nesting
+_NESTING = frozenset({"arith", "compare", "or_", "and_", "not_", "neg", "in_", "not_in", "quantifier", "call",
+                      "attr", "list_", "lit_list", "type"})
+
+# the largest number a literal may hold: a float beyond it is infinite
+_NUMBER_LIMIT = 1.7976931348623157e308
+
+
+class _TooDeep(Exception):
+    def __init__(self, meta) -> None:
+        super().__init__()
+        self.meta = meta
+
+
 @lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
     return lark.Lark(grammar_file().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
@@ -69,12 +88,17 @@ class _ToAst:
     def __init__(self, source: Source) -> None:
         self.src = source
         self._table: dict[str, object] = {}
+        self.diags: list[Diagnostic] = []
 
-    def build(self, node):
+    def build(self, node, depth: int = 0):
         if not isinstance(node, Tree):
             return node
-        items = [self.build(c) if isinstance(c, Tree) else c for c in node.children]
         name = str(node.data)
+        if name in _NESTING:
+            depth += 1
+            if depth > MAX_NESTING:  # checked on the way down, long before Python's own recursion limit
+                raise _TooDeep(node.meta)
+        items = [self.build(c, depth) if isinstance(c, Tree) else c for c in node.children]
         fn = self._table.get(name)
         if fn is None:
             fn = self._table[name] = getattr(self, name)
@@ -95,8 +119,15 @@ class _ToAst:
     def string_(self, meta, items):
         return A.Literal(string_value(str(items[0])), span=self._span(meta))
 
+    def _float(self, tok: Token) -> float:
+        value = float(tok)
+        if value > _NUMBER_LIMIT:  # float() gives inf rather than an error for a thousand digits
+            self.diags.append(Diagnostic("ACT004", f"the number `{_short(str(tok))}` is too large",
+                                         self._tok(tok), hint="numbers must be below 1.8e308"))
+        return value
+
     def number(self, meta, items):
-        return A.Literal(float(items[0]), span=self._span(meta))
+        return A.Literal(self._float(items[0]), span=self._span(meta))
 
     def true_(self, meta, items):
         return A.Literal(True, span=self._span(meta))
@@ -144,7 +175,10 @@ class _ToAst:
         return A.Not(items[0], span=self._span(meta))
 
     def neg(self, meta, items):
-        return A.Neg(items[0], span=self._span(meta))
+        x = items[0]
+        if isinstance(x, A.Literal) and isinstance(x.value, float):  # `-3` is a number, so `fuzzy -5` is checked
+            return A.Literal(-x.value, span=self._span(meta))
+        return A.Neg(x, span=self._span(meta))
 
     def fuzzy(self, meta, items):
         return items[0]
@@ -180,7 +214,10 @@ class _ToAst:
         return tuple(i for i in items if i is not None) if items != [None] else ()
 
     def signed_number(self, meta, items):
-        return -float(items[-1]) if len(items) == 2 else float(items[0])
+        return self._float(items[0])
+
+    def negative_number(self, meta, items):
+        return -self._float(items[0])
 
     # -- declarations
     def type(self, meta, items):
@@ -317,10 +354,24 @@ def parse(source: Source) -> tuple[A.Module | None, list[Diagnostic]]:
     except UnexpectedInput as exc:
         return None, [_syntax_error(source, exc)]
     except RecursionError:
-        return None, [Diagnostic("ACT001", "expression nested too deeply", source.span(0, 1))]
+        return None, [too_deep(source.span(0, 1), "this program")]
+    builder = _ToAst(source)
     try:
-        return _ToAst(source).build(tree), []
-    except (ValueError, OverflowError) as exc:  # a number too large or similar problem while building the AST
+        return builder.build(tree), builder.diags
+    except _TooDeep as exc:
+        return None, [too_deep(source.span(exc.meta.start_pos, exc.meta.end_pos))]
+    except (ValueError, OverflowError) as exc:  # any other value lark gave that Python cannot hold
         return None, [Diagnostic("ACT001", f"cannot read this program: {exc}", source.span(0, 1))]
-    except RecursionError:
-        return None, [Diagnostic("ACT001", "expression nested too deeply", source.span(0, 1))]
+    except RecursionError:  # not expected past the nesting limit; kept so that no input gives a traceback
+        return None, [too_deep(source.span(0, 1))]
+
+
+def too_deep(span: Span | None, what: str = "this expression") -> Diagnostic:
+    """ACT003: nesting past MAX_NESTING (shared with the checker, which counts through lets and defines)."""
+    return Diagnostic("ACT003", f"{what} is nested more than {MAX_NESTING} levels deep", span,
+                      hint="simplify it: the limit bounds the work of checking and scoring, and real verifiers "
+                      "need a few levels")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"

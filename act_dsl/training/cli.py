@@ -36,8 +36,9 @@ def _config(args: Namespace) -> "TrainConfig":
 
 def _records(path: Path, graph, args, limit: int | None):
     from act_dsl.records import read_records
-    ds = read_records(path, graph.inputs, need_response=False, on_error=args.on_error, max_chars=args.max_chars,
-                      dates=graph.date_inputs)
+    ref = getattr(args, "reference_date", None)
+    ds = read_records(path, graph.input_types, need_response=False, on_error=args.on_error, max_chars=args.max_chars,
+                      reference_date=dt.date.fromisoformat(ref) if ref else None)
     for p in ds.problems:
         _log(f"skipped {p}")
     return ds.records[:limit] if limit else ds.records
@@ -143,12 +144,15 @@ def run_train(args: Namespace) -> int:
         from act_dsl.training.data import audit_table, rank
         samples = _read_samples(run.path / "samples.jsonl")
         ranked = rank(graph, samples, ref_date)
-        _log(audit_table(ranked))
-        run.write_json("audit.json", ranked.audit())
+        from act_dsl.scoring.probes import run_probes
+        probes = run_probes(graph, [s["fields"] for s in samples], ranked.mean_csr, "the training samples",
+                            ref_date).as_dict()
+        _log(audit_table(ranked, probes))
+        run.write_json("audit.json", {**ranked.audit(), "probes": probes})
         with (run.path / "ranked.jsonl").open("w") as fh:
             for it in ranked.items:
                 fh.write(json.dumps({"indices": [m["index"] for m in it.members], "csr": it.csr}) + "\n")
-        return ranked.audit()
+        return {**ranked.audit(), "probes": probes}
 
     def train_stage():
         from act_dsl.training.data import Item
@@ -193,7 +197,7 @@ def run_train(args: Namespace) -> int:
               "task_metric": _metric_report(before, after),
               "pairs": audit["pairs"], "zero_variance_prompts": audit["zero_variance_items"],
               "train_items": audit["items"], "eval_prompts": len(eval_recs), "train": train_res,
-              "warnings": audit["warnings"], "timings": run.timings()}
+              "warnings": audit["warnings"], "probes": audit.get("probes"), "timings": run.timings()}
     write_reports(run, report)
     _print_summary(report, run.path)
     return EXIT_OK

@@ -54,6 +54,29 @@ def score_samples(graph: Graph, samples: list[dict], reference_date=None):
     return rows, cand, owner, score_rows(graph, rows, cand, reference_date, progress=False)
 
 
+def joint_groups(samples: list[dict], keys: list[tuple[str, ...]]) -> list[list[int]]:
+    """Prompts that share a group under ANY `group by` block are ranked together: the connected components of
+    "same values of every key field of one block", so every block's groups stay whole inside one item."""
+    parent = list(range(len(samples)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for fields_ in keys:
+        first: dict[tuple, int] = {}
+        for s_i, s in enumerate(samples):
+            key = tuple(normalize(as_text(s["fields"].get(f))) for f in fields_)
+            j = first.setdefault(key, s_i)
+            parent[find(s_i)] = find(j)
+    comps: dict[int, list[int]] = {}
+    for i in range(len(samples)):
+        comps.setdefault(find(i), []).append(i)
+    return list(comps.values())
+
+
 def rank(graph: Graph, samples: list[dict], reference_date=None) -> Ranked:
     rows, cand, owner, scores = score_samples(graph, samples, reference_date)
     k = max((len(s["responses"]) for s in samples), default=0)
@@ -62,12 +85,8 @@ def rank(graph: Graph, samples: list[dict], reference_date=None) -> Ranked:
         csr[s_i][c] = scores.csr[r] if scores.csr[r] is not None else 0.0
     keys = graph.group_keys
     if keys:
-        fields_ = keys[0]
-        groups: dict[tuple, list[int]] = {}
-        for s_i, s in enumerate(samples):
-            groups.setdefault(tuple(normalize(as_text(s["fields"].get(f))) for f in fields_), []).append(s_i)
         items = [Item([samples[i] for i in idx], [sum(csr[i][c] for i in idx) / len(idx) for c in range(k)])
-                 for idx in groups.values()]
+                 for idx in joint_groups(samples, keys)]
     else:
         items = [Item([s], csr[i]) for i, s in enumerate(samples)]
     zero = sum(1 for it in items if len(set(it.csr)) <= 1)
@@ -87,7 +106,8 @@ def rank(graph: Graph, samples: list[dict], reference_date=None) -> Ranked:
     return Ranked(items, per, zero, len(samples), scores.mean_csr, warnings)
 
 
-def audit_table(r: Ranked) -> str:
+def audit_table(r: Ranked, probes: dict[str, Any] | None = None) -> str:
+    """The audit printed before training; `probes` is a ProbeReport.as_dict() scored against the samples."""
     lines = [f"signal audit: {r.prompts} prompts, {len(r.items)} ranked items, {r.pairs} training pairs, "
              f"{r.zero_variance} items with all candidates at the same CSR, mean sample CSR "
              f"{'-' if r.mean_csr is None else f'{r.mean_csr:.3f}'}"]
@@ -98,4 +118,7 @@ def audit_table(r: Ranked) -> str:
         mn = "-" if s["mean"] is None else f"{s['mean']:.3f}"
         lines.append(f"  {n:<{width}}  {pr:>5}  {mn:>5}  {s['not_applicable']:>4}  {s['errors']:>6}")
     lines.extend(f"  warning: {w}" for w in r.warnings)
+    if probes is not None:
+        from act_dsl.scoring.probes import render_table
+        lines.append(render_table(probes, indent="  "))
     return "\n".join(lines)

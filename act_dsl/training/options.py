@@ -32,7 +32,8 @@ def add_sample_args(p: argparse.ArgumentParser, data_options: Callable) -> None:
     p.add_argument("file")
     p.add_argument("--data", required=True, help="JSONL records with the task's inputs")
     p.add_argument("--out", required=True, help="samples JSONL; rerunning with the same --out resumes")
-    p.add_argument("-k", "--samples", type=int, default=4, help="responses per prompt")
+    p.add_argument("-n", "-k", "--samples", type=int, default=4, metavar="K",
+                   help="responses per prompt (-n and -k are the same)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--best-of", action="store_true", help="also write the best response by CSR per prompt")

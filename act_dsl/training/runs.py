@@ -70,6 +70,9 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
               f"{report['train_items']} items had all candidates at the same CSR.", ""]
     if report.get("warnings"):
         lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
+    if report.get("probes"):
+        from act_dsl.scoring.probes import render_markdown
+        lines += render_markdown(report["probes"])
     lines += ["| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in report["timings"].items()]
     if plot:
         lines += ["", f"![pass rates and loss]({plot})"]

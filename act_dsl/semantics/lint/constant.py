@@ -3,10 +3,23 @@ from act_dsl.graph.nodes import Node
 from act_dsl.semantics.lint import rule
 
 
-def _depends_on_data(node: Node, seen=None) -> bool:
-    if node.op in ("input", "response", "group", "var", "param"):
-        return True
-    return any(_depends_on_data(a) for a in node.args)
+_DATA = frozenset({"input", "response", "group", "var", "param"})
+
+
+def _depends_on_data(node: Node, memo: dict[int, bool]) -> bool:
+    """Whether any node below reads data; memoised, since a DAG with sharing has exponentially many paths.
+
+    Recursive: the checker keeps every graph within MAX_NESTING levels, and lint runs only on checked graphs."""
+    found = memo.get(node.id)
+    if found is None:
+        found = node.op in _DATA
+        if not found:
+            for a in node.args:
+                if _depends_on_data(a, memo):
+                    found = True
+                    break
+        memo[node.id] = found
+    return found
 
 
 def _count_bound(node: Node) -> str | None:
@@ -26,10 +39,11 @@ def _count_bound(node: Node) -> str | None:
 
 @rule("ACT306")
 def constant_constraint(task):
+    memo: dict[int, bool] = {}
     for c in task.constraints:
         node = c.node
         verdict = None
-        if not _depends_on_data(node):
+        if not _depends_on_data(node, memo):
             verdict = "always the same value: it reads no input, output or response"
         elif node.op == "bin" and node.params[0] in ("==", "<=", ">=") and node.args[0] is node.args[1]:
             verdict = "always true: both sides are the same expression"

@@ -1,0 +1,238 @@
+"""Reward-hacking probes: degenerate responses scored by the verifier, flagged when they score like real answers."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from act_dsl.graph.compiler import Graph
+from act_dsl.scoring.report import score_rows
+
+FLAG_AT = 0.8        # a probe at or above this mean CSR is flagged whatever the reference
+REWARD_AT = 0.8      # a constraint passing on this share of a probe's records "rewards" the probe
+REPEAT = 50          # how many times `repeat_word` repeats its word
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@dataclass
+class ProbeResult:
+    """One probe scored over every record."""
+
+    name: str
+    mean_csr: float | None
+    pass_rates: dict[str, float | None]
+    scored: int                      # responses with at least one applicable constraint
+    flagged: bool = False
+
+    @property
+    def rewarding(self) -> list[str]:
+        return [n for n, p in self.pass_rates.items() if p is not None and p >= REWARD_AT]
+
+
+@dataclass
+class ProbeReport:
+    """Every probe's result beside the reference mean CSR it is compared with."""
+
+    task: str
+    records: int
+    reference: float | None
+    reference_source: str            # where the reference came from, in words
+    probes: list[ProbeResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # probes that could not be built, and why
+
+    def warnings(self) -> list[str]:
+        out = []
+        for p in self.probes:
+            if not p.flagged:
+                continue
+            ref = "" if self.reference is None else f" (reference {self.reference:.3f})"
+            if p.rewarding:
+                why = "rewarded by " + ", ".join(f"`{n}`" for n in p.rewarding) + \
+                      f" (pass rate >= {REWARD_AT:g})"
+            else:
+                best = max((n for n, r in p.pass_rates.items() if r is not None),
+                           key=lambda n: p.pass_rates[n] or 0.0, default=None)
+                why = "no single constraint passes it on most records" + \
+                      (f"; highest: `{best}` ({p.pass_rates[best]:.3f})" if best else "")
+            out.append(f"probe `{p.name}` scores mean CSR {p.mean_csr:.3f}{ref}: {why}")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "records": self.records,
+                "reference": {"mean_csr": self.reference, "source": self.reference_source},
+                "probes": [{"name": p.name, "mean_csr": p.mean_csr, "scored": p.scored, "flagged": p.flagged,
+                            "rewarding": p.rewarding, "pass_rates": p.pass_rates} for p in self.probes],
+                "notes": self.notes, "warnings": self.warnings()}
+
+
+def _text_inputs(graph: Graph) -> list[str]:
+    # only scalar text-like inputs can be "copied whole" as an answer
+    return [n for n, t in graph.input_types.items() if t in ("text", "label")]
+
+
+def _frequent_word(text: str) -> str:
+    """The most frequent word (3+ letters) of a text, the first seen on ties; "the" when it has none."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return "the"
+    counts = Counter(words)
+    return max(words, key=lambda w: counts[w])  # max keeps the first of equal counts
+
+
+def probe_responses(graph: Graph, records: list[dict[str, Any]]) -> tuple[dict[str, list[str]], list[str]]:
+    """Per probe name, one degenerate response per record; and notes on the probes left out."""
+    from act_dsl.ops.values import as_text
+    from act_dsl.sampling.prompts import PromptError, render_all
+    probes: dict[str, list[str]] = {"empty": [""] * len(records)}
+    notes: list[str] = []
+    prompts: list[str] | None
+    try:
+        prompts = render_all(graph, records)
+    except PromptError as exc:
+        prompts = None
+        notes.append(f"prompt_echo probes left out: {exc}")
+    if prompts is not None:
+        probes["prompt_echo"] = prompts
+        probes["prompt_echo_x2"] = [p + "\n" + p for p in prompts]
+    for name in _text_inputs(graph):
+        probes[f"copy:{name}"] = [as_text(r.get(name)) for r in records]
+    for name, ls in graph.labelsets.items():
+        if ls.labels:
+            probes[f"first_label:{name}"] = [ls.labels[0]] * len(records)
+        else:
+            notes.append(f"first_label:{name} left out: the label set is empty")
+    sources = prompts or [" ".join(as_text(r.get(n)) for n in graph.inputs) for r in records]
+    probes["repeat_word"] = [" ".join([_frequent_word(s)] * REPEAT) for s in sources]
+    return probes, notes
+
+
+def _summarise(graph: Graph, scores, rows: list[int]) -> tuple[float | None, dict[str, float | None], int]:
+    csrs = [scores.csr[r] for r in rows if scores.csr[r] is not None]
+    rates: dict[str, float | None] = {}
+    for c in graph.constraints:
+        vals = [scores.values[r][c.name] for r in rows if scores.values[r][c.name] is not None]
+        rates[c.name] = sum(1 for v in vals if float(v) >= 1.0) / len(vals) if vals else None
+    return (sum(csrs) / len(csrs) if csrs else None), rates, len(csrs)
+
+
+def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | None, reference_source: str,
+               reference_date: dt.date | None = None) -> ProbeReport:
+    """Score every probe on every record. All probes go through one executor call (one NER pass over the
+    inputs); the probe's index is the candidate index, so group constraints group each probe on its own."""
+    responses, notes = probe_responses(graph, records)
+    rows: list[dict[str, Any]] = []
+    cand: list[int] = []
+    spans: dict[str, list[int]] = {}
+    for k, (name, resps) in enumerate(responses.items()):
+        spans[name] = list(range(len(rows), len(rows) + len(resps)))
+        rows.extend({**rec, "response": r} for rec, r in zip(records, resps))
+        cand.extend([k] * len(resps))
+    scores = score_rows(graph, rows, cand, reference_date, progress=False)
+    report = ProbeReport(graph.name, len(records), reference, reference_source, notes=notes)
+    for name, idx in spans.items():
+        mean, rates, scored = _summarise(graph, scores, idx)
+        flagged = mean is not None and mean > 0 and (
+            mean >= FLAG_AT or (reference is not None and mean >= reference))  # a probe scoring 0 rewards nothing
+        report.probes.append(ProbeResult(name, mean, rates, scored, flagged))
+    return report
+
+
+def example_reference(graph: Graph, reference_date: dt.date | None = None) -> tuple[float | None, str]:
+    """Mean CSR of the task's `example` responses (each example on its own, as `act test` scores them)."""
+    rows = [{f.name: f.value for f in ex.fields} for ex in graph.task.task.examples]
+    rows = [r for r in rows if isinstance(r.get("response"), str)]
+    if not rows:
+        return None, "none (no samples and no example responses)"
+    scores = score_rows(graph, rows, list(range(len(rows))), reference_date, progress=False)
+    return scores.mean_csr, f"the task's {len(rows)} example response(s)"
+
+
+def responses_reference(graph: Graph, records: list[dict[str, Any]], responses: list[list[str]], what: str,
+                        reference_date: dt.date | None = None) -> tuple[float | None, str]:
+    """Mean CSR of sampled responses (K per record; the k-th responses of a group form one candidate)."""
+    rows, cand = [], []
+    for rec, resps in zip(records, responses):
+        for k, r in enumerate(resps):
+            rows.append({**rec, "response": r})
+            cand.append(k)
+    scores = score_rows(graph, rows, cand, reference_date, progress=False)
+    return scores.mean_csr, f"{len(rows)} response(s) in {what}"
+
+
+def read_samples(graph: Graph, path: str, reference_date: dt.date | None = None,
+                 ) -> tuple[list[dict[str, Any]], list[list[str]]] | None:
+    """Records and responses of an `act sample` file (lines of {fields, responses}), each checked by the
+    task's input types; None when the file is not in that format (it is then read as plain records)."""
+    import json
+    from act_dsl.records import DataError, FieldReader, RowError, check_row
+    try:
+        text = open(path, encoding="utf-8").read()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    reader = FieldReader(reference_date)
+    records, responses = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            if not records:
+                return None  # let the record reader report it
+            raise DataError(f"{path}:{n}: not valid JSON ({exc})") from None
+        if not records and not (isinstance(obj, dict) and isinstance(obj.get("fields"), dict)):
+            return None
+        if not isinstance(obj, dict) or not isinstance(obj.get("fields"), dict):
+            raise DataError(f"{path}:{n}: a samples line needs `fields` (an object) and `responses` (a list "
+                            "of strings), as `act sample` writes them")
+        try:
+            rec = check_row({**obj["fields"], "responses": obj.get("responses")}, graph.input_types, True,
+                            reader=reader, line=n)
+        except RowError as exc:
+            raise DataError(f"{path}:{n}: {exc.message}") from None
+        records.append(rec.fields)
+        responses.append(rec.responses or [])
+    return (records, responses) if records else None
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def render_table(d: dict[str, Any], indent: str = "") -> str:
+    """The probe table (from ProbeReport.as_dict()), then one `warning:` line per flagged probe."""
+    probes = d["probes"]
+    names = list(probes[0]["pass_rates"]) if probes else []
+    pw = max([len(p["name"]) for p in probes] + [5])
+    head = f"{'probe':<{pw}}  {'CSR':>5}  " + "  ".join(f"{n:>{max(len(n), 5)}}" for n in names)
+    lines = [f"reward-hacking probes: {d['records']} prompt(s); reference mean CSR "
+             f"{_f(d['reference']['mean_csr'])} from {d['reference']['source']}", head.rstrip(), "-" * len(head)]
+    for p in probes:
+        rates = "  ".join(f"{_f(p['pass_rates'][n]):>{max(len(n), 5)}}" for n in names)
+        lines.append(f"{p['name']:<{pw}}  {_f(p['mean_csr']):>5}  {rates}" + ("  <- flagged" if p["flagged"] else ""))
+    lines.append(f"(columns after CSR: each constraint's pass rate on the probe; flagged at CSR >= {FLAG_AT:g} "
+                 "or >= the reference)")
+    lines += [f"note: {n}" for n in d["notes"]]
+    lines += [f"warning: {w}" for w in d["warnings"]]
+    return "\n".join(indent + x for x in lines)
+
+
+def render_markdown(d: dict[str, Any]) -> list[str]:
+    """The probes as report.md lines."""
+    names = list(d["probes"][0]["pass_rates"]) if d["probes"] else []
+    lines = ["## Reward-hacking probes", "",
+             f"Degenerate responses scored on the {d['records']} training prompts, against the reference mean CSR "
+             f"{_f(d['reference']['mean_csr'])} ({d['reference']['source']}).", "",
+             "| probe | mean CSR | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|---|" + "---|" * len(names)]
+    for p in d["probes"]:
+        flag = " **flagged**" if p["flagged"] else ""
+        lines.append(f"| `{p['name']}`{flag} | {_f(p['mean_csr'])} | "
+                     + " | ".join(_f(p["pass_rates"][n]) for n in names) + " |")
+    lines.append("")
+    if d["warnings"]:
+        lines += [f"- warning: {w}" for w in d["warnings"]] + [""]
+    return lines

@@ -1,0 +1,468 @@
+"""A deliberately plain second evaluator of checked .act programs: a tree walk over the AST, one record at a time.
+
+It implements LANGUAGE.md §4 and the round's semantics (COMMON.md) by itself, so that the batched executor can be
+checked against it. It calls only the leaf functions of act_dsl/ops (text, labels, temporal, spans) and rapidfuzz;
+never the executor, act_dsl/ops/fuzzy.py or act_dsl/scoring/csr.py. No batching, no interning, no caching: every
+name is evaluated again wherever it is read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rapidfuzz import fuzz
+
+from act_dsl.ops import labels as L_ops
+from act_dsl.ops import spans as S_ops
+from act_dsl.ops import temporal as D_ops
+from act_dsl.ops import text as T_ops
+from act_dsl.ops.values import ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
+from act_dsl.syntax import ast as A
+
+DEFAULT_REFERENCE = dt.date(2026, 1, 1)
+
+
+class _NotApplicable:
+    """`share` over an empty list: not applicable at a constraint's root, `none` anywhere below it."""
+
+    def __repr__(self) -> str:
+        return "NA"
+
+
+NA = _NotApplicable()
+
+
+@dataclass(frozen=True)
+class Err:
+    """A verifier error on this record; it propagates through every operator."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a group: the index of its record."""
+
+    row: int
+
+
+@dataclass(frozen=True)
+class Thunk:
+    """A define argument: its expression and the scope it is written in (call-by-name = substitution)."""
+
+    expr: A.Expr
+    env: "Env"
+
+
+@dataclass
+class Env:
+    """Where an expression is evaluated: one record (row) or one group (members), plus bound names."""
+
+    row: int | None
+    members: tuple[int, ...] = ()
+    group_lets: dict[str, A.Let] = field(default_factory=dict)
+    binds: dict[str, Any] = field(default_factory=dict)   # quantifier variables and define parameters
+    in_define: bool = False
+
+    def bind(self, **names: Any) -> "Env":
+        return Env(self.row, self.members, self.group_lets, {**self.binds, **names}, self.in_define)
+
+
+@dataclass
+class RefScores:
+    """The shape of act_dsl.scoring.csr.Scores: values per row, CSR per row and the (row, constraint) errors."""
+
+    constraints: list[str]
+    weights: dict[str, float]
+    values: list[dict[str, Any]]
+    csr: list[float | None]
+    errors: set[tuple[int, str]]
+    messages: dict[tuple[int, str], str]
+
+
+def _none_like(v: Any) -> bool:
+    return v is None or v is NA
+
+
+def _truthy(v: Any) -> bool:
+    """Conditions and quantifier bodies: only a true value counts; none and not-applicable are false."""
+    return v is True
+
+
+def _first_error(values: list[Any]) -> Err | None:
+    return next((v for v in values if isinstance(v, Err)), None)
+
+
+def _items(coll: Any) -> tuple:
+    """The elements a quantifier or a list op sees: lists (JSON arrays read as tuples) and label sets."""
+    if isinstance(coll, LabelSet):
+        return tuple(coll.labels)
+    if isinstance(coll, (list, tuple)):
+        return tuple(coll)
+    raise TypeError(f"not a list: {type(coll).__name__}")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Equality of two present values: texts after normalisation, lists item by item."""
+    if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
+        return normalize(as_text(a)) == normalize(as_text(b))
+    if isinstance(a, (list, tuple, LabelSet)) and isinstance(b, (list, tuple, LabelSet)):
+        xs, ys = _items(a), _items(b)
+        return len(xs) == len(ys) and all(
+            (x is None and y is None) or (x is not None and y is not None and _equal(x, y)) for x, y in zip(xs, ys))
+    return a == b
+
+
+def _order_key(v: Any) -> Any:
+    return (v.start, v.end) if isinstance(v, Period) else v
+
+
+# ---- the ops: each a leaf function from act_dsl/ops, called with plain values -----------------------------
+_LIST_PARAMS = {"count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,)}
+_NONE_IN = {"before", "after", "overlaps", "within"}
+_TEMPORAL_REF = {"dates", "timespan", "dates_near"}
+OPS: dict[str, Callable[..., Any]] = {
+    "split": T_ops.split, "lines": T_ops.lines, "first_line": T_ops.first_line, "strip": T_ops.strip,
+    "lower": T_ops.lower, "upper": T_ops.upper, "words": T_ops.words, "sentences": T_ops.sentences,
+    "ngrams": T_ops.ngrams, "length": T_ops.length, "matches": T_ops.matches, "starts_with": T_ops.starts_with,
+    "ends_with": T_ops.ends_with, "text": as_text, "count": T_ops.count, "overlap": T_ops.overlap,
+    "disjoint": T_ops.disjoint, "unique": T_ops.unique,
+    "parent": L_ops.parent, "ancestors": L_ops.ancestors, "labels_of": L_ops.labels_of,
+    "dates": D_ops.dates, "timespan": D_ops.timespan, "dates_near": D_ops.dates_near,
+    "before": D_ops.before, "after": D_ops.after, "overlaps": D_ops.overlaps, "within": D_ops.within,
+    "year": D_ops.year,
+}
+
+
+def _entities(text: Any, types: Any = None) -> Any:
+    """spaCy NER on one text, through the real leaf function (given a batch of one row)."""
+    return S_ops.entities([(text, tuple(types) if types is not None else None)])[0]
+
+
+OPS["entities"] = _entities
+
+
+class Interpreter:
+    """Scores records with one checked task by walking its AST."""
+
+    def __init__(self, checked: Any, reference_date: dt.date = DEFAULT_REFERENCE) -> None:
+        self.checked = checked
+        self.task: A.Task = checked.task
+        self.defines: dict[str, A.Define] = checked.unit.defines
+        self.labelsets: dict[str, LabelSet] = checked.labelsets
+        self.reference = Period(reference_date, reference_date)
+        self.decls: dict[str, Any] = {d.name: d for d in (*self.task.inputs, *self.task.outputs,
+                                                          *self.task.labels, *self.task.lets)}
+        self.records: list[dict] = []
+
+    # ---- scoring ---------------------------------------------------------------------------------
+    def score(self, records: list[dict]) -> RefScores:
+        self.records = list(records)
+        n = len(self.records)
+        top = list(self.task.constraints)
+        grouped = [(g, c) for g in self.task.groups for c in g.constraints]
+        names = [c.name for c in top] + [c.name for _, c in grouped]
+        weights = {c.name: c.weight for c in top} | {c.name: c.weight for _, c in grouped}
+        values: list[dict[str, Any]] = [{} for _ in range(n)]
+        messages: dict[tuple[int, str], str] = {}
+        for i in range(n):
+            for c in top:
+                v, err = self._finish(c, Env(i))
+                self._store(values, messages, i, c.name, v, err)
+        for g, c in grouped:
+            for members in self._groups(g.fields):
+                env = Env(members[0], members, {let.name: let for let in g.lets})
+                v, err = self._finish(c, env)
+                for i in members:
+                    self._store(values, messages, i, c.name, v, err)
+        csr: list[float | None] = []
+        for row in values:
+            num = den = 0.0
+            for name in names:
+                v = row[name]
+                if v is not None:
+                    num += weights[name] * float(v)
+                    den += weights[name]
+            csr.append(num / den if den else None)
+        return RefScores(names, weights, [{k: row[k] for k in names} for row in values], csr,
+                         set(messages), messages)
+
+    def _store(self, values: list[dict], messages: dict, i: int, name: str, v: Any, err: str | None) -> None:
+        if self._empty_response(i):
+            values[i][name] = False  # an empty answer scores 0 on every constraint, errors or not
+            return
+        values[i][name] = v
+        if err is not None:
+            messages[(i, name)] = err
+
+    def _empty_response(self, i: int) -> bool:
+        r = self.records[i].get("response")
+        return isinstance(r, str) and not r.strip()
+
+    def _groups(self, fields: tuple[str, ...]) -> list[tuple[int, ...]]:
+        """Records sharing the normalised values of ALL key fields, in order of first appearance."""
+        groups: dict[tuple, list[int]] = {}
+        for i, rec in enumerate(self.records):
+            groups.setdefault(tuple(_key(rec.get(f)) for f in fields), []).append(i)
+        return [tuple(m) for m in groups.values()]
+
+    def _finish(self, c: A.Constraint, env: Env) -> tuple[Any, str | None]:
+        """A constraint's value (True/False/float/None for not applicable) and its error message, if any."""
+        v = self.ev(c.expr, env)
+        if c.when is not None:
+            w = self.ev(c.when, env)
+            if isinstance(w, Err):
+                return False, w.message
+            if not _truthy(w):
+                return None, None
+        if isinstance(v, Err):
+            return False, v.message
+        if v is NA:
+            return None, None
+        if v is None:
+            return False, None
+        if isinstance(v, bool):
+            return v, None
+        if isinstance(v, (int, float)):
+            x = float(v)
+            if math.isnan(x) or not 0.0 <= x <= 1.0:
+                return False, f"value {x} is outside [0, 1]"
+            return x, None
+        return False, f"value of type {type(v).__name__}"
+
+    # ---- expressions --------------------------------------------------------------------------
+    def ev(self, e: A.Expr, env: Env) -> Any:
+        if isinstance(e, A.Literal):
+            return e.value
+        if isinstance(e, A.Name):
+            return self._name(e.id, env)
+        if isinstance(e, A.GroupRef):
+            return tuple(Member(i) for i in env.members)
+        if isinstance(e, A.ListExpr):
+            items = [self.ev(i, env) for i in e.items]
+            err = _first_error(items)
+            return err if err else tuple(None if i is NA else i for i in items)
+        if isinstance(e, A.Attr):
+            return self._attr(self.ev(e.obj, env), e.name)
+        if isinstance(e, A.Call):
+            return self._call(e, env)
+        if isinstance(e, A.BinOp):
+            return self._binop(e, env)
+        if isinstance(e, A.Not):
+            v = self.ev(e.operand, env)
+            return v if isinstance(v, Err) else None if _none_like(v) else not v
+        if isinstance(e, A.Neg):
+            v = self.ev(e.operand, env)
+            return v if isinstance(v, Err) else None if _none_like(v) else -v
+        if isinstance(e, A.In):
+            return self._in(e, env)
+        if isinstance(e, A.Quant):
+            return self._quant(e, env)
+        raise AssertionError(f"unknown expression {e!r}")
+
+    def _name(self, name: str, env: Env) -> Any:
+        if name in env.binds:
+            v = env.binds[name]
+            return self.ev(v.expr, v.env) if isinstance(v, Thunk) else v
+        if name in env.group_lets:
+            return self.ev(env.group_lets[name].expr, env)
+        if name == "response":
+            return self.records[env.row]["response"]
+        decl = self.decls[name]
+        if isinstance(decl, A.Labels):
+            return self.labelsets[name]
+        top = Env(env.row)  # inputs, outputs and lets read the record (in a group: its first member)
+        if isinstance(decl, A.Input):
+            return self._input(decl, env.row)
+        return self.ev(decl.expr, top)
+
+    def _input(self, decl: A.Input, row: int) -> Any:
+        value = self.records[row][decl.name]
+        if decl.type.name == "list" and isinstance(value, list):
+            return tuple(value)
+        if decl.type.name == "date" and decl.type.arg is None and value is not None:
+            period = D_ops.read_date(value)
+            return period if period is not None else Err(f"input `{decl.name}`: {value!r} is not a date")
+        return value
+
+    def _lit_none(self, e: A.Expr, env: Env) -> bool:
+        """Is this side of == / != the literal `none` (seen through names and define arguments)?"""
+        if isinstance(e, A.Literal):
+            return e.value is None
+        if isinstance(e, A.Name):
+            if e.id in env.binds:
+                v = env.binds[e.id]
+                return isinstance(v, Thunk) and self._lit_none(v.expr, v.env)
+            if e.id in env.group_lets:
+                return self._lit_none(env.group_lets[e.id].expr, env)
+            decl = self.decls.get(e.id)
+            if isinstance(decl, A.Let):
+                return self._lit_none(decl.expr, Env(env.row))
+        return False
+
+    def _attr(self, obj: Any, name: str) -> Any:
+        if isinstance(obj, Err):
+            return obj
+        if _none_like(obj):
+            return None
+        if isinstance(obj, Member):
+            if name == "response":
+                return self.records[obj.row]["response"]
+            return self._name(name, Env(obj.row))
+        if isinstance(obj, TextSpan):
+            return {"text": obj.text, "label": obj.label, "start": float(obj.start), "end": float(obj.end)}[name]
+        if isinstance(obj, Period):  # a date's start and end are dates (one-day periods)
+            day = obj.start if name == "start" else obj.end
+            return Period(day, day)
+        return Err(f"no field `{name}` on {type(obj).__name__}")
+
+    def _reference(self, env: Env) -> Any:
+        ref = self.task.reference
+        if ref is None:
+            return self.reference
+        return self._input(next(i for i in self.task.inputs if i.name == ref.field), env.row)
+
+    def _call(self, e: A.Call, env: Env) -> Any:
+        if e.func not in OPS:
+            d = self.defines[e.func]
+            inner = Env(env.row, env.members, env.group_lets,
+                        {p.name: Thunk(a, env) for p, a in zip(d.params, e.args)}, True)
+            return self.ev(d.body, inner)
+        args = [self.ev(a, env) for a in e.args]
+        kwargs = {k: self.ev(v, env) for k, v in e.kwargs}
+        err = _first_error(args + list(kwargs.values()))
+        if err is not None:
+            return err
+        if e.func in _NONE_IN:
+            args = [None if a is NA else a for a in args]
+        elif any(_none_like(a) for a in args + list(kwargs.values())):
+            return None
+        for i in _LIST_PARAMS.get(e.func, ()):
+            args[i] = _items(args[i])
+        if e.func in _TEMPORAL_REF and "reference" not in kwargs:
+            kwargs["reference"] = self._reference(env)
+            if isinstance(kwargs["reference"], Err):
+                return kwargs["reference"]
+        try:
+            out = OPS[e.func](*args, **kwargs)
+        except Exception as exc:  # a verifier failing on this record is a value, not a crash
+            return Err(f"{e.func}: {exc}")
+        return Err(out.message) if isinstance(out, ErrorValue) else out
+
+    def _binop(self, e: A.BinOp, env: Env) -> Any:
+        a, b = self.ev(e.left, env), self.ev(e.right, env)
+        err = _first_error([a, b])
+        if err is not None:
+            return err  # no short-circuit: an error on either side is the result
+        op = e.op
+        if op == "and":
+            return _truthy(a) and _truthy(b)
+        if op == "or":
+            return _truthy(a) or _truthy(b)
+        if op in ("==", "!="):
+            left_none, right_none = self._lit_none(e.left, env), self._lit_none(e.right, env)
+            if left_none or right_none:
+                other = b if left_none else a
+                return _none_like(other) == (op == "==")
+            if _none_like(a) or _none_like(b):
+                return False
+            return _equal(a, b) == (op == "==")
+        if op in ("+", "-", "*", "/"):
+            if _none_like(a) or _none_like(b):
+                return None
+            if op == "/" and b == 0:
+                return Err("division by zero")
+            return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+        if _none_like(a) or _none_like(b):
+            return False
+        x, y = _order_key(a), _order_key(b)
+        return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+
+    def _in(self, e: A.In, env: Env) -> Any:
+        item, coll = self.ev(e.item, env), self.ev(e.coll, env)
+        cutoff = self.ev(e.fuzzy, env) if e.fuzzy is not None else None
+        err = _first_error([item, coll, cutoff])
+        if err is not None:
+            return err
+        if e.fuzzy is not None and not _none_like(cutoff):
+            if math.isnan(cutoff) or not 0 <= cutoff <= 100:
+                return Err(f"fuzzy {cutoff} is outside 0-100")
+        if _none_like(item) or _none_like(coll) or (e.fuzzy is not None and _none_like(cutoff)):
+            return False  # `in` and `not in` with a none operand are both false
+        return _member(item, coll, cutoff) != e.negated
+
+    def _quant(self, e: A.Quant, env: Env) -> Any:
+        coll = self.ev(e.coll, env)
+        if isinstance(coll, Err):
+            return coll
+        if _none_like(coll):
+            return None if e.kind == "share" else False
+        items = _items(coll)
+        if len(e.vars) == 1:
+            bindings = [{e.vars[0]: x} for x in items]
+        else:
+            bindings = [{e.vars[0]: items[i], e.vars[1]: items[j]}
+                        for i in range(len(items)) for j in range(len(items)) if i != j]
+        results: list[Any] = []
+        for names in bindings:
+            inner = env.bind(**names)
+            if e.where is not None:
+                w = self.ev(e.where, inner)
+                if isinstance(w, Err):
+                    results.append(w)
+                    continue
+                if not _truthy(w):
+                    continue
+            results.append(self.ev(e.body, inner))
+        err = _first_error(results)
+        if err is not None:
+            return err
+        hits = [_truthy(r) for r in results]
+        if e.kind == "all":
+            return all(hits)
+        if e.kind == "any":
+            return any(hits)
+        return sum(hits) / len(hits) if hits else NA
+
+
+def _key(value: Any) -> Any:
+    """A group key part: texts normalised, numbers and bools as they are, lists item by item."""
+    if isinstance(value, str):
+        return ("text", normalize(value))
+    if isinstance(value, list):
+        return ("list", tuple(_key(v) for v in value))
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", float(value))
+    return ("other", repr(value))
+
+
+def _member(item: Any, coll: Any, cutoff: float | None) -> bool:
+    """`item in coll [fuzzy cutoff]` for present values (LANGUAGE.md §4 Membership)."""
+    x = normalize(as_text(item))
+    if not x:
+        return False
+    if isinstance(coll, (str, TextSpan)):
+        y = normalize(as_text(coll))
+        if x in y:
+            return True
+        if cutoff is None:
+            return False
+        # the best window of y for x, never a window of x: an answer holding the whole context is not in it
+        score = fuzz.partial_ratio(x, y) if len(x) <= len(y) else fuzz.ratio(x, y)
+        return score >= cutoff
+    choices = [normalize(as_text(c)) for c in _items(coll) if c is not None]
+    if x in choices:
+        return True
+    if cutoff is None:
+        return False
+    return any(fuzz.ratio(x, c) >= cutoff for c in choices)  # whole strings, never a partial scorer
+
+
+def interpret(program: Any, records: list[dict], task: str | None = None,
+              reference_date: dt.date = DEFAULT_REFERENCE) -> RefScores:
+    """Score records with a checked program's task, as `program.score(records)` does."""
+    return Interpreter(program.task(task), reference_date).score(records)

@@ -1,0 +1,156 @@
+"""Reward-hacking probes: `act probe` and the probe table in `act train`'s audit and report."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, run_act
+
+LABELS_ONLY = """
+task tagging {
+  input sentence: text
+  output tags: list<label> = split(response, ",")
+  labels L = ["alpha", "beta", "gamma"]
+  prompt "Tag the sentence with labels from {L}.\\nSentence: {sentence}\\nTags:"
+  constraint in_set = all t in tags: t in L
+  constraint few    = count(tags) <= 3
+  example "good" {
+    sentence = "one two"
+    response = "alpha, beta"
+    expect in_set = true
+  }
+  example "bad" {
+    sentence = "one two"
+    response = "delta"
+    expect in_set = false
+  }
+}
+"""
+
+GROUNDED = """
+task qa {
+  input context: text
+  input question: text
+  output answer: text = first_line(response)
+  prompt "Answer from the context.\\nContext: {context}\\nQuestion: {question}\\nAnswer:"
+  constraint grounded = answer in context
+  constraint short weight 0.5 = count(words(answer)) <= 10
+}
+"""
+
+SENTENCES = ["The cat sat on the mat", "Rain fell over the quiet harbour", "A train left the station at dawn"]
+
+
+def _write(tmp: Path, program: str, records: list[dict]) -> tuple[Path, Path]:
+    (tmp / "task.act").write_text(program)
+    with (tmp / "data.jsonl").open("w") as fh:
+        for r in records:
+            fh.write(json.dumps(r) + "\n")
+    return tmp / "task.act", tmp / "data.jsonl"
+
+
+def _rows(stdout: str) -> dict[str, list[str]]:
+    """Probe name -> the cells of its table row."""
+    return {line.split()[0]: line.split() for line in stdout.splitlines()
+            if line.split() and line.split()[0] in ("empty", "prompt_echo", "prompt_echo_x2", "repeat_word")
+            or line.startswith(("copy:", "first_label:"))}
+
+
+def test_entity_typing_prints_one_row_per_probe_with_a_csr() -> None:
+    r = run_act("probe", str(EXAMPLES / "entity_typing" / "task.act"), "--data",
+                str(EXAMPLES / "entity_typing" / "train.jsonl"))
+    assert r.returncode == 0, r.stderr
+    rows = _rows(r.stdout)
+    assert set(rows) == {"empty", "prompt_echo", "prompt_echo_x2", "copy:sentence", "copy:mention",
+                         "first_label:FIGER", "repeat_word"}
+    for name, cells in rows.items():
+        assert 0.0 <= float(cells[1]) <= 1.0, name
+    assert "reference mean CSR" in r.stdout and "example response(s)" in r.stdout
+
+
+def test_label_set_only_program_flags_first_label_naming_its_constraints(tmp_path) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": s} for s in SENTENCES])
+    r = run_act("probe", str(act), "--data", str(data))
+    assert r.returncode == 0, r.stderr
+    assert float(_rows(r.stdout)["first_label:L"][1]) == 1.0
+    warning = [w for w in r.stdout.splitlines() if w.startswith("warning: probe `first_label:L`")]
+    assert len(warning) == 1, r.stdout
+    assert "`in_set`" in warning[0] and "`few`" in warning[0]
+    # the reference is the examples' mean: (1 + 0.5) / 2
+    assert "reference mean CSR 0.750 from the task's 2 example response(s)" in r.stdout
+    # the copied sentence is one tag that is not a label: it fails `in_set` and is not flagged
+    assert not any(w.startswith("warning: probe `copy:sentence`") for w in r.stdout.splitlines())
+
+
+def test_grounding_program_flags_the_copied_context(tmp_path) -> None:
+    records = [{"context": s, "question": "What happened?"} for s in SENTENCES]
+    act, data = _write(tmp_path, GROUNDED, records)
+    r = run_act("probe", str(act), "--data", str(data), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    probes = {p["name"]: p for p in report["probes"]}
+    copy = probes["copy:context"]
+    assert copy["pass_rates"]["grounded"] == 1.0 and copy["flagged"] and "grounded" in copy["rewarding"]
+    assert any(w.startswith("probe `copy:context`") and "`grounded`" in w for w in report["warnings"])
+    # the question is not in the context: that copy fails `grounded`
+    assert probes["copy:question"]["pass_rates"]["grounded"] == 0.0
+    assert report["reference"]["mean_csr"] is None and report["records"] == 3
+
+
+def test_samples_give_the_reference_mean(tmp_path) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": s} for s in SENTENCES])
+    # an `act sample` file: per prompt its fields and K responses; 3 of the 6 pass both constraints
+    with (tmp_path / "samples.jsonl").open("w") as fh:
+        for i, s in enumerate(SENTENCES):
+            fh.write(json.dumps({"index": i, "line": i + 1, "prompt": "p", "fields": {"sentence": s},
+                                 "responses": ["alpha", "zeta"]}) + "\n")
+    r = run_act("probe", str(act), "--data", str(data), "--samples", str(tmp_path / "samples.jsonl"),
+                "--format", "json")
+    assert r.returncode == 0, r.stderr
+    ref = json.loads(r.stdout)["reference"]
+    assert ref["mean_csr"] == pytest.approx(0.75) and "6 response(s)" in ref["source"]
+
+
+def test_bad_data_line_is_reported_with_file_and_line(tmp_path) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": "ok"}])
+    with data.open("a") as fh:
+        fh.write("{not json\n")
+    r = run_act("probe", str(act), "--data", str(data))
+    assert r.returncode != 0 and f"{data}:2: not valid JSON" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_samples_line_is_reported_with_file_and_line(tmp_path) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": "ok"}])
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(json.dumps({"fields": {"sentence": "ok"}, "responses": ["alpha"]}) + "\n"
+                       + json.dumps({"fields": {}, "responses": ["alpha"]}) + "\n")
+    r = run_act("probe", str(act), "--data", str(data), "--samples", str(samples))
+    assert r.returncode != 0 and f"{samples}:2: missing input field(s) `sentence`" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_usage_errors_exit_2(tmp_path) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": "ok"}])
+    assert run_act("probe", str(act)).returncode == 2                       # --data is required
+    r = run_act("probe", str(act), "--data", str(data), "--task", "nope")
+    assert r.returncode == 2 and "no task `nope`" in r.stderr
+
+
+def test_train_shows_probes_in_its_audit_and_report(tmp_path, tiny_model) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": f"{s} {i}"} for i in range(4) for s in SENTENCES])
+    (tmp_path / "eval.jsonl").write_text(json.dumps({"sentence": "x y"}) + "\n")
+    out = tmp_path / "run"
+    r = run_act("train", str(act), "--data", str(data), "--model", str(tiny_model), "--out", str(out),
+                "--samples", "2", "--epochs", "1", "--max-new-tokens", "4")
+    assert r.returncode == 0, r.stderr[-3000:]
+    audit_part = r.stderr.split("signal audit:")[1]
+    assert "reward-hacking probes: 12 prompt(s)" in audit_part and "from the training samples" in audit_part
+    assert "warning: probe `first_label:L`" in audit_part
+    audit = json.loads((out / "audit.json").read_text())
+    first = next(p for p in audit["probes"]["probes"] if p["name"] == "first_label:L")
+    assert first["mean_csr"] == 1.0 and first["flagged"]
+    report = (out / "report.md").read_text()
+    assert "## Reward-hacking probes" in report and "| `first_label:L` **flagged** | 1.000 |" in report
