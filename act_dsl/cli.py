@@ -237,7 +237,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if graph is None:
         return EXIT_FAILED
     ds = _read(args, graph, need_response=True)
-    rows, scores = score_dataset(graph, ds.records, _reference_date(args.reference_date))
+    rows, scores = score_dataset(graph, ds.records, _reference_date(args.reference_date), _limits(args))
     if target is not None:
         try:
             with AtomicWriter(target) as out:  # a kill leaves the old file or the complete new one
@@ -289,7 +289,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if ds.problems:
         print(f"note: {len(ds.problems)} other bad line(s) in {args.data} skipped (first: {ds.problems[0]})",
               file=sys.stderr)
-    print(trace_record(graph, match[0], ds.records, _reference_date(args.reference_date)))
+    print(trace_record(graph, match[0], ds.records, _reference_date(args.reference_date), _limits(args)))
     return EXIT_OK
 
 
@@ -347,6 +347,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _limits(args: argparse.Namespace):
+    from act_dsl.ops.limits import Limits
+    try:
+        return Limits.parse(getattr(args, "limit", None) or ())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _limit_option(p: argparse.ArgumentParser) -> None:
+    from act_dsl.ops.limits import Limits
+    defaults = ", ".join(f"{k}={v:,}".replace(",", "_") for k, v in vars(Limits()).items())
+    p.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                   help=f"raise a per-response work limit (repeatable); defaults: {defaults}")
+
+
 def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", help="the task to use when the file has several")
     p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
@@ -390,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table", help="format of the summary")
     p.add_argument("--strict", action="store_true", help="exit 1 when any verifier error occurred")
     _data_options(p)
+    _limit_option(p)
     p.set_defaults(fn=cmd_score)
 
     p = sub.add_parser("trace", help="show every node's value for one record")
@@ -397,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--line", type=int, required=True, help="line number of the record in --data")
     _data_options(p)
+    _limit_option(p)
     p.set_defaults(fn=cmd_trace)
 
     p = sub.add_parser("probe", help="score degenerate responses to find what the verifier rewards for free")

@@ -68,7 +68,7 @@ def _first_error(values) -> ErrorValue | None:
 
 def _nones(values: list) -> list:
     """Below a constraint's root, `not applicable` (share over nothing) reads as none."""
-    return [None if v is NA else v for v in values]
+    return [None if v is NA else v for v in values] if NA in values else values
 
 
 def _items(coll: Any) -> tuple:
@@ -155,8 +155,6 @@ class Executor:
         self.op_cache: dict[str, dict] = {}
         self.trace = trace
         self.quant_log: list[tuple[Node, Frame, list, list, list, list]] = []
-        self._work: dict[int, int] = {}    # quantifier elements evaluated per root row (this call)
-        self._fuzzy: dict[int, int] = {}   # fuzzy label comparisons per root row (this call)
 
     # ---- public ---------------------------------------------------------------------------
     def score(self, records: list[dict], candidate: Sequence[int] | None = None):
@@ -168,7 +166,6 @@ class Executor:
         every constraint of an empty response. `candidate` (one index per record) keeps the k-th responses of a
         group's members together, as training ranks them."""
         root = Frame(len(records), records=records)
-        self._work, self._fuzzy = {}, {}
         out: dict[str, list] = {}
         with _deep_graphs():
             for c in (c for c in self.graph.constraints if not c.group):
@@ -188,7 +185,6 @@ class Executor:
     def columns(self, records: list[dict], nodes: list[Node]) -> list[list]:
         """The values of record-level nodes (outputs, lets, ...) over records, one list per node."""
         root = Frame(len(records), records=records)
-        self._work, self._fuzzy = {}, {}
         with _deep_graphs():
             return [self.eval(n, root) for n in nodes]
 
@@ -274,18 +270,27 @@ class Executor:
 
     def _membership(self, node: Node, frame: Frame, cols: list[list]) -> list:
         rows = list(zip(*cols))
-        if not _is_none_literal(node.args[2]):  # `fuzzy N` with N none at run time: a none operand, so false
+        if not _is_none_literal(node.args[2]) and None in cols[2]:  # `fuzzy N` with N none: a none operand
             rows = [(None, c, t) if t is None else (x, c, t) for x, c, t in rows]
-        if any(r[2] is not None for r in rows):  # fuzzy against lists and label sets: budget per response
-            roots = frame.index_in(frame.root)
-            for j, (_, coll, cutoff) in enumerate(rows):
-                if cutoff is not None and isinstance(coll, (tuple, LabelSet)):
-                    used = self._fuzzy[roots[j]] = self._fuzzy.get(roots[j], 0) + len(coll)
-                    if used > self.limits.fuzzy_cells:
-                        rows[j] = (ErrorValue(f"fuzzy membership needs more than {self.limits.fuzzy_cells:,} "
-                                              "comparisons for this response (raise with --limit fuzzy_cells=N)"),
-                                   coll, cutoff)
+        if not _is_none_literal(node.args[2]):
+            self._fuzzy_budget(frame, rows)
         return fuzzy.membership(rows, node.params[0], self.limits)
+
+    def _fuzzy_budget(self, frame: Frame, rows: list[tuple]) -> None:
+        """Fuzzy membership in lists and label sets costs items x choices: at most `fuzzy_cells` per response and
+        `in` test. Skipped when the whole batch cannot reach it (the usual case: it costs one pass of `len`)."""
+        sizes = [len(c) if isinstance(c, (tuple, LabelSet)) else 0 for c in {id(c): c for _, c, _ in rows}.values()]
+        if not sizes or len(rows) * max(sizes) <= self.limits.fuzzy_cells:
+            return
+        roots = frame.index_in(frame.root)
+        used: dict[int, int] = {}
+        for j, (_, coll, cutoff) in enumerate(rows):
+            if cutoff is not None and isinstance(coll, (tuple, LabelSet)):
+                used[roots[j]] = used.get(roots[j], 0) + len(coll)
+        for j, (_, coll, cutoff) in enumerate(rows):
+            if used.get(roots[j], 0) > self.limits.fuzzy_cells and isinstance(coll, (tuple, LabelSet)):
+                rows[j] = (ErrorValue(f"fuzzy membership needs more than {self.limits.fuzzy_cells:,} comparisons "
+                                      "for this response (raise with --limit fuzzy_cells=N)"), coll, cutoff)
 
     def _scalar(self, node: Node, row: tuple) -> Any:
         err = _first_error(row)
@@ -370,9 +375,9 @@ class Executor:
         kind, keys = node.params
         coll = _nones(self.eval(node.args[0], frame))
         out: list = [None] * frame.n
-        roots = frame.index_in(frame.root)
         sizes: list[int] = [0] * frame.n
         todo: list[int] = []
+        lim, pairs = self.limits, len(keys) == 2
         for i, c in enumerate(coll):
             if isinstance(c, ErrorValue):
                 out[i] = c
@@ -381,11 +386,19 @@ class Executor:
             elif not isinstance(c, (tuple, LabelSet)):
                 out[i] = ErrorValue(f"cannot range over {type(c).__name__}")
             else:
-                out[i] = self._budget(len(c), len(keys), roots[i])
-                if out[i] is None:
-                    m = len(c)
-                    sizes[i] = m if len(keys) == 1 else m * (m - 1)
+                m = len(c)
+                size = m * (m - 1) if pairs else m
+                if m > lim.max_items:
+                    out[i] = ErrorValue(f"a quantifier over {m:,} items exceeds the limit of {lim.max_items:,} per "
+                                        "response (raise with --limit max_items=N)")
+                elif pairs and size > lim.max_pairs:
+                    out[i] = ErrorValue(f"a pair quantifier over {m:,} items ({size:,} pairs) exceeds the limit of "
+                                        f"{lim.max_pairs:,} pairs per response (raise with --limit max_pairs=N)")
+                else:
+                    sizes[i] = size
                     todo.append(i)
+        self._work_budget(frame, todo, sizes, out)
+        todo = [i for i in todo if out[i] is None]
         start = 0
         while start < len(todo):  # chunks of rows, so a child frame never holds more than CHUNK_ELEMENTS
             chunk, total = [], 0
@@ -396,20 +409,19 @@ class Executor:
             self._quant_chunk(node, frame, coll, chunk, out)
         return out
 
-    def _budget(self, m: int, nvars: int, root_row: int) -> ErrorValue | None:
-        lim = self.limits
-        if m > lim.max_items:
-            return ErrorValue(f"a quantifier over {m:,} items exceeds the limit of {lim.max_items:,} per response "
-                              "(raise with --limit max_items=N)")
-        size = m if nvars == 1 else m * (m - 1)
-        if nvars == 2 and size > lim.max_pairs:
-            return ErrorValue(f"a pair quantifier over {m:,} items ({size:,} pairs) exceeds the limit of "
-                              f"{lim.max_pairs:,} pairs per response (raise with --limit max_pairs=N)")
-        used = self._work[root_row] = self._work.get(root_row, 0) + size
-        if used > lim.max_work:
-            return ErrorValue(f"quantifiers evaluated more than {lim.max_work:,} elements for this response "
-                              "(raise with --limit max_work=N)")
-        return None
+    def _work_budget(self, frame: Frame, todo: list[int], sizes: list[int], out: list) -> None:
+        """One quantifier may evaluate at most `max_work` elements for one response, summed over the rows of a
+        nested frame that belong to that response. Skipped when the whole frame cannot reach it."""
+        if sum(sizes) <= self.limits.max_work:
+            return
+        roots = frame.index_in(frame.root)
+        used: dict[int, int] = {}
+        for i in todo:
+            used[roots[i]] = used.get(roots[i], 0) + sizes[i]
+        for i in todo:
+            if used[roots[i]] > self.limits.max_work:
+                out[i] = ErrorValue(f"a quantifier evaluates more than {self.limits.max_work:,} elements for this "
+                                    "response (raise with --limit max_work=N)")
 
     def _quant_chunk(self, node: Node, frame: Frame, coll: list, rows: list[int], out: list) -> None:
         kind, keys = node.params

@@ -78,12 +78,17 @@ def membership(rows: list[tuple], negated: bool, limits: Limits = DEFAULT_LIMITS
     A `none` operand makes both `in` and `not in` false (LANGUAGE.md §4)."""
     out: list = [None] * len(rows)
     by_coll: dict[int, list[int]] = {}   # rows testing against the same list / label set share its preparation
+    cutoff_errors: dict[object, ErrorValue | None] = {}
     for r, (item, coll, cutoff) in enumerate(rows):
-        err = next((v for v in (item, coll, cutoff) if isinstance(v, ErrorValue)), None)
-        if err is None:
-            err = check_cutoff(cutoff)  # (an ErrorValue is falsy: never chain these with `or`)
-        if err is not None:
-            out[r] = err
+        if isinstance(item, ErrorValue):
+            out[r] = item
+        elif isinstance(coll, ErrorValue):
+            out[r] = coll
+        elif isinstance(cutoff, ErrorValue):
+            out[r] = cutoff
+        elif cutoff is not None and (cutoff_errors[cutoff] if cutoff in cutoff_errors
+                                     else cutoff_errors.setdefault(cutoff, check_cutoff(cutoff))) is not None:
+            out[r] = cutoff_errors[cutoff]
         elif coll is None or item is None or coll is NA or item is NA:
             out[r] = False
         elif isinstance(coll, (tuple, LabelSet)):

@@ -12,7 +12,7 @@ class Limits:
     max_pairs: int = 1_000_000        # ordered pairs one pair quantifier (or a group) may form for one response
     max_work: int = 5_000_000         # quantifier elements evaluated for one response, nested levels summed
     fuzzy_chars: int = 2_000          # longest text aligned by a fuzzy `text in text` (the shorter side)
-    fuzzy_cells: int = 20_000_000     # fuzzy label comparisons (items x labels) for one response
+    fuzzy_cells: int = 20_000_000     # fuzzy label comparisons (items x labels) for one response in one `in` test
 
     def __post_init__(self) -> None:
         for f in fields(self):
