@@ -157,7 +157,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 # ---- compile / test ----------------------------------------------------------------------------
 def cmd_compile(args: argparse.Namespace) -> int:
-    from act_dsl.graph.compiler import emit_dot, emit_json, emit_text
+    from act_dsl.graph.emit import emit_dot, emit_json, emit_text
     program = _load_checked(args.file)
     if program is None:
         return EXIT_FAILED

@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from act_dsl.graph.executor import Executor
-from act_dsl.scoring.csr import combine
+from act_dsl.graph.graph import Graph
 from act_dsl.ops.values import ErrorValue, as_text, normalize, to_json
 from act_dsl.program import Program
+from act_dsl.scoring.csr import combine
 
 
 @dataclass
@@ -56,37 +57,42 @@ def run_examples(program: Program) -> tuple[int, list[Failure]]:
     """Returns (number of expectations checked, failures)."""
     checked = 0
     failures: list[Failure] = []
-    for name, task in program.tasks.items():
-        examples = task.task.examples
-        if not examples:
-            continue
+    for name in program.tasks:
         graph = program.graph(name)
-        records = []
-        for ex in examples:
-            rec = {f.name: f.value for f in ex.fields}
-            records.append(rec)
-        ex_exec = Executor(graph)
-        values = ex_exec.constraint_values(records, candidate=list(range(len(records))))  # each its own group
-        scores = combine(graph, values, len(records))
-        shown = {n: node for n, node in task.fields.items()
-                 if n != "response" and node.op not in ("input", "labels") and not node.free}
-        fields = dict(zip(shown, ex_exec.columns(records, list(shown.values()))))
-        for i, ex in enumerate(examples):
-            context = {n: col[i] for n, col in fields.items()}
-            context.update({c: values[c][i] for c in values})
-            context["csr"] = scores.csr[i]
-            for e in ex.expects:
-                checked += 1
-                if e.name == "csr":
-                    actual = scores.csr[i]
-                elif e.name in values:
-                    actual = scores.values[i][e.name]
-                    raw = values[e.name][i]
-                    if isinstance(raw, ErrorValue):
-                        actual = raw
-                else:
-                    actual = context.get(e.name)
-                if not _matches(e.value, actual):
-                    failures.append(Failure(str(e.span) if e.span else program.path, ex.name, e.name, e.value,
-                                            actual, context))
+        c, f = run_graph_examples(graph)
+        checked += c
+        failures.extend(f)
+    return checked, failures
+
+
+def run_graph_examples(graph: Graph) -> tuple[int, list[Failure]]:
+    """The `example` blocks of one task's graph: each example is scored on its own (its own group)."""
+    if not graph.examples:
+        return 0, []
+    checked = 0
+    failures: list[Failure] = []
+    records = [dict(ex.fields) for ex in graph.examples]
+    ex_exec = Executor(graph)
+    values = ex_exec.constraint_values(records, candidate=list(range(len(records))))  # each its own group
+    scores = combine(graph, values, len(records))
+    shown = {n: node for n, node in graph.fields.items()
+             if n != "response" and node.op != "input" and not node.free}
+    fields = dict(zip(shown, ex_exec.columns(records, list(shown.values()))))
+    for i, ex in enumerate(graph.examples):
+        context = {n: col[i] for n, col in fields.items()}
+        context.update({c: scores.values[i][c] for c in values})
+        context["csr"] = scores.csr[i]
+        for e in ex.expects:
+            checked += 1
+            if e.name == "csr":
+                actual = scores.csr[i]
+            elif e.name in values:
+                actual = scores.values[i][e.name]
+                raw = values[e.name][i]
+                if isinstance(raw, ErrorValue):
+                    actual = raw
+            else:
+                actual = context.get(e.name)
+            if not _matches(e.value, actual):
+                failures.append(Failure(e.location, ex.name, e.name, e.value, actual, context))
     return checked, failures

@@ -14,7 +14,7 @@ from act_dsl.source import Source, SourceError
 if TYPE_CHECKING:
     import datetime as dt
 
-    from act_dsl.graph.compiler import Graph
+    from act_dsl.graph.graph import Graph
     from act_dsl.scoring.csr import Scores
 
 _IGNORE = re.compile(r"#\s*act:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
@@ -50,8 +50,8 @@ class Program:
         return self.tasks[name]
 
     def graph(self, task: str | None = None) -> "Graph":
-        from act_dsl.graph.compiler import compile_task
-        return compile_task(self.task(task))
+        from act_dsl.semantics.lower import lower
+        return lower(self.task(task), self.path)
 
     def score(self, records: Iterable[dict[str, Any]], task: str | None = None,
               reference_date: "dt.date | None" = None, **options: Any) -> "Scores":

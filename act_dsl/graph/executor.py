@@ -14,7 +14,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from act_dsl.graph.compiler import Graph
+from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.ops import fuzzy
 from act_dsl.ops.limits import DEFAULT_LIMITS, Limits

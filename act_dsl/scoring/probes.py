@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from act_dsl.graph.compiler import Graph
+from act_dsl.graph.graph import Graph
 from act_dsl.scoring.report import score_rows
 
 FLAG_AT = 0.8        # a probe at or above this mean CSR is flagged whatever the reference
@@ -141,7 +141,7 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
 
 def example_reference(graph: Graph, reference_date: dt.date | None = None) -> tuple[float | None, str]:
     """Mean CSR of the task's `example` responses (each example on its own, as `act test` scores them)."""
-    rows = [{f.name: f.value for f in ex.fields} for ex in graph.task.task.examples]
+    rows = [dict(ex.fields) for ex in graph.examples]
     rows = [r for r in rows if isinstance(r.get("response"), str)]
     if not rows:
         return None, "none (no samples and no example responses)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from act_dsl.graph.compiler import Graph
+from act_dsl.graph.graph import Graph
 from act_dsl.graph.executor import Executor, root_rows
 from act_dsl.ops.limits import Limits
 from act_dsl.ops.values import as_text, normalize, to_json

@@ -12,7 +12,7 @@ import warnings
 from collections import Counter
 from typing import Any, Callable, Sequence
 
-from act_dsl.graph.compiler import Graph
+from act_dsl.graph.graph import Graph
 from act_dsl.graph.executor import Executor
 from act_dsl.records import RowError, FieldReader, check_row
 from act_dsl.scoring.csr import combine

@@ -6,7 +6,6 @@ type the op registry gave it, so the checker and the executor cannot disagree ab
 from __future__ import annotations
 
 import math
-import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from act_dsl.diagnostics.codes import severity_of
 from act_dsl.diagnostics.diagnostic import Diagnostic
+from act_dsl.graph.graph import PLACEHOLDER
 from act_dsl.graph.nodes import Builder, Node
 from act_dsl.ops import types as T
 from act_dsl.ops.registry import REGISTRY, TEMPORAL_PREDICATES, Op
@@ -25,7 +25,6 @@ from act_dsl.syntax import ast as A
 from act_dsl.syntax.parser import MAX_NESTING, too_deep
 
 TYPE_NAMES = {"text", "label", "number", "bool", "date", "span", "labelset", "list"}
-PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 MAX_LABEL_FILE = 20_000_000
 MAX_WEIGHT = 1e6  # larger weights drown every other constraint, and their sums lose precision
 # nested expr() calls allowed while checking: expressions, lets reached through names and define bodies all add

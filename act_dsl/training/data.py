@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from act_dsl.graph.compiler import Graph
+from act_dsl.graph.graph import Graph
 from act_dsl.ops.values import as_text, normalize
 from act_dsl.scoring.report import score_rows
 

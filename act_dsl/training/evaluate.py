@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from act_dsl.graph.compiler import Graph
+from act_dsl.graph.graph import Graph
 from act_dsl.graph.executor import Executor
 from act_dsl.records import Record
 from act_dsl.sampling.hf import GenConfig, format_prompt, generate
@@ -28,19 +28,19 @@ def resolve_metric(graph: Graph, records: list[Record], spec: MetricSpec | None)
     gold = spec.gold or find_gold_field([r.fields for r in records])
     if gold is None or not any(gold in r.fields for r in records):
         return None
-    outputs = graph.task.outputs
+    outputs = list(graph.outputs)
     output = spec.output or (outputs[0] if outputs else None)
     if output is None:
         return None
     if output not in outputs:
         raise ValueError(f"--metric-output `{output}` is not an output of task `{graph.name}` ({', '.join(outputs)})")
-    metric = spec.metric or default_metric(graph.task.fields[output].type)
+    metric = spec.metric or default_metric(graph.outputs[output].type)
     return gold, metric, output
 
 
 def task_metric(graph: Graph, rows: list[dict], records: list[Record], how: tuple[str, str, str]) -> dict:
     gold, metric, output = how
-    (preds,) = Executor(graph).columns(rows, [graph.task.fields[output]])
+    (preds,) = Executor(graph).columns(rows, [graph.outputs[output]])
     golds = [r.fields.get(gold) for r in records]
     out = {"metric": metric, "gold": gold, "output": output, "value": METRICS[metric](preds, golds)}
     if metric == "token_f1":

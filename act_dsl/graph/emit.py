@@ -1,76 +1,11 @@
-"""Compile a checked task into its verifier graph and dump it as text, JSON or Graphviz dot."""
+"""The verifier graph for people: text, JSON and Graphviz dot; shared nodes appear once."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
+from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
-from act_dsl.ops.values import LabelSet, to_json
-from act_dsl.semantics.check import CheckedConstraint, CheckedTask
-
-
-@dataclass
-class Graph:
-    """One task's verifier graph: its constraint roots and every node they need, in dependency order."""
-
-    task: CheckedTask
-    constraints: list[CheckedConstraint]
-    outputs: dict[str, Node]
-    nodes: list[Node] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.task.name
-
-    @property
-    def inputs(self) -> list[str]:
-        return self.task.inputs
-
-    @property
-    def input_types(self) -> dict[str, str]:
-        return self.task.input_types
-
-    @property
-    def date_inputs(self) -> list[str]:
-        return self.task.date_inputs
-
-    @property
-    def labelsets(self) -> dict[str, LabelSet]:
-        return self.task.labelsets
-
-    @property
-    def group_keys(self) -> list[tuple[str, ...]]:
-        return sorted({c.group for c in self.constraints if c.group})
-
-    def roots(self) -> list[Node]:
-        out = []
-        for c in self.constraints:
-            out.append(c.node)
-            if c.when is not None:
-                out.append(c.when)
-        return out + list(self.outputs.values())
-
-
-def _closure(roots: list[Node]) -> list[Node]:
-    seen: dict[int, Node] = {}
-
-    def visit(n: Node) -> None:
-        if n.id in seen:
-            return
-        for a in n.args:
-            visit(a)
-        seen[n.id] = n
-
-    for r in roots:
-        visit(r)
-    return list(seen.values())
-
-
-def compile_task(task: CheckedTask) -> Graph:
-    outputs = {name: task.fields[name] for name in task.outputs if name in task.fields}
-    g = Graph(task, list(task.constraints), outputs)
-    g.nodes = _closure(g.roots())
-    return g
+from act_dsl.ops.values import to_json
 
 
 def _roles(g: Graph) -> dict[int, list[str]]:
@@ -82,9 +17,8 @@ def _roles(g: Graph) -> dict[int, list[str]]:
             roles.setdefault(c.when.id, []).append(f"when of {c.name}")
     for name, node in g.outputs.items():
         roles.setdefault(node.id, []).append(f"output {name}")
-    for name, node in g.task.fields.items():
-        if name not in g.outputs and node.op not in ("input", "response", "labels") and name in g.task.used:
-            roles.setdefault(node.id, []).append(f"let {name}")
+    for name in g.lets:
+        roles.setdefault(g.fields[name].id, []).append(f"let {name}")
     return roles
 
 
