@@ -178,13 +178,13 @@ def main() -> None:
     import act_dsl
     from act_dsl.records import read_records
     from act_dsl.sampling import model as models
-    from act_dsl.sampling.hf import GenConfig, sample_to_file
-    from act_dsl.sampling.prompts import render_all
     from act_dsl.training.config import TrainConfig
-    from act_dsl.training.data import rank
     from act_dsl.training.evaluate import evaluate
-    from act_dsl.training.loop import train
+    from act_dsl.training.pipeline import TrainJob, run_job, share_stages
 
+    losses = [x for x in args.losses.split(",") if x]
+    if not losses:
+        ap.error("--losses must name at least one loss")
     act_text, files, train_rows, eval_rows = TASKS[args.task](Path(args.data), args.train, args.eval,
                                                               args.constraints)
     out = Path(args.out or tempfile.mkdtemp(prefix=f"act-bench-{args.task}-"))
@@ -198,34 +198,32 @@ def main() -> None:
     graph = program.graph()
     train_recs = read_records(out / "train.jsonl", graph.input_types, False).records
     eval_recs = read_records(out / "eval.jsonl", graph.input_types, False).records
-    base_cfg = TrainConfig(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens)
-    gen = GenConfig(k=base_cfg.samples, temperature=base_cfg.temperature, top_p=base_cfg.top_p,
-                    max_new_tokens=base_cfg.max_new_tokens, batch_size=base_cfg.gen_batch_size)
-    ref = models.resolve(None)
-    tok, lm = models.load(ref)
-    results: dict[str, dict] = {}
+    base_cfg = TrainConfig().override(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens)
+    # the inference-with-constraints baseline: best of K samples of the base model, reranked by CSR
     t = time.perf_counter()
-    results["base (greedy)"] = evaluate(graph, eval_recs, tok, lm, gen, progress=False)
-    results[f"best-of-{args.samples} (no training)"] = evaluate(graph, eval_recs, tok, lm, gen, progress=False,
-                                                                 best_of=args.samples)
-    prompts = render_all(graph, [r.fields for r in train_recs])
-    items = [{"index": i, "line": r.line, "prompt": p, "fields": {f: r.fields[f] for f in graph.inputs}}
-             for i, (r, p) in enumerate(zip(train_recs, prompts))]
-    stats = sample_to_file(tok, lm, items, out / "samples.jsonl", gen, progress=False)
-    samples = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
-    ranked = rank(graph, samples)
-    audit = ranked.audit()
-    del lm
-    timings = {"evaluate base and best-of": time.perf_counter() - t - stats["seconds"], "sample": stats["seconds"]}
-    for loss in [x for x in args.losses.split(",") if x]:
-        cfg = TrainConfig(**{**base_cfg.to_dict(), "loss": loss})
+    tok, lm = models.load(None)
+    best_of = evaluate(graph, eval_recs, tok, lm, base_cfg.gen, progress=False, best_of=args.samples)
+    del tok, lm
+    timings = {"best-of (no training)": time.perf_counter() - t}
+    # one `act train` run per loss; the runs after the first reuse its base evaluation, samples and ranking
+    trained: dict[str, dict] = {}
+    first: Path | None = None
+    for loss in losses:
         run = out / f"run-{loss}"
-        run.mkdir(exist_ok=True)
-        t = time.perf_counter()
-        train(cfg, ref, ranked.items, run, log=lambda m: None)
-        tok2, lm2 = models.load(ref, str(run / "adapter"))
-        results[f"ACT {loss}"] = evaluate(graph, eval_recs, tok2, lm2, gen, progress=False)
-        timings[f"train+evaluate {loss}"] = time.perf_counter() - t
+        if first is not None:
+            share_stages(first, run)
+        report = run_job(TrainJob(graph, train_recs, eval_recs, run, base_cfg.override(loss=loss), resume=True,
+                                  log=lambda m: None))
+        assert report is not None  # one process
+        if first is None:
+            first = run
+            timings.update({k: v for k, v in report["timings"].items() if k not in ("train", "eval_after")})
+        timings[f"train+evaluate {loss}"] = report["timings"]["train"] + report["timings"]["eval_after"]
+        trained[f"ACT {loss}"] = json.loads((run / "eval_after.json").read_text())
+    assert first is not None
+    results: dict[str, dict] = {"base (greedy)": json.loads((first / "eval_before.json").read_text()),
+                                f"best-of-{args.samples} (no training)": best_of, **trained}
+    audit = json.loads((first / "audit.json").read_text())
     names = [c.name for c in graph.constraints]
     metric = next((r["task_metric"]["metric"] for r in results.values() if r.get("task_metric")), None)
     print(f"task {args.task}: {len(train_recs)} training prompts x K={args.samples}, {len(eval_recs)} held-out; "

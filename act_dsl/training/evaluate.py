@@ -62,14 +62,12 @@ def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, re
                           seed=gen.seed + i)
         candidates.extend(out)
     responses = [c[0] for c in candidates]
-    if best_of > 1:
-        flat = [{**f, "response": r} for f, cs in zip(fields, candidates) for r in cs]
-        csr = score_rows(graph, flat, [k for cs in candidates for k in range(len(cs))], reference_date,
-                         progress=False).csr
-        responses = []
-        for i, cs in enumerate(candidates):
-            scores = [c if c is not None else -1.0 for c in csr[i * best_of:(i + 1) * best_of]]
-            responses.append(cs[scores.index(max(scores))])
+    if best_of > 1:  # rerank each prompt's candidates as `act sample --best-of` and training do
+        from act_dsl.sampling.samples import Sample
+        from act_dsl.training.data import best_of as pick_best, score_samples
+        samples = [Sample(i, "", f, cs) for i, (f, cs) in enumerate(zip(fields, candidates))]
+        best = pick_best(score_samples(graph, samples, reference_date).table(len(samples)))
+        responses = [cs[k] for cs, (k, _) in zip(candidates, best)]
     rows = [{**{k: f[k] for k in graph.inputs}, "response": r} for f, r in zip(fields, responses)]
     scores = score_rows(graph, rows, None, reference_date, progress=False)
     result: dict[str, Any] = {

@@ -22,8 +22,8 @@ def encode_item(tok, item: Item) -> list[tuple[list[int], list[list[int]]]]:
     """Per member: its prompt's token ids (encoded once) and each candidate's response ids (+ eos)."""
     out = []
     for m in item.members:
-        prompt_ids = tok(m["prompt_text"], add_special_tokens=False)["input_ids"]
-        resp = [tok(r, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for r in m["responses"]]
+        prompt_ids = tok(m.model_prompt, add_special_tokens=False)["input_ids"]
+        resp = [tok(r, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for r in m.responses]
         out.append((prompt_ids, resp))
     return out
 

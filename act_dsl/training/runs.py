@@ -28,11 +28,15 @@ class RunDir:
             return self.stages[name]["result"]
         t = time.perf_counter()
         result = fn()
-        self.stages[name] = {"result": result, "seconds": round(time.perf_counter() - t, 2)}
+        self.record(name, result, time.perf_counter() - t)
+        return result
+
+    def record(self, name: str, result: Any, seconds: float) -> None:
+        """Mark stage `name` finished with its result (JSON) and wall time."""
+        self.stages[name] = {"result": result, "seconds": round(seconds, 2)}
         tmp = self._stages_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.stages, indent=2))
         tmp.replace(self._stages_file)  # atomic: a kill leaves the old or the new file, never half of one
-        return result
 
     def timings(self) -> dict[str, float]:
         return {k: v["seconds"] for k, v in self.stages.items()}
@@ -59,7 +63,7 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
     run.write_json("report.json", report)
     plot = _plot(run, report)
     lines = [f"# act train: task `{report['task']}`", "",
-             f"Model: `{report['model']}`; loss `{report['config']['loss']}`, K = {report['config']['samples']}, "
+             f"Model: `{report['model']}`; loss `{report['config']['loss']}`, K = {report['config']['gen']['k']}, "
              f"{report['train'].get('steps', 0)} steps, LoRA {'on' if report['config']['lora'] else 'off'}.", "",
              f"**Held-out CSR: {_pct(report['csr_before'])} before, {_pct(report['csr_after'])} after** "
              f"({report['eval_prompts']} prompts, greedy decoding).", "",

@@ -1,0 +1,48 @@
+"""The `act` command: one module per command group (lint, score, sample, train), each registering its
+subcommands; this module builds the parser and runs the chosen command. Library packages never import it.
+
+Commands that need torch import it when they run, so `act lint` and `act test` start fast."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from act_dsl.cli import lint, sample, score, train
+from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+GROUPS = (lint, score, sample, train)  # the order of `act --help`
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "UsageError"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from act_dsl import __version__
+    ap = argparse.ArgumentParser(prog="act", description="Constraint files for aligning language models.")
+    ap.add_argument("--version", action="version", version=f"act {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        group.register(sub)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from act_dsl.records import DataError
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.fn(args)
+    except UsageError as exc:
+        print(f"act {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DataError as exc:
+        print(f"act {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"act {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

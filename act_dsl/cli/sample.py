@@ -1,0 +1,76 @@
+"""`act sample`: K responses per prompt into a resumable JSONL file, optionally best-of-K reranked.
+
+Its generation flags are generated from GenConfig (act_dsl/sampling/config.py), the one owner of their
+defaults; torch is imported only when the command runs."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
+                                gen_config, positive_int, read_data, reference_date)
+from act_dsl.sampling.config import GenConfig
+from act_dsl.training.config import MODEL_HELP
+
+
+def model_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help=MODEL_HELP)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sample", help="sample K responses per prompt from a model")
+    p.add_argument("file")
+    p.add_argument("--data", required=True, help="JSONL records with the task's inputs")
+    p.add_argument("--out", required=True, help="samples JSONL; rerunning with the same --out resumes")
+    p.add_argument("-n", "-k", dest="samples", type=int, default=None, metavar="K", help="same as --samples")
+    p.add_argument("--best-of", action="store_true", help="also write the best response by CSR per prompt")
+    p.add_argument("--limit", type=positive_int, default=None, help="use only the first N prompts")
+    model_option(p)
+    add_settings(p, GenConfig)
+    data_options(p)
+    p.set_defaults(fn=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from act_dsl.sampling import model as models
+    from act_dsl.sampling.hf import sample_to_file
+    from act_dsl.sampling.prompts import PromptError
+    from act_dsl.sampling.samples import prompt_samples
+    graph = checked_graph(args)
+    if graph is None:
+        return EXIT_FAILED
+    gen = gen_config(args)
+    ds = read_data(args, graph, need_response=False)
+    records = ds.records[:args.limit] if args.limit else ds.records
+    try:
+        prompts = prompt_samples(graph, records)
+        tok, lm = models.load(args.model)
+    except (PromptError, models.ModelError) as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out)
+    stats = sample_to_file(tok, lm, prompts, out, gen)
+    print(f"{stats['prompts']} prompt(s) sampled ({len(prompts) - stats['prompts']} already done), "
+          f"{stats['tokens']} tokens, {stats['tokens_per_s']:.0f} tokens/s -> {out}", file=sys.stderr)
+    if args.best_of:
+        write_best_of(graph, out, gen.k, reference_date(args.reference_date))
+    return EXIT_OK
+
+
+def write_best_of(graph: Any, out: Path, k: int, ref_date: Any) -> None:
+    """OUT.best.jsonl: each prompt's best response by CSR (the first of equals), with its fields."""
+    from act_dsl.sampling.samples import read_samples
+    from act_dsl.training.data import best_of, score_samples
+    samples = read_samples(out)
+    table = score_samples(graph, samples, ref_date).table(len(samples))
+    best = best_of(table)
+    path = out.with_suffix(".best.jsonl")
+    with path.open("w", encoding="utf-8") as fh:
+        for s, (c, csr) in zip(samples, best):
+            fh.write(json.dumps({"index": s.index, "line": s.line, "response": s.responses[c], "csr": csr,
+                                 **s.fields}, ensure_ascii=False) + "\n")
+    mean_best = sum(csr for _, csr in best) / len(best)
+    mean_first = sum(row[0] for row in table) / len(table)
+    print(f"best-of-{k}: mean CSR {mean_best:.3f} (first sample: {mean_first:.3f}) -> {path}", file=sys.stderr)

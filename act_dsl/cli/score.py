@@ -1,0 +1,136 @@
+"""`act score`, `act trace` and `act probe`: the verifier on records of a JSONL file (no torch)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, limit_option, limits,
+                                read_data, reference_date)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("score", help="score responses in a JSONL file")
+    p.add_argument("file")
+    p.add_argument("--data", required=True, help="JSONL records with the task's inputs and `response`/`responses`")
+    p.add_argument("--out", help="write the scored lines here (default: stdout, summary on stderr)")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="format of the summary")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any verifier error occurred")
+    data_options(p)
+    limit_option(p)
+    p.set_defaults(fn=run_score)
+
+    p = sub.add_parser("trace", help="show every node's value for one record")
+    p.add_argument("file")
+    p.add_argument("--data", required=True)
+    p.add_argument("--line", type=int, required=True, help="line number of the record in --data")
+    data_options(p)
+    limit_option(p)
+    p.set_defaults(fn=run_trace)
+
+    p = sub.add_parser("probe", help="score degenerate responses to find what the verifier rewards for free")
+    p.add_argument("file")
+    p.add_argument("--data", required=True, help="JSONL records with the task's inputs (the prompts)")
+    p.add_argument("--samples", help="sampled responses (`act sample` output, or records with `response`) "
+                   "whose mean CSR is the reference; default: responses in --data, else the task's examples")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    data_options(p)
+    p.set_defaults(fn=run_probe)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from act_dsl.safe_files import AtomicWriter, OutputError, check_output, finite, json_line
+    from act_dsl.scoring.report import score_dataset, summary_table
+    target = None
+    if args.out:  # checked before any work: never the input, and a folder we can write in
+        try:
+            target = check_output(args.out, [args.data, args.file])
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
+    graph = checked_graph(args)
+    if graph is None:
+        return EXIT_FAILED
+    ds = read_data(args, graph, need_response=True)
+    rows, scores = score_dataset(graph, ds.records, reference_date(args.reference_date), limits(args))
+    if target is not None:
+        try:
+            with AtomicWriter(target) as out:  # a kill leaves the old file or the complete new one
+                for row in rows:
+                    out.write(json_line(row) + "\n")
+        except OSError as exc:  # a full disk, a quota: the earlier file stays as it was
+            print(f"act score: cannot write {args.out}: {exc.strerror or exc}; any earlier {args.out} is unchanged",
+                  file=sys.stderr)
+            return EXIT_FAILED
+    else:
+        for row in rows:
+            sys.stdout.write(json_line(row) + "\n")
+    # where each response came from: one row per response, in record order (as score_dataset expands them)
+    where = [(rec.line, j + 1 if rec.many else 0) for rec in ds.records for j in range(len(rec.responses or [""]))]
+    first = [{"line": where[r][0], **({"response": where[r][1]} if where[r][1] else {}), "constraint": name,
+              "message": msg} for r, name, msg in scores.errors[:10]]
+    summary_out = sys.stdout if args.out else sys.stderr
+    if args.format == "json":
+        print(json.dumps(finite({"records": len(ds.records), "responses": len(scores), "skipped": len(ds.problems),
+                                  "mean_csr": scores.mean_csr, "errors": len(scores.errors), "first_errors": first,
+                                  "constraints": {k: v.as_dict() for k, v in scores.summary.items()}}),
+                         indent=2, allow_nan=False), file=summary_out)
+    else:
+        print(summary_table(scores, skipped=len(ds.problems)), file=summary_out)
+        for e in first:
+            resp = f" (response {e['response']})" if "response" in e else ""
+            print(f"  error in `{e['constraint']}` on {args.data}:{e['line']}{resp}: {e['message']}", file=summary_out)
+        if len(scores.errors) > len(first):
+            print(f"  ... and {len(scores.errors) - len(first)} more error(s)", file=summary_out)
+    if args.strict and scores.errors:
+        print(f"act score: {len(scores.errors)} verifier error(s); failing because of --strict", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    from act_dsl.scoring.report import trace_record
+    graph = checked_graph(args)
+    if graph is None:
+        return EXIT_FAILED
+    # other lines only matter as group members: a bad one is skipped (and counted), never fatal here
+    args.on_error = "skip"
+    ds = read_data(args, graph, need_response=True, quiet=True)
+    match = [r for r in ds.records if r.line == args.line]
+    if not match:
+        bad = [p for p in ds.problems if p.line == args.line]
+        raise UsageError(str(bad[0]) if bad else f"{args.data} has no record on line {args.line} "
+                         f"(it has {ds.lines} lines)")
+    if ds.problems:
+        print(f"note: {len(ds.problems)} other bad line(s) in {args.data} skipped (first: {ds.problems[0]})",
+              file=sys.stderr)
+    print(trace_record(graph, match[0], ds.records, reference_date(args.reference_date), limits(args)))
+    return EXIT_OK
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    """Score degenerate responses (empty, the prompt, a copied input, a first label, ...) on every prompt."""
+    from act_dsl.scoring.probes import (example_reference, read_samples, render_table, responses_reference,
+                                        run_probes)
+    graph = checked_graph(args)
+    if graph is None:
+        return EXIT_FAILED
+    ref_date = reference_date(args.reference_date)
+    ds = read_data(args, graph, need_response=False)
+    if not ds.records:
+        raise UsageError(f"{args.data}: no usable records")
+    if args.samples:
+        got = read_samples(graph, args.samples, ref_date)
+        if got is None:  # a file of records with `response`/`responses`, as `act score` reads
+            sds = read_data(args, graph, need_response=True, path=args.samples)
+            got = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
+        reference = responses_reference(graph, *got, args.samples, ref_date)
+    elif any(r.responses for r in ds.records):
+        have = [r for r in ds.records if r.responses]
+        reference = responses_reference(graph, [r.fields for r in have], [r.responses or [] for r in have],
+                                        args.data, ref_date)
+    else:
+        reference = example_reference(graph, ref_date)
+    report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date).as_dict()
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else render_table(report))
+    return EXIT_OK  # warnings are advice, not failure

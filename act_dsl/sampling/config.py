@@ -1,0 +1,72 @@
+"""Generation settings: the one owner of every sampling default, with the help text its flags show.
+
+A setting is a dataclass field whose metadata carries its flag help (and, where it differs from the field
+name, its flag); the command line generates its options from these fields, and overrides go through
+`dataclasses.replace`, so a default is written in exactly one place. No torch here.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+STOP_HELP = ("generation stops at this string once the answer has started (blank text before it does not "
+             "count); kept out of the response (default: a newline; pass '' to stop only at end of text)")
+
+
+def setting(default: Any, help: str, *, flag: str | None = None, short: tuple[str, ...] = (),
+            choices: tuple[str, ...] | None = None, metavar: str | None = None) -> Any:
+    """A config field that the command line offers as `--flag` (default: the field name with dashes)."""
+    meta = {"help": help, "flag": flag, "short": short, "choices": choices, "metavar": metavar}
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("mutable defaults are not settings")
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def flag_name(f: dataclasses.Field) -> str:
+    """The long option of a setting, without the dashes (`max-new-tokens`)."""
+    return f.metadata.get("flag") or f.name.replace("_", "-")
+
+
+def settings(cls: type) -> list[dataclasses.Field]:
+    """The fields of a config class that are offered as flags (those with help text)."""
+    return [f for f in dataclasses.fields(cls) if f.metadata.get("help")]
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    """How responses are generated: shared by `act sample`, `act eval`, `act train` and act_dsl.train()."""
+
+    k: int = setting(4, "K responses per prompt", flag="samples", metavar="K")
+    temperature: float = setting(1.0, "sampling temperature")
+    top_p: float = setting(0.95, "nucleus sampling: keep the most likely tokens up to this probability mass")
+    max_new_tokens: int = setting(24, "tokens generated per response at most")
+    batch_size: int = setting(8, "prompts generated together")
+    seed: int = setting(0, "random seed of sampling (and of training's shuffles)")
+    chat: str = setting("plain", "plain: the prompt as written; auto: through the model's chat template",
+                        choices=("plain", "auto"))
+    stop: str | None = setting("\n", STOP_HELP)
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        if self.stop == "":  # '' on the command line: stop only at the end of text
+            object.__setattr__(self, "stop", None)
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.k < 1:
+            out.append("-n/-k/--samples must be at least 1")
+        if self.temperature < 0:  # 0 is allowed: sampling then is all but greedy
+            out.append("--temperature must not be negative")
+        if not 0 < self.top_p <= 1:
+            out.append("--top-p must be in (0, 1]")
+        if self.max_new_tokens < 1 or self.batch_size < 1:
+            out.append("token and batch sizes must be positive")
+        if self.chat not in ("plain", "auto"):
+            out.append("chat must be `plain` or `auto`")
+        return out
+
+    def replace(self, **changes: Any) -> "GenConfig":
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,264 @@
+"""`act train` as a library function: a TrainJob taken through named stages in a resumable run directory.
+
+Stages, in order: eval_before (the base model on the held-out prompts), sample (K responses per training
+prompt), rank (score the candidates, form ranked items), audit (the signal summary and the reward-hacking
+probes), train, eval_after. Each stage's result is kept in RUN_DIR/stages.json, so a rerun with resume
+skips finished stages. Under `accelerate launch` the main process runs every stage but `train` while the
+others wait and read its result (`main_then_all`); every process trains its shard of the items.
+`act train`, `act_dsl.train()` and bench/real_tasks.py all run jobs through `run_job`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from act_dsl.graph.graph import Graph
+from act_dsl.records import Record
+from act_dsl.training.config import TrainConfig
+from act_dsl.training.evaluate import MetricSpec
+from act_dsl.training.runs import RunDir, write_reports
+
+T = TypeVar("T")
+STAGES = ("eval_before", "sample", "rank", "audit", "train", "eval_after")
+STAGE_FILES = {"eval_before": "eval_before.json", "sample": "samples.jsonl", "rank": "ranked.jsonl",
+               "audit": "audit.json", "eval_after": "eval_after.json"}
+
+
+class JobError(ValueError):
+    """A job that cannot run as given: a task without a prompt, a run directory already in use, a bad model."""
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class TrainJob:
+    """Everything one training run needs; `about` is recorded in config.json beside the config (source paths)."""
+
+    graph: Graph
+    train_records: list[Record]
+    eval_records: list[Record]
+    run_dir: Path
+    config: TrainConfig = field(default_factory=TrainConfig)
+    metric: MetricSpec = field(default_factory=MetricSpec)
+    resume: bool = False             # finish the run in run_dir (its saved config wins) instead of refusing it
+    about: dict[str, Any] = field(default_factory=dict)
+    log: Callable[[str], None] = _stderr
+
+
+def distributed() -> Any:
+    """accelerate's process state when launched on several processes, else None."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    import torch
+    from accelerate import PartialState
+    return PartialState(cpu=not torch.cuda.is_available())  # gloo across CPU processes when there is no GPU
+
+
+def main_then_all(dist: Any, main: Callable[[], Any], then: Callable[[], T]) -> T:
+    """The main process runs `main` (which leaves its result on disk); the others wait for it; then every
+    process runs `then`, which reads that result. With one process it is simply main() then then()."""
+    if dist is None or dist.is_main_process:
+        main()
+    if dist is not None:
+        dist.wait_for_everyone()
+    return then()
+
+
+def start_run(job: TrainJob, dist: Any = None) -> TrainConfig:
+    """Create the run directory and its config.json (main process), or on resume read the saved config."""
+    path, cfg_file = job.run_dir, job.run_dir / "config.json"
+    if dist is not None:
+        dist.wait_for_everyone()  # all processes have chosen the same run directory before it is created
+
+    def write() -> None:
+        if path.exists() and any(path.iterdir()) and not job.resume:
+            raise JobError(f"{path} already holds a run; pass --resume to finish it, or another --out")
+        if job.resume and cfg_file.exists():
+            job.log(f"resuming {path} with its saved configuration")
+            return
+        RunDir(path).write_json("config.json", {**job.about, "task": job.graph.name, "config": job.config.to_dict()})
+
+    return main_then_all(dist, write, lambda: TrainConfig.from_dict(json.loads(cfg_file.read_text())["config"]))
+
+
+def share_stages(src: Path, dst: Path, names: tuple[str, ...] = ("eval_before", "sample", "rank", "audit")) -> None:
+    """Start run `dst` with the finished stages `names` of run `src` (their files and results), so that runs
+    differing only in training settings sample and rank once; run `dst` with resume=True."""
+    done = RunDir(src).stages
+    target = RunDir(dst)
+    for name in names:
+        if name not in done:
+            continue
+        if name in STAGE_FILES:
+            shutil.copyfile(src / STAGE_FILES[name], dst / STAGE_FILES[name])
+        target.stages[name] = done[name]
+    target.write_json("stages.json", target.stages)
+
+
+def check_graph(graph: Graph) -> None:
+    """JobError unless the task can be trained (it needs a prompt to sample responses from)."""
+    if graph.prompt is None:
+        raise JobError(f"task `{graph.name}` has no `prompt`; `act train` needs one to sample responses")
+
+
+class Pipeline:
+    """The stages of one job, each a method; `run()` takes them in order and returns the report."""
+
+    def __init__(self, job: TrainJob, dist: Any = None) -> None:
+        from act_dsl.sampling import model as models
+        check_graph(job.graph)
+        self.job, self.dist, self.log = job, dist, job.log
+        self.cfg = start_run(job, dist)
+        self.run_dir = RunDir(job.run_dir)
+        self.ref_date = dt.date.fromisoformat(self.cfg.reference_date) if self.cfg.reference_date else None
+        self.train_records = job.train_records[:self.cfg.limit] if self.cfg.limit else job.train_records
+        self.eval_records = job.eval_records[:self.cfg.eval_limit] if self.cfg.eval_limit else job.eval_records
+        self.is_main = dist is None or dist.is_main_process
+        if self.is_main:
+            self.log(f"act train: task `{job.graph.name}`, {len(self.train_records)} training and "
+                     f"{len(self.eval_records)} held-out prompts, run directory {self.path}")
+        try:
+            self.model_ref = models.resolve(self.cfg.model)
+        except models.ModelError as exc:
+            raise JobError(str(exc)) from None
+        self._base: tuple[Any, Any] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.run_dir.path
+
+    def base_model(self) -> tuple[Any, Any]:
+        if self._base is None:
+            from act_dsl.sampling import model as models
+            self._base = models.load(self.model_ref)
+        return self._base
+
+    # ---- the stages ------------------------------------------------------------------------------
+    def eval_before(self) -> dict[str, Any]:
+        return self._evaluate("eval_before", "eval before", *self.base_model())
+
+    def sample(self) -> dict[str, Any]:
+        from act_dsl.sampling.hf import sample_to_file
+        from act_dsl.sampling.samples import prompt_samples
+        tok, lm = self.base_model()
+        prompts = prompt_samples(self.job.graph, self.train_records)
+        stats = sample_to_file(tok, lm, prompts, self.path / "samples.jsonl", self.cfg.gen)
+        self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
+        return stats
+
+    def rank(self) -> dict[str, Any]:
+        from act_dsl.sampling.samples import read_samples
+        from act_dsl.training.data import rank
+        ranked = rank(self.job.graph, read_samples(self.path / "samples.jsonl"), self.ref_date)
+        with (self.path / "ranked.jsonl").open("w") as fh:
+            for it in ranked.items:
+                fh.write(json.dumps({"indices": [m.index for m in it.members], "csr": it.csr}) + "\n")
+        return ranked.audit()
+
+    def audit(self) -> dict[str, Any]:
+        """The signal audit and the reward-hacking probes, scored against the mean CSR of the samples."""
+        from act_dsl.sampling.samples import read_samples
+        from act_dsl.scoring.probes import run_probes
+        from act_dsl.training.data import audit_table
+        ranked = self.run_dir.stages["rank"]["result"]
+        samples = read_samples(self.path / "samples.jsonl")
+        probes = run_probes(self.job.graph, [dict(s.fields) for s in samples], ranked["mean_csr"],
+                            "the training samples", self.ref_date).as_dict()
+        self.log(audit_table(ranked, probes))
+        self.run_dir.write_json("audit.json", {**ranked, "probes": probes})
+        return {"probes": probes}
+
+    def train(self) -> dict[str, Any]:
+        from act_dsl.sampling.samples import read_samples
+        from act_dsl.training.data import Item
+        from act_dsl.training.loop import train
+        self._base = None  # the trainer loads its own copy; free the sampler's
+        samples = {s.index: s for s in read_samples(self.path / "samples.jsonl")}
+        rows = [json.loads(x) for x in (self.path / "ranked.jsonl").read_text().splitlines()]
+        items = [Item([samples[i] for i in row["indices"]], row["csr"]) for row in rows]
+        return train(self.cfg, self.model_ref, items, self.path, log=self.log)
+
+    def eval_after(self) -> dict[str, Any]:
+        from act_dsl.sampling import model as models
+        if self.cfg.lora:
+            tok, lm = models.load(self.model_ref, str(self.path / "adapter"))
+        else:
+            tok, lm = models.load(str(self.path / "model"))
+        return self._evaluate("eval_after", "eval after", tok, lm)
+
+    def _evaluate(self, name: str, label: str, tok: Any, lm: Any) -> dict[str, Any]:
+        from act_dsl.training.evaluate import evaluate
+        res = evaluate(self.job.graph, self.eval_records, tok, lm, self.cfg.gen, self.ref_date,
+                       metric=self.job.metric)
+        self.run_dir.write_json(f"{name}.json", res)
+        self.log(f"[{label}] held-out CSR {_f(res['csr'])}{_metric_note(res)}")
+        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()},
+                "task_metric": res.get("task_metric")}
+
+    # ---- running them ----------------------------------------------------------------------------
+    def stage(self, name: str) -> Any:
+        """Run stage `name` unless finished; the main process runs it and every process gets its result."""
+        fn = getattr(self, name)
+        if self.dist is None:
+            return self.run_dir.stage(name, fn, self.log)
+        if name == "train":  # every process trains; the main one records it
+            if self.run_dir.done("train"):
+                return self.run_dir.stages["train"]["result"]
+            result = fn()
+            main_then_all(self.dist, lambda: self.run_dir.record("train", result, result["seconds"]), lambda: None)
+            return result
+        return main_then_all(self.dist, lambda: self.run_dir.stage(name, fn, self.log),
+                             lambda: RunDir(self.path).stages[name]["result"])
+
+    def run(self) -> dict[str, Any] | None:
+        """Every stage in order; the report (also written as report.json and report.md), or None on the
+        processes other than the main one."""
+        results = {name: self.stage(name) for name in STAGES}
+        if not self.is_main:
+            return None
+        report = build_report(self, results)
+        write_reports(self.run_dir, report)
+        return report
+
+
+def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
+    from act_dsl.sampling.model import DEFAULT_MODEL
+    before, after, ranked = results["eval_before"], results["eval_after"], results["rank"]
+    return {"task": p.job.graph.name, "model": p.cfg.model or DEFAULT_MODEL, "config": p.cfg.to_dict(),
+            "csr_before": before["csr"], "csr_after": after["csr"],
+            "constraints": {n: {"before": before["constraints"].get(n), "after": after["constraints"].get(n)}
+                            for n in before["constraints"]},
+            "task_metric": _metric_report(before, after),
+            "pairs": ranked["pairs"], "zero_variance_prompts": ranked["zero_variance_items"],
+            "train_items": ranked["items"], "eval_prompts": len(p.eval_records), "train": results["train"],
+            "warnings": ranked["warnings"], "probes": results["audit"].get("probes"),
+            "timings": p.run_dir.timings()}
+
+
+def run_job(job: TrainJob) -> dict[str, Any] | None:
+    """Run a job to the end (finishing it when job.resume); the report, or None on non-main processes."""
+    return Pipeline(job, distributed()).run()
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _metric_note(res: dict[str, Any]) -> str:
+    m = res.get("task_metric")
+    return f", {m['metric']} {m['value']:.3f} against `{m['gold']}`" if m else ""
+
+
+def _metric_report(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
+    b, a = before.get("task_metric"), after.get("task_metric")
+    if not b or not a:
+        return None
+    return {"name": b["metric"], "gold": b["gold"], "before": b["value"], "after": a["value"]}
