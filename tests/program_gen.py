@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 # ---- value pools: short texts (dates and spaCy stay cheap), unicode, and the values that make errors ----------
 WORDS = ["Paris", "paris", "PARIS ", "Obama", "the", "café", "cafe\u0301", "Straße", "STRASSE", "ﬁle", "İstanbul",
-         "/a", "/a/b", "c", "/A/B", "a / b", "x", "日本", "🙂", "Ünï", "-3", "0.5", "a,b", ";", ",", ".", "?"]
+         "/a", "/a/b", "c", "/A/B", "a / b", "x", "日本", "🙂", "Ünï", "-3", "0.5", "a,b", ";", ",", ".", "?",
+         "1,500", "24.99", "SKU-123", "A4", "1.2.3"]
 DATEISH = ["1999", "2004", "May 2010", "from 2004 to 2005", "between 1 and 5 March 2020", "the summer of 2003",
            "since 2001", "until 1999", "1500 dollars", "31 February 1990", "last year", "2004-05-12"]
 BREAKERS = ["(", "[a-", "\\d+", "a|b", ""]
@@ -26,18 +27,32 @@ TEXT_LITS = ["a", "Paris", "paris", "café", "ﬁ", "/a", "/a/b", "c", "x y", ""
              "\\\"q\\\"", "Person / A"]
 DATE_LITS = ["2004", "from 2004 to 2005", "May 2010", "the summer of 2003", "between 1 and 5 March 2020",
              "since 2001", "until 1999", "2004-05-12", "in the 1990s"]
-PATTERNS = ["^a", "b$", "\\\\d", "[a-c]+", "é", "^$", "(a|b)", "^/a"]
+PATTERNS = ["^a", "b$", "\\\\d", "[a-c]+", "é", "^$", "(a|b)", "^/a", "[0-9]+", "SKU-([0-9]+)", "(x)|a"]
 SEPS = [",", ";", " ", "/", "é"]
 NUM_LITS = ["0", "1", "2", "3", "0.5", "10", "100", "-1", "-3", "-0.5"]
 FUZZ_LITS = ["0", "50", "80", "85", "90", "99.5", "100"]
 WEIGHTS = ["0.25", "0.5", "1", "2", "3.5"]
 CMP = ["<", "<=", ">", ">=", "==", "!="]
 TEXTUAL = ("text", "label", "span")
+# structured answers (LANGUAGE.md §6): one record output and one list-of-records output in every program
+SUB = "{b: bool, m: number}"
+REC = "{a: text, n: number, ts: list<text>, sub: " + SUB + "}"
+ITEM = "{a: text, n: number}"
+RECS = f"list<{ITEM}>"
+FIELDS = {  # typed paths into the two JSON outputs
+    "text": ["o3.a", "o4[0].a", "o4[-1].a", "o3.ts[0]", "o3.ts[-1]"],
+    "number": ["o3.n", "o3.sub.m", "o4[1].n", "o4[-2].n"],
+    "bool": ["o3.sub.b"],
+    "list<text>": ["o3.ts"],
+}
+INDEXES = ["0", "1", "-1", "2", "-3", "10"]
 INPUTS = {"f0": "text", "f1": "text", "f2": "number", "f3": "bool", "f4": "list<text>"}
 OUTPUTS = {"o0": ("text", ["strip(response)", "first_line(response)", "lower(response)", "response"]),
            "o1": ("list<text>", ['split(response, ",")', "lines(response)", "words(response)",
                                  'split(response, ";")']),
-           "o2": ("list<label>", ['split(first_line(response), ",")', 'split(response, ";")'])}
+           "o2": ("list<label>", ['split(first_line(response), ",")', 'split(response, ";")']),
+           "o3": (REC, ["json(response)", "json(first_line(response))"]),
+           "o4": (RECS, ["json(response)", "json(strip(response))"])}
 STD = {  # stdlib defines: (module, parameter types)
     "consistent_hierarchy": ("labels", ("list<label>", "labelset")), "in_label_set": ("labels", ("list<label>", "labelset")),
     "no_repeats": ("labels", ("list<label>",)), "at_most": ("labels", ("list<label>", "number")),
@@ -46,6 +61,8 @@ STD = {  # stdlib defines: (module, parameter types)
     "matches_pattern": ("format", ("text", "pattern")), "no_preamble": ("format", ("text",)),
     "is_span_of": ("spans", ("text", "text")), "mostly_extractive": ("spans", ("text", "text", "number")),
     "all_spans_of": ("spans", ("list<text>", "text")), "answer_in_period": ("temporal", ("text", "text", "text")),
+    "one_of": ("format", ("text", "list<text>")), "between": ("format", ("number", "number", "number")),
+    "is_email": ("format", ("text",)), "is_url": ("format", ("text",)), "is_iso_date": ("format", ("text",)),
     "dates_within": ("temporal", ("text", "date")), "mentions_a_date": ("temporal", ("text",)),
     "all_before": ("temporal", ("text", "date")), "all_after": ("temporal", ("text", "date")),
 }
@@ -81,6 +98,29 @@ TEXTS_NER = _texts(2, 100, WORDS + DATEISH + SENTENCES)
 LISTS_OF_LABELS = [[]] + [random.Random(i).sample(LABEL_POOL, random.Random(-i).randint(1, 3)) for i in range(1, 30)]
 LISTS = [[]] + [random.Random(i).sample(WORDS + DATEISH + BREAKERS, random.Random(-i).randint(1, 3))
                 for i in range(1, 60)]
+
+
+def _json_responses(seed: int, n: int) -> list[str]:
+    """Answers holding JSON (the shapes of REC and RECS, right, wrong and broken), bare, fenced or in prose."""
+    rnd = random.Random(seed)
+    values = ["Paris", "24.99", 24.99, -3, 1500, 0, True, False, None, [], ["a", "Paris"], ["x", 1], {"b": True},
+              {"b": False, "m": 2}, {"b": "true", "m": "2"}, "1,500", "", "café"]
+    out = ['{}', '[]', '{"a": "x"', '{"a": "x"}}', '{a: 1}', '[{"a": "Paris", "n": 1}, {"a": 2}]', '"just text"',
+           '42', 'null', '{"a": NaN}', '{"n": 1e999}', '[' * 300 + ']' * 300, '{"a": ' * 250 + '1' + '}' * 250,
+           'Sure! ```json\n{"a": "Paris", "n": 24.99, "ts": ["a"], "sub": {"b": true, "m": 1}}\n```']
+    while len(out) < n:
+        keys = rnd.sample(["a", "n", "ts", "sub", "extra"], rnd.randint(0, 5))
+        obj = {k: rnd.choice(values) for k in keys}
+        body = json.dumps(obj, ensure_ascii=rnd.random() < 0.5)
+        if rnd.random() < 0.3:
+            items = [{"a": rnd.choice(values), "n": rnd.choice(values)} for _ in range(rnd.randint(0, 3))]
+            body = json.dumps(items)
+        wrap = rnd.choice(["{}", "Here: {} thanks", "```json\n{}\n```", "{} {}", "x {{ {}", "[1] {}"])
+        out.append(wrap.replace("{}", body, 1).replace("{}", body))
+    return out
+
+
+JSON_RESPONSES = _json_responses(3, 120)
 
 
 @dataclass
@@ -156,7 +196,8 @@ class Gen:
         return [n for n, ty in self.ctx.names.items() if ty == "span"]
 
     def expr(self, t: str, depth: int, nonable: bool = True) -> str:
-        if nonable and t in ("text", "label", "number", "date", "bool", "list<text>") and self.chance(0.04):
+        if nonable and t in ("text", "label", "number", "date", "bool", "list<text>", "list<number>") \
+                and self.chance(0.04):
             return "none"
         names = self.names_of(t)
         if depth <= 0 or self.chance(0.25):
@@ -183,10 +224,20 @@ class Gen:
 
     # ---- one method per type ----
     def g_text(self, d: int) -> str:
-        opts = ["first_line", "strip", "lower", "upper", "text", "parent"]
+        opts = ["first_line", "strip", "lower", "upper", "text", "parent", "join", "concat", "index", "field"]
         if self.spans():
             opts += ["span_attr"]
         k = self.pick(opts)
+        if k == "join":
+            return f"join({self.any_list(d)}, {_q(self.pick(SEPS + ['', ', ']))})"
+        if k == "concat":
+            return f"({self.text_arg(d)} + {self.text_arg(d)})"
+        if k == "index":
+            return f"{self.expr('list<text>', d, nonable=False)}[{self.index(d)}]"
+        if k == "field":
+            if "o3" in self.ctx.names:  # not inside a group block, where outputs differ between members
+                return self.pick(FIELDS["text"])
+            k = "strip"
         if k == "parent":
             return f"parent({self.expr('label', d)}, L)"
         if k == "span_attr":
@@ -197,7 +248,14 @@ class Gen:
         return self.g_text(d)
 
     def g_number(self, d: int) -> str:
-        k = self.pick(["count", "length", "overlap", "year", "arith", "arith", "neg", "share", "span", "frac"])
+        k = self.pick(["count", "length", "overlap", "year", "arith", "arith", "neg", "share", "span", "frac",
+                       "number", "field", "nth"])
+        if k == "number":
+            return f"number({self.text_arg(d)})"
+        if k == "field" and "o3" in self.ctx.names:
+            return self.pick(FIELDS["number"])
+        if k == "nth":
+            return f"{self.expr('list<number>', d, nonable=False)}[{self.index(d)}]"
         if k == "frac":
             self.ctx.fixed.add("frac")
             return f"frac({self.expr('list<text>', d)}, {self.text_arg(d)})"
@@ -220,7 +278,14 @@ class Gen:
     def g_bool(self, d: int) -> str:
         k = self.pick(["cmp", "cmp", "eq", "isnone", "in_text", "in_list", "in_labels", "in_labels", "matches",
                        "affix", "disjoint", "temporal", "andor", "andor", "not", "quant", "quant", "define",
-                       "datecmp", "listeq"])
+                       "datecmp", "listeq", "conforms", "field", "in_numbers"])
+        if k == "conforms":
+            inside = ['o3', 'o4', 'o3.sub', 'o4[0]', 'o3.ts', 'none'] if "o3" in self.ctx.names else ['none']
+            return f"conforms({self.pick(inside + [self.expr('list<text>', d)])})"
+        if k == "field" and "o3" in self.ctx.names:
+            return self.pick(FIELDS["bool"])
+        if k == "in_numbers":
+            return f"({self.expr('number', d)} in {self.expr('list<number>', d)})"
         if k == "cmp":
             return f"({self.expr('number', d)} {self.pick(CMP)} {self.expr('number', d)})"
         if k == "eq":
@@ -269,7 +334,15 @@ class Gen:
         return _q(self.pick(DATE_LITS)) if e.startswith('"') or self.chance(0.4) else e
 
     def g_list_text(self, d: int) -> str:
-        k = self.pick(["split", "lines", "words", "sentences", "ngrams", "unique", "literal", "empty"])
+        k = self.pick(["split", "lines", "words", "sentences", "ngrams", "unique", "literal", "empty", "extract",
+                       "field"])
+        if k == "extract":
+            pat = _q(self.pick(PATTERNS)) if self.chance(0.85) else self.expr("text", 0)
+            return f"extract({self.text_arg(d)}, {pat})"
+        if k == "field":
+            if "o3" in self.ctx.names:
+                return self.pick(FIELDS["list<text>"])
+            k = "words"
         if k == "split":
             sep = _q(self.pick(SEPS)) if self.chance(0.85) else self.expr("text", 0)
             return f"split({self.text_arg(d)}, {sep})"
@@ -283,6 +356,18 @@ class Gen:
         if k == "empty":
             return "[]"
         return f"{k}({self.text_arg(d)})"
+
+    def g_list_number(self, d: int) -> str:
+        k = self.pick(["numbers", "numbers", "literal"])
+        if k == "literal":
+            return "[" + ", ".join(self.expr("number", d, nonable=False) for _ in range(1 + self.choose(3))) + "]"
+        return f"numbers({self.text_arg(d)})"
+
+    def index(self, d: int) -> str:
+        """A list position: a whole-number literal (a fraction literal is ACT209), or a computed number."""
+        if self.chance(0.8):
+            return self.pick(INDEXES)
+        return self.pick([f"count({self.any_list(d)})", f"number({self.text_arg(d)})", f"-({self.pick(INDEXES)})"])
 
     def g_list_label(self, d: int) -> str:
         k = self.pick(["ancestors", "labels_of", "text"])
@@ -312,7 +397,7 @@ class Gen:
         return "group"
 
     def any_list(self, d: int) -> str:
-        t = self.pick(["list<text>", "list<text>", "list<label>", "list<date>", "labelset"]
+        t = self.pick(["list<text>", "list<text>", "list<label>", "list<date>", "labelset", "list<number>"]
                       + (["list<span>"] if self.ctx.entities else []))
         return self.expr(t, d)
 
@@ -324,7 +409,7 @@ class Gen:
         return f" fuzzy ({self.expr('number', d, nonable=False)} * 30)"
 
     def quant(self, kind: str, d: int) -> str:
-        colls = ["list<text>", "list<text>", "list<label>", "list<date>", "labelset"]
+        colls = ["list<text>", "list<text>", "list<label>", "list<date>", "labelset", "list<number>"]
         if self.ctx.entities:
             colls.append("list<span>")
         if "group" in self.ctx.names:
@@ -367,8 +452,10 @@ def make_records(choose: Choose, n_min: int = 1, n_max: int = 6, entities: bool 
     out = []
     for _ in range(n_min + choose(n_max - n_min + 1)):
         rec = {"f0": one(KEYS), "f1": one(texts), "f2": one(NUMBERS), "f3": one([False, True]), "f4": one(LISTS)}
-        kind = one(["text", "text", "labels", "empty", "blank", "copy"])
-        if kind == "labels":
+        kind = one(["text", "text", "labels", "empty", "blank", "copy", "json", "json"])
+        if kind == "json":
+            resp = one(JSON_RESPONSES)
+        elif kind == "labels":
             resp = one([", ", "; ", ","]).join(one(LISTS_OF_LABELS))
         elif kind == "empty":
             resp = ""

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from act_dsl.ops import labels as L_ops
 from act_dsl.ops import spans as S_ops
+from act_dsl.ops import structured as J_ops
 from act_dsl.ops import temporal as D_ops
 from act_dsl.ops import text as T_ops
 from act_dsl.ops.values import ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
@@ -120,8 +121,8 @@ def _order_key(v: Any) -> Any:
 
 
 # ---- the ops: each a leaf function from act_dsl/ops, called with plain values -----------------------------
-_LIST_PARAMS = {"count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,)}
-_NONE_IN = {"before", "after", "overlaps", "within"}
+_LIST_PARAMS = {"count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,), "join": (0,)}
+_NONE_IN = {"before", "after", "overlaps", "within", "conforms"}
 _TEMPORAL_REF = {"dates", "timespan", "dates_near"}
 OPS: dict[str, Callable[..., Any]] = {
     "split": T_ops.split, "lines": T_ops.lines, "first_line": T_ops.first_line, "strip": T_ops.strip,
@@ -133,7 +134,33 @@ OPS: dict[str, Callable[..., Any]] = {
     "dates": D_ops.dates, "timespan": D_ops.timespan, "dates_near": D_ops.dates_near,
     "before": D_ops.before, "after": D_ops.after, "overlaps": D_ops.overlaps, "within": D_ops.within,
     "year": D_ops.year,
+    "numbers": J_ops.numbers, "number": J_ops.number, "extract": J_ops.extract, "join": J_ops.join,
 }
+
+
+def _conforms(x: Any) -> bool:
+    """Written again here, recursively: present, and every field and item present, all the way down."""
+    if _none_like(x):
+        return False
+    if isinstance(x, J_ops.Record):
+        return all(_conforms(v) for _, v in x.items)
+    if isinstance(x, tuple):
+        return all(_conforms(v) for v in x)
+    return True
+
+
+OPS["conforms"] = _conforms
+OPS["json"] = J_ops.read_json  # the reader itself: called with the output's declared type (see Interpreter._name)
+
+
+def _index(xs: Any, i: Any) -> Any:
+    if _none_like(xs) or _none_like(i):
+        return None
+    if isinstance(i, bool) or not float(i).is_integer():
+        return Err(f"list position {i!r} is not a whole number")
+    k = int(i)
+    items = _items(xs)
+    return items[k] if 0 <= k < len(items) or 0 < -k <= len(items) else None
 
 
 def _entities(text: Any, types: Any = None) -> Any:
@@ -246,6 +273,9 @@ class Interpreter:
             return err if err else tuple(None if i is NA else i for i in items)
         if isinstance(e, A.Attr):
             return self._attr(self.ev(e.obj, env), e.name)
+        if isinstance(e, A.Index):
+            xs, i = self.ev(e.obj, env), self.ev(e.index, env)
+            return _first_error([xs, i]) or _index(xs, i)
         if isinstance(e, A.Call):
             return self._call(e, env)
         if isinstance(e, A.BinOp):
@@ -276,7 +306,19 @@ class Interpreter:
         top = Env(env.row)  # inputs, outputs and lets read the record (in a group: its first member)
         if isinstance(decl, A.Input):
             return self._input(decl, env.row)
+        if isinstance(decl, A.Output) and isinstance(decl.expr, A.Call) and decl.expr.func == "json":
+            return self._json(decl, top)
         return self.ev(decl.expr, top)
+
+    def _json(self, decl: A.Output, env: Env) -> Any:
+        """`output x: TYPE = json(...)`: the reader gets the declared type as written."""
+        x = self.ev(decl.expr.args[0], env)
+        if isinstance(x, Err) or _none_like(x):
+            return None if x is NA else x
+        try:
+            return J_ops.read_json(x, str(decl.type))
+        except Exception as exc:
+            return Err(f"json: {exc}")
 
     def _input(self, decl: A.Input, row: int) -> Any:
         value = self.records[row][decl.name]
@@ -311,6 +353,8 @@ class Interpreter:
             if name == "response":
                 return self.records[obj.row]["response"]
             return self._name(name, Env(obj.row))
+        if isinstance(obj, J_ops.Record):
+            return dict(obj.items).get(name)
         if isinstance(obj, TextSpan):
             return {"text": obj.text, "label": obj.label, "start": float(obj.start), "end": float(obj.end)}[name]
         if isinstance(obj, Period):  # a date's start and end are dates (one-day periods)
@@ -374,6 +418,9 @@ class Interpreter:
                 return None
             if op == "/" and b == 0:
                 return Err("division by zero")
+            if op == "+" and isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
+                text = as_text(a) + as_text(b)
+                return text if len(text) <= J_ops.MAX_TEXT_CHARS else Err("`+`: text too long")
             return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
         if _none_like(a) or _none_like(b):
             return False

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
-    gen = gen_config(args)
+    gen = gen_config(args).for_task(graph.stop)
     ds = read_data(args, graph, need_response=False)
     records = ds.records[:args.limit] if args.limit else ds.records
     try:

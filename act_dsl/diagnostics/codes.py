@@ -34,8 +34,9 @@ _TABLE = [
      "quantifier variable in scope. The hint suggests the closest name in scope."),
     ("ACT102", "unknown-function", E, "A call names a function that is neither built in nor defined with `define` in this "
      "file or its imports. Run `act explain ACT102` for the list of built-ins, or import the stdlib module that defines it."),
-    ("ACT103", "unknown-field", E, "`a.field` reads a field that the group members do not have. Members have the task's "
-     "inputs, outputs and lets."),
+    ("ACT103", "unknown-field", E, "`a.field` reads a field that the value does not have. Group members have the "
+     "task's inputs, outputs and lets; a record read with `json(...)` has the fields of its declared type; spans have "
+     "`.text`, `.label`, `.start`, `.end` and dates `.start`, `.end`."),
     ("ACT104", "unknown-label-set", E, "A label set is expected here, but no `labels NAME = ...` declares this name."),
     ("ACT105", "unknown-placeholder", E, "A `{name}` in the prompt is not an input, let or label set of the task. "
      "Write `{{` and `}}` for literal braces."),
@@ -75,7 +76,9 @@ _TABLE = [
      "date, an ordering comparison between text and a number)."),
     ("ACT210", "condition-type", E, "A `when` or `where` condition must be a bool."),
     ("ACT211", "output-type", E, "An output's expression does not produce the declared type."),
-    ("ACT212", "unknown-type", E, "A type name is not one of text, label, number, bool, date, span, list<T>."),
+    ("ACT212", "unknown-type", E, "A type name is not one of text, label, number, bool, date, span, list<T> or a record "
+     "type `{field: T, ...}`; record types hold what JSON holds (no dates, spans or label sets) and are for outputs "
+     "and define parameters, not inputs."),
     ("ACT213", "group-outside-group", E, "`group` and pair quantifiers over members are only meaningful inside a "
      "`group by` block."),
     ("ACT214", "recursive-define", E, "A define calls itself, directly or through others (`a` calls `b`, which calls "
@@ -86,6 +89,14 @@ _TABLE = [
      "(`(?=...)`, `(?!...)`, `(?<=...)`), and its `\\w`, `\\d`, `\\b` are ASCII (use `\\pL` for any letter). "
      "Test the parts with separate `matches` joined by `and`/`not`. A pattern computed from data that does not "
      "compile is an error for that record when scoring, counted in the summary."),
+    ("ACT216", "bad-stop-rule", E, "A task's `stop` statement says where sampling ends a response: `stop newline` "
+     "(the default: at the first line break once the answer has started), `stop json` (right after the first "
+     "complete JSON object or array) or `stop \"TEXT\"` (at that text, which is not kept). Any other word, an empty "
+     "text, or the words `json`/`newline` written in quotes are this error."),
+    ("ACT217", "json-without-type", E, "`json(x)` reads the first JSON object (or array) of `x` against a declared "
+     "type: a field that is missing or of another JSON type reads as `none`. It therefore has to be the whole "
+     "expression of an `output` declared with a record type or a list, as in "
+     "`output item: {name: text, price: number} = json(response)`; read its fields from that output."),
     # ACT3xx: lint warnings about the constraint logic
     ("ACT301", "unused-let", W, "A `let` is never used. Remove it, or use it in a constraint; unused lets still cost "
      "time when their extractor is expensive."),

@@ -19,6 +19,7 @@ from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.ops import fuzzy
 from act_dsl.ops.limits import DEFAULT_LIMITS, Limits
 from act_dsl.ops.registry import REGISTRY
+from act_dsl.ops.structured import Record, concat
 from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
 
 DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # relative dates are read against this unless the run says otherwise
@@ -110,6 +111,8 @@ def _binop(node: Node, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None if op in "+-*/" else False
     if op == "+":
+        if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
+            return concat(a, b)  # `+` on texts concatenates (bounded)
         return a + b
     if op == "-":
         return a - b
@@ -122,6 +125,18 @@ def _binop(node: Node, a: Any, b: Any) -> Any:
     if isinstance(a, Period) and isinstance(b, Period):
         a, b = (a.start, a.end), (b.start, b.end)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def _index(xs: Any, i: Any) -> Any:
+    """`xs[i]`: 0-based, negative from the end, none out of range or with a none operand."""
+    if xs is None or i is None:
+        return None
+    if not isinstance(xs, tuple):
+        raise TypeError(f"cannot index {type(xs).__name__}")
+    if isinstance(i, bool) or not float(i).is_integer():
+        raise ValueError(f"list position {i!r} is not a whole number")
+    k = int(i)
+    return xs[k] if -len(xs) <= k < len(xs) else None
 
 
 def is_empty_response(value: Any) -> bool:
@@ -308,10 +323,14 @@ class Executor:
                 return tuple(row)
             if op == "as":
                 return row[0]
+            if op == "index":
+                return _index(*row)
             if op == "attr":
                 v = row[0]
                 if v is None:
                     return None
+                if isinstance(v, Record):
+                    return v.get(node.params[0])
                 got = getattr(v, node.params[0])
                 return Period(got, got) if isinstance(got, dt.date) else got  # a date's .start is a one-day date
         except Exception as exc:  # a verifier failing on one row is data, not a crash

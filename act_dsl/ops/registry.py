@@ -92,6 +92,17 @@ _OPS = [
     Op("overlaps", ("date", "date"), "bool", "a and b share at least one day", "temporal:overlaps", none_in=True),
     Op("within", ("date", "date"), "bool", "a lies inside b", "temporal:within", none_in=True),
     Op("year", ("date",), "number", "the year a period starts in", "temporal:year"),
+    # structured answers (LANGUAGE.md §6); `json` gets the declared type of its output from the checker
+    Op("json", ("text",), ANY, "the first complete JSON object in x (an array for a list type), read against the "
+       "output's declared type; none when there is none", "structured:read_json"),
+    Op("conforms", (ANY,), "bool", "x was read and every declared field is present with its declared type, "
+       "recursively", "structured:conforms", none_in=True),
+    Op("numbers", ("text",), list_of("number"), "the numbers written in x (24.99, -3, 1,500 = 1500)",
+       "structured:numbers"),
+    Op("number", ("text",), "number", "the first number written in x, or none", "structured:number"),
+    Op("extract", ("text", "text"), list_of("text"), "the matches of a regular expression (RE2) in x, or of its "
+       "first group", "structured:extract"),
+    Op("join", (list_of(ANY), "text"), "text", "the items of xs as text with sep between them", "structured:join"),
 ]
 
 REGISTRY: dict[str, Op] = {op.name: op for op in _OPS}

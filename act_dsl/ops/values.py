@@ -125,7 +125,7 @@ def to_json(value: object) -> object:
         return None  # NaN and infinities are not JSON
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, list)):
         return [to_json(v) for v in value]
     if isinstance(value, TextSpan):
         return {"text": value.text, "start": value.start, "end": value.end, "label": value.label} \
@@ -136,6 +136,10 @@ def to_json(value: object) -> object:
         return f"<labels {value.name}: {len(value)}>"
     if isinstance(value, ErrorValue):
         return {"error": value.message}
+    if callable(getattr(value, "plain", None)):  # a JSON record (act_dsl/ops/structured.py), as its object
+        return to_json(value.plain())
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
     if value is NA:
         return None
     if value is EMPTY:

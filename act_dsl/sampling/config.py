@@ -10,8 +10,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-STOP_HELP = ("generation stops at this string once the answer has started (blank text before it does not "
-             "count); kept out of the response (default: a newline; pass '' to stop only at end of text)")
+STOP_HELP = ("where a response ends: newline, json (after the first complete JSON value) or a literal string, "
+             "once the answer has started; kept out of the response (default: the task's `stop` rule, newline "
+             "when it has none; pass '' to stop only at end of text)")
 
 
 def setting(default: Any, help: str, *, flag: str | None = None, short: tuple[str, ...] = (),
@@ -45,14 +46,16 @@ class GenConfig:
     seed: int = setting(0, "random seed of sampling (and of training's shuffles)")
     chat: str = setting("plain", "plain: the prompt as written; auto: through the model's chat template",
                         choices=("plain", "auto"))
-    stop: str | None = setting("\n", STOP_HELP)
+    stop: str | None = setting(None, STOP_HELP)  # None: the task's rule (Graph.stop)
 
     def __post_init__(self) -> None:
         problems = self.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        if self.stop == "":  # '' on the command line: stop only at the end of text
-            object.__setattr__(self, "stop", None)
+
+    def for_task(self, task_stop: str | None) -> "GenConfig":
+        """The settings for one task: its own `stop` rule unless `--stop` chose one ('' never stops)."""
+        return self if self.stop is not None else dataclasses.replace(self, stop=task_stop or "newline")
 
     def problems(self) -> list[str]:
         out = []

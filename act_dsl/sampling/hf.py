@@ -13,6 +13,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.samples import Sample, as_samples, sample_line
+from act_dsl.sampling.stop import StopCriteria, cut
 
 __all__ = ["GenConfig", "format_prompt", "generate", "read_done", "sample_to_file"]
 
@@ -33,8 +34,10 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
         torch.manual_seed(seed)
     kwargs = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=tok.pad_token_id,
                   num_return_sequences=1 if greedy else k)
-    if cfg.stop:
-        kwargs.update(stopping_criteria=_stop_after_content(tok, cfg.stop, enc["input_ids"].shape[1]))
+    rule = "newline" if cfg.stop is None else cfg.stop  # a GenConfig not yet given its task's rule
+    if rule:
+        from transformers import StoppingCriteriaList
+        kwargs.update(stopping_criteria=StoppingCriteriaList([StopCriteria(tok, rule, enc["input_ids"].shape[1])]))
     if greedy:
         kwargs.update(do_sample=False)
     else:
@@ -46,35 +49,10 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
     n_tokens = int((new != tok.pad_token_id).sum()) if tok.pad_token_id != eos else \
         int(sum(_length(row.tolist(), eos) for row in new))
     texts = tok.batch_decode(new, skip_special_tokens=True)
-    if cfg.stop:
-        texts = [_until_stop(t, cfg.stop) for t in texts]
+    if rule:
+        texts = [cut(rule, t) for t in texts]
     per = 1 if greedy else k
     return [texts[i * per:(i + 1) * per] for i in range(len(prompts))], n_tokens
-
-
-def _stop_at(text: str, stop: str) -> int:
-    """Where the response ends: the first `stop` after some non-blank text, or -1. Blank text before the
-    answer (a model that starts on a new line after "Summary:") does not end it."""
-    start = len(text) - len(text.lstrip())
-    return text.find(stop, start) if start < len(text) else -1
-
-
-def _until_stop(text: str, stop: str) -> str:
-    end = _stop_at(text, stop)
-    return text if end < 0 else text[:end]
-
-
-def _stop_after_content(tok, stop: str, prompt_len: int):
-    """A stopping criterion for `generate`: each sequence ends once its new text holds `stop` after an answer."""
-    import torch
-    from transformers import StoppingCriteria, StoppingCriteriaList
-
-    class StopAfterContent(StoppingCriteria):
-        def __call__(self, input_ids, scores, **kwargs):
-            texts = tok.batch_decode(input_ids[:, prompt_len:], skip_special_tokens=True)
-            return torch.tensor([_stop_at(t, stop) >= 0 for t in texts], dtype=torch.bool, device=input_ids.device)
-
-    return StoppingCriteriaList([StopAfterContent()])
 
 
 def _length(ids: list[int], eos: int) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from act_dsl.diagnostics.codes import severity_of
 from act_dsl.diagnostics.diagnostic import Diagnostic
-from act_dsl.graph.graph import PLACEHOLDER
+from act_dsl.graph.graph import PLACEHOLDER, STOP_RULES
 from act_dsl.graph.nodes import Builder, Node
 from act_dsl.ops import types as T
 from act_dsl.ops.registry import REGISTRY, TEMPORAL_PREDICATES, Op
@@ -59,6 +59,7 @@ class CheckedTask:
     used_defines: set[str] = field(default_factory=set)
     label_literals: list[tuple[str, str, Span | None]] = field(default_factory=list)  # (literal, set, span)
     reference: str | None = None  # the input that relative dates are read against (`reference date = F`)
+    stop: str = "newline"         # where sampling ends a response: newline, json or a literal text
 
     @property
     def inputs(self) -> list[str]:
@@ -128,6 +129,7 @@ class TaskChecker:
         self.site_args: set[int] = set()                    # ... and the nodes of that call's arguments
         self.literal_memo: dict[tuple[str, str], str | None] = {}
         self.reference_node: Node | None = None
+        self.json_site: tuple[A.Call, str, str] | None = None  # (the `json(...)` call, its output, declared type)
         self.out.fields["response"] = self.b.make("response", (), (), "text", "response")
 
     # ---- reporting -----------------------------------------------------------------------
@@ -158,7 +160,14 @@ class TaskChecker:
                 continue
             self.decls[decl.name] = decl
         for decl in t.inputs:
+            if "{" in str(decl.type):
+                self.error("ACT212", f"input `{decl.name}` cannot have a record type: inputs are read from data as "
+                           "text, label, number, bool, date or lists of them", decl.type.span,
+                           hint=f"take it as text and read it with an output: `output x: {decl.type} = json(...)`")
+                continue
             self._check_type(decl.type)
+        if t.stop is not None:
+            self._stop(t.stop)
         if t.reference is not None:
             self._reference(t.reference)
         for name in list(self.decls):
@@ -204,7 +213,24 @@ class TaskChecker:
         self.out.reference = ref.field
         self.reference_node = self.b.make("input", (ref.field,), (), "date", ref.field)
 
+    def _stop(self, stop: A.Stop) -> None:
+        """`stop newline | json | "TEXT"` (ACT216)."""
+        if not stop.literal and stop.value not in STOP_RULES:
+            self.error("ACT216", f"`stop {stop.value}` is not a stop rule", stop.span,
+                       hint=did_you_mean(stop.value, list(STOP_RULES)) or
+                       'write `stop newline`, `stop json` or `stop "TEXT"`')
+        elif stop.literal and not stop.value:
+            self.error("ACT216", "`stop \"\"`: the stop text is empty", stop.span,
+                       hint='leave `stop` out to stop at the first line break, or write `stop json`')
+        elif stop.literal and stop.value in STOP_RULES:
+            self.error("ACT216", f"`stop \"{stop.value}\"` would stop at the text {stop.value!r}", stop.span,
+                       hint=f"write `stop {stop.value}` without quotes")
+        else:
+            self.out.stop = stop.value
+
     def _check_type(self, tr: A.TypeRef) -> str:
+        if tr.is_record:
+            return self._record_type(tr)
         if tr.name == "list":
             if tr.arg is None:
                 self.error("ACT212", "`list` needs an item type, as in `list<text>`", tr.span)
@@ -216,6 +242,30 @@ class TaskChecker:
                        "date, span, labelset and list<T>")
             return T.ANY
         return tr.name
+
+    def _record_type(self, tr: A.TypeRef) -> str:
+        """`{name: text, price: number, ...}`: fields JSON can hold (no dates, spans or label sets)."""
+        fields: list[tuple[str, str]] = []
+        spans = tr.field_spans or (None,) * len(tr.fields)
+        for (name, ftype), span in zip(tr.fields, spans):
+            if any(name == k for k, _ in fields):
+                self.error("ACT106", f"field `{name}` is declared twice in a record type", span or tr.span)
+                continue
+            t = self._check_type(ftype)
+            base = t
+            while T.is_list(base):
+                base = T.elem(base)
+            if base in ("date", "span", "labelset", "record"):
+                self.error("ACT212", f"field `{name}` cannot be `{t}`: a JSON answer holds text, numbers, bools, "
+                           "lists and objects", ftype.span or span,
+                           hint="declare it `text` and read it with a function: `timespan(x.when)`"
+                           if base == "date" else "declare it `text`")
+                t = T.ANY
+            fields.append((name, t))
+        if not tr.fields:
+            self.error("ACT212", "a record type needs at least one field", tr.span,
+                       hint="{name: text, price: number}")
+        return T.record_of(fields)
 
     def lookup(self, name: str, span: Span | None, env: dict | None = None) -> Node | None:
         if env and name in env:
@@ -269,7 +319,13 @@ class TaskChecker:
             return self.b.make("input", (decl.name,), (), self._check_type(decl.type), decl.name)
         if isinstance(decl, A.Output):
             want = self._check_type(decl.type)
-            node = self.expr(decl.expr, {})
+            saved = self.json_site
+            if isinstance(decl.expr, A.Call) and decl.expr.func == "json" and "json" not in self.unit.defines:
+                self.json_site = (decl.expr, decl.name, want)  # `json` reads against this declared type
+            try:
+                node = self.expr(decl.expr, {})
+            finally:
+                self.json_site = saved
             if node is not None and not T.assignable(node.type, want):
                 self.error("ACT211", f"output `{decl.name}` is declared `{want}` but its expression gives "
                            f"`{node.type}`", decl.expr.span)
@@ -511,6 +567,13 @@ class TaskChecker:
             if fnode is None:
                 return None
             return self.b.make("member", (e.name,), (obj, fnode), fnode.type, _label(e))
+        if T.is_record(obj.type):
+            fields = T.record_fields(obj.type)
+            if e.name not in fields:
+                self.error("ACT103", f"the record has no field `{e.name}`", e.span,
+                           hint=did_you_mean(e.name, list(fields)) or f"its fields are {', '.join(fields)}")
+                return None
+            return self.b.make("attr", (e.name,), (obj,), fields[e.name], _label(e))
         fields = {"span": {"text": "text", "label": "text", "start": "number", "end": "number"},
                   "date": {"start": "date", "end": "date"}}.get(obj.type, {})
         if obj.type == T.ANY:
@@ -520,6 +583,24 @@ class TaskChecker:
                        hint=did_you_mean(e.name, list(fields)) if fields else None)
             return None
         return self.b.make("attr", (e.name,), (obj,), fields[e.name], _label(e))
+
+    def _index(self, e: A.Index, env: dict) -> Node | None:
+        obj, idx = self.expr(e.obj, env), self.expr(e.index, env)
+        if obj is None or idx is None:
+            return None
+        if not (T.is_list(obj.type) or obj.type in (T.ANY, T.NONE)):
+            self.error("ACT208", f"`[...]` picks an item of a list, got `{obj.type}`", e.obj.span,
+                       hint="make a list first: `split(x, \",\")`, `words(x)`, `lines(x)`"
+                       if obj.type in T.TEXTUAL else None)
+            return None
+        if idx.type not in ("number", T.ANY, T.NONE):
+            self.error("ACT209", f"a list position is a number, got `{idx.type}`", e.index.span)
+            return None
+        if idx.op == "const" and isinstance(idx.params[0], float) and not idx.params[0].is_integer():
+            self.error("ACT209", f"a list position is a whole number, got {idx.params[0]:g}", e.index.span,
+                       hint="0 is the first item, -1 the last")
+            return None
+        return self.b.make("index", (), (obj, idx), T.elem(obj.type), _label(e))
 
     def _call(self, e: A.Call, env: dict) -> Node | None:
         op = REGISTRY.get(e.func)
@@ -597,7 +678,27 @@ class TaskChecker:
         if op.name in _PATTERN_ARGS or op.name in _DATE_TEXT_ARGS:
             self._literal_args(op.name, e, args)
         rtype = op.result_type([n.type for n in args])
+        if op.name == "json":
+            declared = self._json_type(e)
+            if declared is None:
+                return None
+            args.append(self.b.make("const", (declared,), (), "text"))  # the reader needs the declared type
+            rtype = declared
         return self.b.make("call", (op.name, len(args)), tuple(args) + tuple(kwargs), rtype, _label(e))
+
+    def _json_type(self, e: A.Call) -> str | None:
+        """The type a `json(...)` call reads against: that of the output whose whole expression it is (ACT217)."""
+        if self.json_site is None or self.json_site[0] is not e:
+            self.error("ACT217", "`json(...)` reads against a declared type, so it must be the whole expression of "
+                       "an `output`", e.span, hint="output item: {name: text, price: number} = json(response)")
+            return None
+        _, name, declared = self.json_site
+        if not (T.is_record(declared) or T.is_list(declared)):
+            self.error("ACT211", f"output `{name}` is declared `{declared}`, but `json(...)` reads a JSON object "
+                       "or array", e.span, hint=f"declare a record type: `output {name}: {{field: {declared}}}`, "
+                       f"or a list: `list<{declared}>`")
+            return None
+        return declared
 
     def _literal_args(self, fname: str, e: A.Call, args: list[Node]) -> None:
         """ACT215/ACT308: a regular expression or date text written as a literal is checked now, not per record."""
@@ -679,7 +780,14 @@ class TaskChecker:
         lt, rt = left.type, right.type
         ok_num = lambda t: t in ("number", T.ANY, T.NONE)  # noqa: E731
         ok_bool = lambda t: t in ("bool", T.ANY, T.NONE)  # noqa: E731
-        if e.op in ("+", "-", "*", "/"):
+        ok_text = lambda t: t in T.TEXTUAL or t in (T.ANY, T.NONE)  # noqa: E731
+        if e.op == "+" and (lt in T.TEXTUAL or rt in T.TEXTUAL):  # `+` on texts concatenates
+            if not (ok_text(lt) and ok_text(rt)):
+                self.error("ACT209", f"`+` joins two texts or adds two numbers, got `{lt}` and `{rt}`", e.span,
+                           hint="make both sides text: `join(numbers(x), \",\")`, or both numbers: `number(x)`")
+                return None
+            rtype = "text"
+        elif e.op in ("+", "-", "*", "/"):
             if not (ok_num(lt) and ok_num(rt)):
                 self.error("ACT209", f"`{e.op}` needs numbers, got `{lt}` and `{rt}`", e.span)
                 return None

@@ -43,6 +43,14 @@ class Attr:
 
 
 @dataclass(frozen=True)
+class Index:
+    """`xs[i]`: the item at position i of a list (negative from the end)."""
+    obj: "Expr"
+    index: "Expr"
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class Call:
     func: str
     args: tuple["Expr", ...]
@@ -90,17 +98,25 @@ class Quant:
     span: Span | None = _span()
 
 
-Expr = Union[Name, GroupRef, Literal, ListExpr, Attr, Call, BinOp, Not, Neg, In, Quant]
+Expr = Union[Name, GroupRef, Literal, ListExpr, Attr, Index, Call, BinOp, Not, Neg, In, Quant]
 
 
 # ---- declarations --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TypeRef:
-    name: str
+    name: str                      # a type name, or "{}" for a record type
     arg: "TypeRef | None" = None
     span: Span | None = _span()
+    fields: tuple[tuple[str, "TypeRef"], ...] = ()   # a record type's fields, in declared order
+    field_spans: tuple[Span | None, ...] = field(default=(), compare=False)
+
+    @property
+    def is_record(self) -> bool:
+        return self.name == "{}"
 
     def __str__(self) -> str:
+        if self.is_record:
+            return "{" + ", ".join(f"{k}: {t}" for k, t in self.fields) + "}"
         return f"{self.name}<{self.arg}>" if self.arg else self.name
 
 
@@ -174,6 +190,14 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """`stop newline | json | "TEXT"`: where sampling ends a response."""
+    value: str
+    literal: bool          # written as a string ("TEXT") rather than a word (newline, json)
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class Constraint:
     name: str
     expr: Expr
@@ -230,6 +254,7 @@ class Task:
     span: Span | None = _span()
     duplicates: tuple[tuple[str, Span | None], ...] = field(default=(), compare=False)  # (kind, span) of repeats
     reference: Reference | None = None
+    stop: Stop | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +270,8 @@ def children(e: Expr) -> tuple[Expr, ...]:
         return e.items
     if isinstance(e, Attr):
         return (e.obj,)
+    if isinstance(e, Index):
+        return (e.obj, e.index)
     if isinstance(e, Call):
         return e.args + tuple(v for _, v in e.kwargs)
     if isinstance(e, BinOp):

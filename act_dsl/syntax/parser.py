@@ -28,7 +28,7 @@ MAX_NESTING = 200
 
 # lark rules that add one level of expression nesting
 _NESTING = frozenset({"arith", "compare", "or_", "and_", "not_", "neg", "in_", "not_in", "quantifier", "call",
-                      "attr", "list_", "lit_list", "type"})
+                      "attr", "index", "list_", "lit_list", "type", "record_type"})
 
 # the largest number a literal may hold: a float beyond it is infinite
 _NUMBER_LIMIT = 1.7976931348623157e308
@@ -150,6 +150,9 @@ class _ToAst:
     def attr(self, meta, items):
         return A.Attr(items[0], str(items[1]), span=self._span(meta))
 
+    def index(self, meta, items):
+        return A.Index(items[0], items[1], span=self._span(meta))
+
     def call(self, meta, items):
         name, args = items[0], [a for a in items[1:] if a is not None]
         pos = tuple(a for a in args if not isinstance(a, tuple))
@@ -223,6 +226,14 @@ class _ToAst:
     def type(self, meta, items):
         return A.TypeRef(str(items[0]), items[1], span=self._span(meta))
 
+    def record_field(self, meta, items):
+        return (str(items[0]), items[1], self._tok(items[0]))
+
+    def record_type(self, meta, items):
+        fs = [i for i in items if i is not None]
+        return A.TypeRef("{}", None, span=self._span(meta), fields=tuple((n, t) for n, t, _ in fs),
+                         field_spans=tuple(s for _, _, s in fs))
+
     def import_stmt(self, meta, items):
         return A.Import(string_value(str(items[0])), span=self._span(meta))
 
@@ -263,6 +274,12 @@ class _ToAst:
 
     def reference_decl(self, meta, items):
         return A.Reference(str(items[0]), span=self._span(meta), field_span=self._tok(items[0]))
+
+    def stop_decl(self, meta, items):
+        tok = items[0]
+        if isinstance(tok, Token) and tok.type == "NAME":
+            return A.Stop(str(tok), False, span=self._span(meta))
+        return A.Stop(string_value(str(tok)), True, span=self._span(meta))
 
     def weight(self, meta, items):
         return (items[0], self._span(meta))
@@ -306,11 +323,13 @@ class _ToAst:
             dups.append(("doc", None))
         refs = [b for b in body if isinstance(b, A.Reference)]
         dups.extend(("reference date", r.span) for r in refs[1:])
+        stops = [b for b in body if isinstance(b, A.Stop)]
+        dups.extend(("stop", s.span) for s in stops[1:])
         pick = lambda cls: tuple(b for b in body if isinstance(b, cls))  # noqa: E731
         return A.Task(str(name), docs[0] if docs else "", pick(A.Input), pick(A.Output), pick(A.Labels),
                       pick(A.Let), prompts[0] if prompts else None, pick(A.Constraint), pick(A.GroupBlock),
                       pick(A.Example), span=self._span(meta), duplicates=tuple(dups),
-                      reference=refs[0] if refs else None)
+                      reference=refs[0] if refs else None, stop=stops[0] if stops else None)
 
     def start(self, meta, items):
         return A.Module(tuple(i for i in items if isinstance(i, A.Import)),

@@ -52,6 +52,7 @@ def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, re
              progress: bool = True, metric: MetricSpec | None = None, best_of: int = 1) -> dict[str, Any]:
     """Greedy responses (best_of=1), or the best by CSR of `best_of` samples per prompt."""
     from tqdm import tqdm
+    gen = gen.for_task(graph.stop)
     fields = [r.fields for r in records]
     prompts = [format_prompt(tok, p, gen.chat) for p in render_all(graph, fields)]
     candidates: list[list[str]] = []

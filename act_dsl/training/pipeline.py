@@ -150,7 +150,8 @@ class Pipeline:
         from act_dsl.sampling.samples import prompt_samples
         tok, lm = self.base_model()
         prompts = prompt_samples(self.job.graph, self.train_records)
-        stats = sample_to_file(tok, lm, prompts, self.path / "samples.jsonl", self.cfg.gen)
+        gen = self.cfg.gen.for_task(self.job.graph.stop)
+        stats = sample_to_file(tok, lm, prompts, self.path / "samples.jsonl", gen)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
         return stats
 
