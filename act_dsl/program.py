@@ -68,8 +68,29 @@ class Program:
         rows = [{**rec.fields, "response": (rec.responses or [""])[0]} for rec in checked]
         return Executor(graph, reference_date=reference_date, **options).score(rows)
 
+    def prompts(self, records: Iterable[dict[str, Any]], task: str | None = None,
+                reference_date: "dt.date | None" = None) -> list[str]:
+        """The task's prompt rendered for dataset rows (inputs checked as `act sample` checks them), for
+        trainers outside act_dsl (TRL, OpenRLHF, ...): pair them with `reward_function()` and `stop()`."""
+        from act_dsl.records import check_rows
+        from act_dsl.sampling.prompts import render_all
+        graph = self.graph(task)
+        checked = check_rows(records, graph.input_types, need_response=False, reference_date=reference_date)
+        return render_all(graph, [rec.fields for rec in checked])
+
+    def stop(self, task: str | None = None) -> str:
+        """Where the task's responses end: "newline", "json" or a literal string (its `stop` statement);
+        act_dsl.sampling.stop.cut(rule, text) applies it to text sampled by any engine."""
+        return self.graph(task).stop
+
     def reward_function(self, task: str | None = None, reference_date: "dt.date | None" = None, **options: Any):
-        """A TRL-style reward: (prompts, completions, **columns) -> list[float] (CSR; 0 where none applies)."""
+        """A TRL-style reward: (prompts, completions, **columns) -> list[float], one CSR per completion.
+
+        Keyword arguments: `reference_date` (relative dates are read against it; default 2026-01-01, never the
+        clock), `none_value` (the reward of a completion with no applicable constraint, default 0.0) and
+        `limits` (act_dsl.ops.limits.Limits, the per-response work budgets). Columns are the dataset's input
+        fields, one value per completion, read by their declared types; a verifier error scores 0 and is
+        reported once per call as a VerifierErrorWarning with the counts."""
         from act_dsl.scoring.reward import make_reward_function
         return make_reward_function(self.graph(task), reference_date=reference_date, **options)
 

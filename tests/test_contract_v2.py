@@ -231,3 +231,17 @@ def test_act_test_fails_when_it_ran_nothing(tmp_path) -> None:
     act.write_text('task t { output y: text = strip(response)\n constraint c = count(words(y)) >= 1 }')
     r = run_act("test", str(act))
     assert r.returncode == 1 and "no expectation ran" in r.stderr
+
+
+# ---- the Python API for other trainers ------------------------------------------------------------------
+def test_program_renders_prompts_and_gives_its_stop_rule_and_reward() -> None:
+    program = act_dsl.load(EXAMPLES / "entity_typing" / "task.act")
+    rows = [{"sentence": "Obama visited Paris .", "mention": "Obama"}]
+    (prompt,) = program.prompts(rows)
+    assert "Obama visited Paris ." in prompt and "/person" in prompt
+    assert program.stop() == "newline"
+    reward = program.reward_function()
+    assert reward(prompts=[prompt, prompt], completions=["/person, /person/politician", ""],
+                  sentence=[rows[0]["sentence"]] * 2, mention=[rows[0]["mention"]] * 2)[1] == 0.0
+    with pytest.raises(DataError):
+        program.prompts([{"sentence": "s"}])  # a missing input is a data error, as in act sample
