@@ -106,3 +106,20 @@ def test_compile_emits_text_json_and_dot() -> None:
 def test_python_m_act_dsl_works() -> None:
     r = subprocess.run([sys.executable, "-m", "act_dsl", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("act ")
+
+
+def test_every_option_with_a_default_shows_it_in_help() -> None:
+    import argparse
+
+    from act_dsl.cli import build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, p in sub.choices.items():
+        formatter = p._get_formatter()
+        for action in p._actions:
+            if action.option_strings and action.default not in (None, False, argparse.SUPPRESS) \
+                    and action.dest != "help" and "default" not in formatter._get_help_string(action):
+                missing.append(f"act {name} {action.option_strings[-1]}")
+    assert missing == []
+    assert "(default: table)" in " ".join(sub.choices["score"].format_help().split())
