@@ -60,7 +60,7 @@ def test_config_overrides_by_flag_name_and_reads_old_flat_runs() -> None:
     from act_dsl.training.config import TrainConfig
     cfg = TrainConfig().override(samples=8, max_new_tokens=16, batch_size=2, lr=0.01, stop="", lora=None)
     assert (cfg.gen.k, cfg.gen.max_new_tokens, cfg.gen.batch_size, cfg.lr, cfg.lora) == (8, 16, 2, 0.01, True)
-    assert cfg.gen.stop is None  # '' means: stop only at the end of text
+    assert cfg.gen.stop == "" and TrainConfig().gen.stop is None  # '': only at end of text; None: the task's rule
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     old = TrainConfig.from_dict({"samples": 3, "max_new_tokens": 10, "gen_batch_size": 4, "chat": "auto",
                                  "stop": None, "lr": 0.02, "seed": 7, "removed_setting": 1})
