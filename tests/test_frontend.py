@@ -350,3 +350,28 @@ def test_label_hints_against_a_large_set_stay_fast(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 8.0
     hits = [d for d in program.diagnostics if d.code == "ACT305"]
     assert len(hits) == 2000 and hits[0].hint == "did you mean `/type0/sub0`?"
+
+
+def test_every_lint_rule_module_is_listed_and_every_lint_code_has_a_source() -> None:
+    import pkgutil
+    import re
+
+    import act_dsl.semantics.lint as lint
+    from act_dsl.diagnostics.codes import CODES
+    modules = {m.name for m in pkgutil.iter_modules(lint.__path__)}
+    assert set(lint.RULE_MODULES) == modules
+    lint._load_rules()
+    checker = (ROOT / "act_dsl" / "semantics" / "check.py").read_text()
+    emitted = set(re.findall(r'"(ACT[34]\d\d)"', checker))
+    lint_codes = {c for c in CODES if c[3] in "34"}
+    assert lint_codes == set(lint.RULES) | set(lint.FILE_RULES) | emitted
+
+
+def test_importing_one_rule_module_first_keeps_every_rule() -> None:
+    import subprocess
+    import sys
+    code = ("import act_dsl.semantics.lint.bounds\nimport act_dsl\n"
+            "p = act_dsl.loads('task t { output y: text = strip(response)\\n let unused_let = words(y)\\n"
+            " constraint c = count(words(y)) >= 1 }')\nprint(sorted({d.code for d in p.diagnostics}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
+    assert "ACT301" in out  # the unused-let rule still runs
