@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
@@ -208,7 +208,7 @@ class Executor:
                      candidate: Sequence[int] | None) -> tuple[Frame, list[tuple[int, ...]]]:
         groups: dict[tuple, list[int]] = {}
         for i, rec in enumerate(records):
-            k = tuple(_group_key(rec.get(f)) for f in key) + ((candidate[i],) if candidate else ())
+            k = group_key(rec, key) + ((candidate[i],) if candidate else ())
             groups.setdefault(k, []).append(i)
         members = [tuple(v) for v in groups.values()]
         frame = Frame(len(members), root, [m[0] for m in members], {GROUP: members})
@@ -495,6 +495,11 @@ def root_rows(frame: Frame, row: int) -> tuple[int, ...]:
             return tuple(frame.binds[GROUP][row])
         row, frame = frame.to_parent[row], frame.parent
     return (row,)
+
+
+def group_key(fields: Mapping[str, Any], key: Sequence[str]) -> tuple:
+    """The group of a record under one `group by` block: scoring, training and traces all form groups by this."""
+    return tuple(_group_key(fields.get(f)) for f in key)
 
 
 def _group_key(value: Any) -> object:

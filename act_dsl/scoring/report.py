@@ -5,9 +5,9 @@ import datetime as dt
 from typing import Any
 
 from act_dsl.graph.graph import Graph
-from act_dsl.graph.executor import Executor, root_rows
+from act_dsl.graph.executor import Executor, group_key, root_rows
 from act_dsl.ops.limits import Limits
-from act_dsl.ops.values import as_text, normalize, to_json
+from act_dsl.ops.values import to_json
 from act_dsl.records import Record
 from act_dsl.scoring.csr import Scores, combine
 
@@ -93,7 +93,7 @@ def _short(v: Any, limit: int = 100) -> str:
 def _group_mates(graph: Graph, record: Record, all_records: list[Record]) -> list[Record]:
     """The records that share a group with `record` under some `group by` block (itself first)."""
     def key(rec: Record, fields: tuple[str, ...]) -> tuple:
-        return tuple(normalize(as_text(rec.fields.get(f))) for f in fields)
+        return group_key(rec.fields, fields)
     mates = [record]
     for other in all_records:
         if other is not record and any(key(other, k) == key(record, k) for k in graph.group_keys):

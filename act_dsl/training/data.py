@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from act_dsl.graph.executor import group_key
 from act_dsl.graph.graph import Graph
-from act_dsl.ops.values import as_text, normalize
 from act_dsl.sampling.samples import Sample, as_samples
 from act_dsl.scoring.csr import Scores
 from act_dsl.scoring.report import score_rows
@@ -118,7 +118,7 @@ def joint_groups(samples: Sequence[SampleLike], keys: list[tuple[str, ...]]) -> 
     for fields_ in keys:
         first: dict[tuple, int] = {}
         for s_i, s in enumerate(samples):
-            key = tuple(normalize(as_text(s.fields.get(f))) for f in fields_)
+            key = group_key(s.fields, fields_)
             j = first.setdefault(key, s_i)
             parent[find(s_i)] = find(j)
     comps: dict[int, list[int]] = {}
