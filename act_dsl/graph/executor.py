@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Sequence
 
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
+from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, group_key,
+                                 is_empty_response)
 from act_dsl.ops import fuzzy
 from act_dsl.ops.limits import DEFAULT_LIMITS, Limits
 from act_dsl.ops.registry import REGISTRY
-from act_dsl.ops.structured import Record, concat
-from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
+from act_dsl.ops.structured import Record
+from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period
 
 DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # relative dates are read against this unless the run says otherwise
 CACHE_ENTRIES = 200_000                  # per op: bounded, so a long-lived reward function does not grow
@@ -58,89 +60,6 @@ class Frame:
         while f.parent is not None:
             f = f.parent
         return f
-
-
-def _first_error(values) -> ErrorValue | None:
-    for v in values:
-        if isinstance(v, ErrorValue):
-            return v
-    return None
-
-
-def _nones(values: list) -> list:
-    """Below a constraint's root, `not applicable` (share over nothing) reads as none."""
-    return [None if v is NA else v for v in values] if NA in values else values
-
-
-def _items(coll: Any) -> tuple:
-    if isinstance(coll, LabelSet):
-        return coll.labels
-    if isinstance(coll, tuple):
-        return coll
-    raise TypeError(f"cannot range over {type(coll).__name__}")
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
-        return normalize(as_text(a)) == normalize(as_text(b))
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(x is not None and y is not None and _equal(x, y) for x, y in zip(a, b))
-    return a == b
-
-
-def _is_none_literal(node: Node) -> bool:
-    while node.op == "as":  # a `none` passed to a define's parameter is still the literal
-        node = node.args[0]
-    return node.op == "const" and node.params[0] is None
-
-
-def _binop(node: Node, a: Any, b: Any) -> Any:
-    op = node.params[0]
-    if op == "and":
-        return bool(a) and bool(b)
-    if op == "or":
-        return bool(a) or bool(b)
-    if op in ("==", "!="):
-        if _is_none_literal(node.args[0]) or _is_none_literal(node.args[1]):
-            same = a is None and b is None  # `x == none` / `x != none`: the test for absence
-            return same if op == "==" else not same
-        if a is None or b is None:
-            return False
-        eq = _equal(a, b)
-        return eq if op == "==" else not eq
-    if a is None or b is None:
-        return None if op in "+-*/" else False
-    if op == "+":
-        if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
-            return concat(a, b)  # `+` on texts concatenates (bounded)
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        if b == 0:
-            raise ZeroDivisionError("division by zero")
-        return a / b
-    if isinstance(a, Period) and isinstance(b, Period):
-        a, b = (a.start, a.end), (b.start, b.end)
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-
-
-def _index(xs: Any, i: Any) -> Any:
-    """`xs[i]`: 0-based, negative from the end, none out of range or with a none operand."""
-    if xs is None or i is None:
-        return None
-    if not isinstance(xs, tuple):
-        raise TypeError(f"cannot index {type(xs).__name__}")
-    if isinstance(i, bool) or not float(i).is_integer():
-        raise ValueError(f"list position {i!r} is not a whole number")
-    k = int(i)
-    return xs[k] if -len(xs) <= k < len(xs) else None
-
-
-def is_empty_response(value: Any) -> bool:
-    return not isinstance(value, str) or not value.strip()
 
 
 @contextmanager
@@ -495,17 +414,3 @@ def root_rows(frame: Frame, row: int) -> tuple[int, ...]:
             return tuple(frame.binds[GROUP][row])
         row, frame = frame.to_parent[row], frame.parent
     return (row,)
-
-
-def group_key(fields: Mapping[str, Any], key: Sequence[str]) -> tuple:
-    """The group of a record under one `group by` block: scoring, training and traces all form groups by this."""
-    return tuple(_group_key(fields.get(f)) for f in key)
-
-
-def _group_key(value: Any) -> object:
-    """Records share a group when their key fields are equal after normalisation (texts) or equal (others)."""
-    if isinstance(value, (str, TextSpan)):
-        return ("t", normalize(as_text(value)))
-    if isinstance(value, (list, tuple)):
-        return ("l", tuple(_group_key(v) for v in value))
-    return ("v", repr(value))

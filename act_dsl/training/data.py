@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from act_dsl.graph.executor import group_key
+from act_dsl.graph.rules import group_key
 from act_dsl.graph.graph import Graph
 from act_dsl.sampling.samples import Sample, as_samples
 from act_dsl.scoring.csr import Scores

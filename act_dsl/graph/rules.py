@@ -1,0 +1,106 @@
+"""The value rules of LANGUAGE.md §4 that the executor applies row by row: `none`, errors, equality,
+comparisons, indexing, empty responses and group keys. Plain functions over values; no batching here."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from act_dsl.graph.nodes import Node
+from act_dsl.ops.structured import concat
+from act_dsl.ops.values import NA, ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
+
+
+def _first_error(values) -> ErrorValue | None:
+    for v in values:
+        if isinstance(v, ErrorValue):
+            return v
+    return None
+
+
+def _nones(values: list) -> list:
+    """Below a constraint's root, `not applicable` (share over nothing) reads as none."""
+    return [None if v is NA else v for v in values] if NA in values else values
+
+
+def _items(coll: Any) -> tuple:
+    if isinstance(coll, LabelSet):
+        return coll.labels
+    if isinstance(coll, tuple):
+        return coll
+    raise TypeError(f"cannot range over {type(coll).__name__}")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
+        return normalize(as_text(a)) == normalize(as_text(b))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is not None and y is not None and _equal(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _is_none_literal(node: Node) -> bool:
+    while node.op == "as":  # a `none` passed to a define's parameter is still the literal
+        node = node.args[0]
+    return node.op == "const" and node.params[0] is None
+
+
+def _binop(node: Node, a: Any, b: Any) -> Any:
+    op = node.params[0]
+    if op == "and":
+        return bool(a) and bool(b)
+    if op == "or":
+        return bool(a) or bool(b)
+    if op in ("==", "!="):
+        if _is_none_literal(node.args[0]) or _is_none_literal(node.args[1]):
+            same = a is None and b is None  # `x == none` / `x != none`: the test for absence
+            return same if op == "==" else not same
+        if a is None or b is None:
+            return False
+        eq = _equal(a, b)
+        return eq if op == "==" else not eq
+    if a is None or b is None:
+        return None if op in "+-*/" else False
+    if op == "+":
+        if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
+            return concat(a, b)  # `+` on texts concatenates (bounded)
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        if b == 0:
+            raise ZeroDivisionError("division by zero")
+        return a / b
+    if isinstance(a, Period) and isinstance(b, Period):
+        a, b = (a.start, a.end), (b.start, b.end)
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def _index(xs: Any, i: Any) -> Any:
+    """`xs[i]`: 0-based, negative from the end, none out of range or with a none operand."""
+    if xs is None or i is None:
+        return None
+    if not isinstance(xs, tuple):
+        raise TypeError(f"cannot index {type(xs).__name__}")
+    if isinstance(i, bool) or not float(i).is_integer():
+        raise ValueError(f"list position {i!r} is not a whole number")
+    k = int(i)
+    return xs[k] if -len(xs) <= k < len(xs) else None
+
+
+def is_empty_response(value: Any) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+def group_key(fields: Mapping[str, Any], key: Sequence[str]) -> tuple:
+    """The group of a record under one `group by` block: scoring, training and traces all form groups by this."""
+    return tuple(_group_key(fields.get(f)) for f in key)
+
+
+def _group_key(value: Any) -> object:
+    """Records share a group when their key fields are equal after normalisation (texts) or equal (others)."""
+    if isinstance(value, (str, TextSpan)):
+        return ("t", normalize(as_text(value)))
+    if isinstance(value, (list, tuple)):
+        return ("l", tuple(_group_key(v) for v in value))
+    return ("v", repr(value))
