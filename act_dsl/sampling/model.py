@@ -81,8 +81,6 @@ def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     quiet_transformers()
-    from act_dsl.ops.spans import no_worker_processes
-    no_worker_processes()
     ref = resolve(model)
     try:
         tok = AutoTokenizer.from_pretrained(ref)

@@ -115,8 +115,6 @@ def build_model(cfg: TrainConfig, model_ref: str):
 
     from act_dsl.sampling.model import quiet_transformers
     quiet_transformers()
-    from act_dsl.ops.spans import no_worker_processes
-    no_worker_processes()
     tok = AutoTokenizer.from_pretrained(model_ref)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
