@@ -162,7 +162,7 @@ class FieldReader:
             try:
                 x = float(v)
             except OverflowError:
-                raise bad(f"a number too large to use (about {_digits(int(v)):,} digits)") from None
+                raise bad(f"a number too large to use (about {_digits(int(v)):,} digits)") from None  # type: ignore[call-overload]  # a Real that overflows float is an integer
             if x != x or x in (float("inf"), float("-inf")):
                 raise bad(f"{x}, which is not a finite number")
             return x

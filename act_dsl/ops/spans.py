@@ -66,7 +66,7 @@ def entities(rows: list[tuple]) -> list:
     procs = ner_processes(len(todo))
     for text, doc in zip(todo, nlp().pipe(todo, batch_size=64 if procs == 1 else 128, n_process=procs)):
         found[text] = tuple(TextSpan(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents)
-    out = []
+    out: list = []  # a tuple of spans or an ErrorValue per row
     for text, types in rows:
         text = as_text(text)
         if text in too_long:
