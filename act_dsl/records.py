@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import math
 import numbers
 import re
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ class FieldReader:
             try:
                 x = float(v)
             except OverflowError:
-                raise bad(f"a number too large to use (about {_digits(int(v)):,} digits)") from None  # type: ignore[call-overload]  # a Real that overflows float is an integer
+                raise bad(f"a number too large to use (about {_digits(int(math.trunc(v))):,} digits)") from None
             if x != x or x in (float("inf"), float("-inf")):
                 raise bad(f"{x}, which is not a finite number")
             return x

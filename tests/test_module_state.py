@@ -12,7 +12,8 @@ _MUTATORS = {"append", "add", "update", "clear", "pop", "popitem", "setdefault",
 
 
 def _modules() -> list[tuple[str, ast.Module]]:
-    found = [(str(p.relative_to(PACKAGE.parent)), ast.parse(p.read_text(), str(p))) for p in sorted(PACKAGE.rglob("*.py"))]
+    found = [(str(p.relative_to(PACKAGE.parent)), ast.parse(p.read_text(), str(p)))
+             for p in sorted(PACKAGE.rglob("*.py"))]
     assert len(found) > 50, "the package was not found"
     return found
 

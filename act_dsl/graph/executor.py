@@ -339,8 +339,7 @@ class Executor:
         todo = [i for i in todo if out[i] is None]
         start = 0
         while start < len(todo):  # chunks of rows, so a child frame never holds more than CHUNK_ELEMENTS
-            chunk: list[int] = []
-            total = 0
+            chunk, total = list[int](), 0
             while start < len(todo) and (not chunk or total + sizes[todo[start]] <= CHUNK_ELEMENTS):
                 chunk.append(todo[start])
                 total += sizes[todo[start]]

@@ -233,7 +233,6 @@ def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
     whole = _KIND_RE[kind].match(text, m.start()) if kind is not None else None
     assert kind is not None and whole is not None  # the alternation matched this kind's pattern here
     g: dict[str, Any] = whole.groupdict()  # a group the match left out is None
-
     def pick(a: str) -> Any:  # a group of either branch of `between ... and` / joined (None when neither)
         return g.get(a) or g.get(a + "b")
 

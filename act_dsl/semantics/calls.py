@@ -56,7 +56,8 @@ class Calls(CheckerBase):
                 hint = "read dates from text first: `dates(x)`, `timespan(x)` or `dates_near(s, x)`"
             elif want == "labelset":
                 hint = "pass a name declared with `labels NAME = ...`"
-            self.fail(sc, "ACT201", f"argument {i + 1} of `{fname}` must be `{want}`, got `{n.type}`", a.span, hint=hint)
+            self.fail(sc, "ACT201", f"argument {i + 1} of `{fname}` must be `{want}`, got `{n.type}`", a.span,
+                      hint=hint)
             ok = False
         return ok
 

@@ -20,7 +20,7 @@ Report = Callable[[str, str, "Span | None", "str | None"], None]
 
 
 def read_labels(decl: A.Labels, folder: Path, act_path: str, report: Report) -> tuple[str, ...] | None:
-    """The labels of `labels NAME = {...}` or `= load("file")`, the file read only from `folder`; None after a report."""
+    """The labels of `labels NAME = {...}` or `= load("file")`, a file read only from `folder`; None once reported."""
     from act_dsl.ops.labels import read_label_file
     if decl.call is None:
         return decl.items
