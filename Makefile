@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 ACT    := $(VENV)/bin/act
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast typecheck lint bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"

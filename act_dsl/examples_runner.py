@@ -84,6 +84,7 @@ def run_graph_examples(graph: Graph) -> tuple[int, list[Failure]]:
         context["csr"] = scores.csr[i]
         for e in ex.expects:
             checked += 1
+            actual: object  # a number, bool, text, None or the ErrorValue that made the value `none`
             if e.name == "csr":
                 actual = scores.csr[i]
             elif e.name in values:

@@ -124,8 +124,9 @@ def check_source(source: Source, folder: Path) -> Program:
             checked = TaskChecker(unit, task, task_diags).run()
             diags.extend(task_diags)
             if task.name in program.tasks:
+                first = program.tasks[task.name].task.span
                 diags.append(Diagnostic("ACT106", f"task `{task.name}` is declared twice", task.span,
-                                        related=(("first declared here", program.tasks[task.name].task.span),)))
+                                        related=(("first declared here", first),) if first is not None else ()))
                 continue
             program.tasks[task.name] = checked
         if not any(d.is_error for d in diags):

@@ -1,4 +1,6 @@
-"""Every diagnostic code has a fixture: a bad .act file, the code and line it must produce, and its hint."""
+"""Every diagnostic code has a fixture: a bad .act file, the code, line and underlined text it must produce, and its
+hint. The first line says them: `# expect: ACTnnn line N underlining: TEXT` (TEXT ending in `...`: the underline
+starts with the rest, for an underline over several lines or a very long one)."""
 from __future__ import annotations
 
 import re
@@ -13,21 +15,27 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FILES = sorted(FIXTURES.glob("ACT*.act"))
 
 
-def _expectation(path: Path) -> tuple[str, int, str]:
+def _expectation(path: Path) -> tuple[str, int, str, str]:
     head = path.read_text().splitlines()
-    m = re.match(r"# expect: (ACT\d+) line (\d+)", head[0])
-    assert m, f"{path.name} needs a `# expect: ACTnnn line N` header"
+    m = re.match(r"# expect: (ACT\d+) line (\d+) underlining: (.+)$", head[0])
+    assert m, f"{path.name} needs a `# expect: ACTnnn line N underlining: TEXT` header"
     hint = head[1].split("# hint:", 1)[1].strip() if head[1].startswith("# hint:") else ""
-    return m.group(1), int(m.group(2)), hint
+    return m.group(1), int(m.group(2)), m.group(3), hint
+
+
+def _underlines(text: str, expected: str) -> bool:
+    return text.startswith(expected[:-3]) if expected.endswith("...") else text == expected
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
-def test_fixture_reports_its_code_line_and_hint(path: Path) -> None:
-    code, line, hint = _expectation(path)
+def test_fixture_reports_its_code_line_underline_and_hint(path: Path) -> None:
+    code, line, underline, hint = _expectation(path)
     program = act_dsl.load(path)
     hits = [d for d in program.diagnostics if d.code == code]
     assert hits, f"{path.name}: no {code}; got {[str(d) for d in program.diagnostics]}"
-    assert any(d.span is not None and d.span.line == line for d in hits), [str(d) for d in hits]
+    placed = [d.span for d in hits if d.span is not None and d.span.line == line]
+    assert placed, [str(d) for d in hits]
+    assert any(_underlines(s.text, underline) for s in placed), [s.text for s in placed]
     if hint:
         assert any(d.hint and hint in d.hint for d in hits), [d.hint for d in hits]
     for d in program.diagnostics:  # every span lies inside its file

@@ -1,9 +1,10 @@
-"""An installed wheel (not the source tree) carries the grammar and the stdlib."""
+"""An installed wheel (not the source tree) carries the grammar, the stdlib and py.typed."""
 from __future__ import annotations
 
 import subprocess
 import sys
 import venv
+import zipfile
 
 import pytest
 
@@ -16,6 +17,7 @@ def test_wheel_lints_a_file_importing_std_labels(tmp_path) -> None:
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
                    check=True, capture_output=True, text=True)
     wheel = next(dist.glob("act_dsl-*.whl"))
+    assert "act_dsl/py.typed" in zipfile.ZipFile(wheel).namelist()  # type checkers read the package's hints
     env = tmp_path / "env"
     venv.EnvBuilder(with_pip=True).create(env)
     py = env / "bin" / "python"

@@ -19,6 +19,7 @@ from act_dsl.training.config import TrainConfig
 
 def register(sub: Any) -> None:
     p = sub.add_parser("train", help="lint, sample, score, rank and train in one step")
+    p.set_defaults(fn=run_train)
     p.add_argument("file")
     p.add_argument("--data", default=None, help="training prompts (default: train.jsonl beside the .act file)")
     p.add_argument("--eval-data", default=None, help="held-out prompts (default: eval.jsonl beside the .act file)")
@@ -27,7 +28,6 @@ def register(sub: Any) -> None:
     add_settings(p, TrainConfig)
     metric_options(p)
     data_options(p)
-    p.set_defaults(fn=run_train)
 
     p = sub.add_parser("eval", help="held-out CSR of a base model or a trained run")
     p.add_argument("file")

@@ -191,7 +191,7 @@ class Executor:
     def _date_inputs(self, name: str, values: list) -> list:
         """An input declared `date`, read as periods (the record reader has checked it; examples may not have)."""
         from act_dsl.ops.temporal import read_date
-        out = []
+        out: list = []  # a Period, None or an ErrorValue per row
         for value in values:
             try:
                 period = read_date(value, self.reference_date)
@@ -339,7 +339,7 @@ class Executor:
         todo = [i for i in todo if out[i] is None]
         start = 0
         while start < len(todo):  # chunks of rows, so a child frame never holds more than CHUNK_ELEMENTS
-            chunk, total = [], 0
+            chunk, total = list[int](), 0
             while start < len(todo) and (not chunk or total + sizes[todo[start]] <= CHUNK_ELEMENTS):
                 chunk.append(todo[start])
                 total += sizes[todo[start]]

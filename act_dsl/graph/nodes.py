@@ -1,6 +1,7 @@
 """Graph nodes: keyed by content (op, parameters, input nodes) and interned, so shared work runs once."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 GROUP = "<group>"  # the free variable that `group` stands for inside a group block
@@ -17,23 +18,25 @@ class Node:
     label: str = ""     # the source text it came from, for dumps and traces
 
     def describe(self) -> str:
-        if self.op == "input":
-            return f"input {self.params[0]}"
-        if self.op == "const":
-            return f"const {self.params[0]!r}"
-        if self.op == "labels":
-            return f"labels {self.params[0]}"
-        if self.op == "call":
-            return f"{self.params[0]}({', '.join(f'#{a.id}' for a in self.args)})"
-        if self.op == "var":
-            return f"var {self.params[0][0]}"
-        if self.op == "quant":
-            return f"{self.params[0]} {', '.join(v[0] for v in self.params[1])} in #{self.args[0].id}"
-        if self.op in ("bin", "attr", "member"):
-            return f"{self.op} {self.params[0]} " + " ".join(f"#{a.id}" for a in self.args)
-        if self.op == "in":
-            return ("not in" if self.params[0] else "in") + " " + " ".join(f"#{a.id}" for a in self.args)
-        return self.op + (" " + " ".join(f"#{a.id}" for a in self.args) if self.args else "")
+        """One line for graph dumps and traces: the op, its parameters and its inputs as `#id`."""
+        args = [f"#{a.id}" for a in self.args]
+        show = _DESCRIBE.get(self.op)
+        if show is not None:
+            return show(self.op, self.params, args)
+        return " ".join([self.op, *args])
+
+
+# how describe() writes the ops that have parameters: (op, params, ["#id" of each input]) -> text
+_DESCRIBE: dict[str, Callable[[str, tuple, list[str]], str]] = {
+    "input": lambda op, p, args: f"input {p[0]}",
+    "labels": lambda op, p, args: f"labels {p[0]}",
+    "const": lambda op, p, args: f"const {p[0]!r}",
+    "call": lambda op, p, args: f"{p[0]}({', '.join(args)})",
+    "var": lambda op, p, args: f"var {p[0][0]}",
+    "quant": lambda op, p, args: f"{p[0]} {', '.join(v[0] for v in p[1])} in {args[0]}",
+    "in": lambda op, p, args: " ".join(["not in" if p[0] else "in", *args]),
+    **dict.fromkeys(("bin", "attr", "member"), lambda op, p, args: " ".join([op, str(p[0]), *args])),
+}
 
 
 class Builder:

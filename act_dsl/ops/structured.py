@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from types import FrameType
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,7 +98,8 @@ def _read_any(value: Any) -> Any:
 
 
 def _python_depth() -> int:
-    depth, frame = 0, sys._getframe()
+    depth = 0
+    frame: FrameType | None = sys._getframe()
     while frame is not None:
         depth, frame = depth + 1, frame.f_back
     return depth

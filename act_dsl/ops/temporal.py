@@ -34,6 +34,7 @@ import calendar
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Any
 
 from act_dsl.ops.text import sentences
 from act_dsl.ops.values import Period, as_text, normalize
@@ -207,7 +208,9 @@ def _year(y: str, y1: int | None = None) -> int:
 def _day(d: str, m: str, y: str, shown: str = "") -> Period:
     """One day named by parts the grammar found, read by dateparser from a normal form (so "Sept. 18, 1976"
     and "18 September 1976" share a cache entry); a day the month does not have raises _Invalid."""
-    day, year = int(re.match(r"[0-9]+", d).group(0)), int(y)
+    digits = re.match(r"[0-9]+", d)
+    assert digits is not None  # the grammar matched a day here, which starts with digits
+    day, year = int(digits.group(0)), int(y)
     month = int(m) if m.isdigit() else _month(m)
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
         raise _Invalid(f"`{shown or f'{d} {m} {y}'}` is not a valid date")
@@ -227,8 +230,12 @@ def _years(y1: int, y2: int) -> Period:
 def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
     """The period one grammar match names, or None when the words around it say it is no date."""
     kind = m.lastgroup
-    g = _KIND_RE[kind].match(text, m.start()).groupdict()
-    pick = lambda a: g.get(a) or g.get(a + "b")  # noqa: E731 (both branches of `between ... and` / joined)
+    whole = _KIND_RE[kind].match(text, m.start()) if kind is not None else None
+    assert kind is not None and whole is not None  # the alternation matched this kind's pattern here
+    g: dict[str, Any] = whole.groupdict()  # a group the match left out is None
+    def pick(a: str) -> Any:  # a group of either branch of `between ... and` / joined (None when neither)
+        return g.get(a) or g.get(a + "b")
+
     if kind in ("dd_range", "dm_range", "md_range"):
         if kind == "md_range":  # "March 1-5, 2020": the second day may leave its month out
             m1 = pick("m1")
@@ -320,7 +327,7 @@ def dates(x: str, reference: Period | None = None) -> tuple[Period, ...]:
     return tuple(p for _, _, p in _spans(x, reference))
 
 
-def timespan(x: str, reference: Period | None = None) -> Period | None:
+def timespan(x: str, reference: Period | dt.date | None = None) -> Period | None:
     """The one period x asks about: a range, "since 2001" (to the reference day), "until 1999" (open start),
     the hull of several spans; None when x names no date."""
     text, ref = as_text(x), _ref(reference)

@@ -136,8 +136,9 @@ def to_json(value: object) -> object:
         return f"<labels {value.name}: {len(value)}>"
     if isinstance(value, ErrorValue):
         return {"error": value.message}
-    if callable(getattr(value, "plain", None)):  # a JSON record (act_dsl/ops/structured.py), as its object
-        return to_json(value.plain())
+    plain = getattr(value, "plain", None)
+    if callable(plain):  # a JSON record (act_dsl/ops/structured.py), as its object
+        return to_json(plain())
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     if value is NA:

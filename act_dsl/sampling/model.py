@@ -38,7 +38,7 @@ def default_model_folder() -> Path:
           file=sys.stderr)
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
-    model.hf_quantizer = None  # the weights are dequantised to float32; save them as a plain model
+    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it non-optional; the weights are dequantised to float32; save them as a plain model
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     tmp = target.with_name(target.name + ".tmp")
@@ -81,8 +81,6 @@ def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     quiet_transformers()
-    from act_dsl.ops.spans import no_worker_processes
-    no_worker_processes()
     ref = resolve(model)
     try:
         tok = AutoTokenizer.from_pretrained(ref)
@@ -97,6 +95,6 @@ def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
     tok.padding_side = "left"
     if adapter:
         from peft import PeftModel
-        lm = PeftModel.from_pretrained(lm, adapter)
+        lm = PeftModel.from_pretrained(lm, adapter)  # type: ignore[assignment]  # generates like the model it wraps
     lm.eval()
     return tok, lm

@@ -174,7 +174,8 @@ def read_samples(graph: Graph, path: str, reference_date: dt.date | None = None,
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
     reader = FieldReader(reference_date)
-    records, responses = [], []
+    records: list[dict] = []
+    responses: list[list[str]] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

@@ -1,7 +1,6 @@
 """Import resolution (ACT107, ACT108, ACT110) and the defines each file can see (ACT106)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +25,11 @@ class Unit:
     imports: list[tuple[A.Import, "Unit"]] = field(default_factory=list)
 
 
-def inside(folder: Path, target: Path) -> bool:
-    """Whether `target` resolves into `folder` now (a first check only: reads go through safe_files)."""
-    from act_dsl.safe_files import is_within, real_folder
-    try:
-        return is_within(real_folder(folder), os.path.realpath(target))
-    except (OSError, ValueError):
-        return False
+def written_outside(spec: str) -> bool:
+    """Whether a path written in an .act file (`import "x"`, `load("x")`) leaves the file's folder as written:
+    absolute, or with a `..` part (ACT110). Symlinks are judged once the file is opened (safe_files)."""
+    p = Path(spec)
+    return p.is_absolute() or ".." in p.parts
 
 
 def import_target(spec: str, folder: Path) -> tuple[Path | None, str | None]:
@@ -44,10 +41,9 @@ def import_target(spec: str, folder: Path) -> tuple[Path | None, str | None]:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             return None, "ACT107"
         return stdlib_dir() / (name if name.endswith(".act") else name + ".act"), None
-    p = Path(spec)
-    if p.is_absolute() or ".." in p.parts:
+    if written_outside(spec):
         return None, "ACT110"
-    return folder / p, None
+    return folder / spec, None
 
 
 class Resolver:

@@ -8,94 +8,99 @@ from act_dsl.source import Span
 
 
 def _span() -> Span | None:
-    return field(default=None, compare=False, repr=False, kw_only=True)  # type: ignore[return-value]
+    return field(default=None, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Node:
+    """What every AST node carries: where it was written (keyword-only, and left out of equality)."""
+    span: Span | None = field(default=None, compare=False, repr=False, kw_only=True)
 
 
 # ---- expressions ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Name:
+class Name(Node):
+    """A name: an input, output, let, label set, quantifier variable or define parameter."""
     id: str
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class GroupRef:
-    span: Span | None = _span()
+class GroupRef(Node):
+    """`group`: the members of the group being checked."""
 
 
 @dataclass(frozen=True)
-class Literal:
+class Literal(Node):
+    """A text, number, `true`/`false` or `none` written in the source."""
     value: object  # str, float, bool or None
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class ListExpr:
+class ListExpr(Node):
+    """`[a, b, ...]`: a list written out."""
     items: tuple["Expr", ...]
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Attr:
+class Attr(Node):
+    """`x.name`: a field of a record, span, date or group member."""
     obj: "Expr"
     name: str
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Index:
+class Index(Node):
     """`xs[i]`: the item at position i of a list (negative from the end)."""
     obj: "Expr"
     index: "Expr"
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Call:
+class Call(Node):
+    """`f(a, b, key: v)`: a built-in function or a define."""
     func: str
     args: tuple["Expr", ...]
     kwargs: tuple[tuple[str, "Expr"], ...] = ()
-    span: Span | None = _span()
     func_span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class BinOp:
+class BinOp(Node):
+    """`a OP b`: arithmetic, comparison, `and`, `or`."""
     op: str  # + - * / and or == != < <= > >=
     left: "Expr"
     right: "Expr"
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Not:
+class Not(Node):
+    """`not x`."""
     operand: "Expr"
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Neg:
+class Neg(Node):
+    """`-x`."""
     operand: "Expr"
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class In:
+class In(Node):
+    """`x in coll`, `x not in coll`, optionally `fuzzy N`."""
     item: "Expr"
     coll: "Expr"
     negated: bool = False
     fuzzy: "Expr | None" = None
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Quant:
+class Quant(Node):
+    """`all|any|none|share x in coll where cond: body`."""
     kind: str  # all | any | share
     vars: tuple[str, ...]
     coll: "Expr"
     where: "Expr | None"
     body: "Expr"
-    span: Span | None = _span()
 
 
 Expr = Union[Name, GroupRef, Literal, ListExpr, Attr, Index, Call, BinOp, Not, Neg, In, Quant]
@@ -103,10 +108,10 @@ Expr = Union[Name, GroupRef, Literal, ListExpr, Attr, Index, Call, BinOp, Not, N
 
 # ---- declarations --------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TypeRef:
+class TypeRef(Node):
+    """A type as written: `text`, `list<T>` or a record type `{field: T, ...}`."""
     name: str                      # a type name, or "{}" for a record type
     arg: "TypeRef | None" = None
-    span: Span | None = _span()
     fields: tuple[tuple[str, "TypeRef"], ...] = ()   # a record type's fields, in declared order
     field_spans: tuple[Span | None, ...] = field(default=(), compare=False)
 
@@ -121,126 +126,121 @@ class TypeRef:
 
 
 @dataclass(frozen=True)
-class Import:
-    path: str
-    span: Span | None = _span()
-
-
-@dataclass(frozen=True)
-class Param:
+class Typed(Node):
+    """A name declared with a type, `name: type`: a define's parameter or a task's input."""
     name: str
     type: TypeRef
-    span: Span | None = _span()
+
+
+class Param(Typed):
+    """One parameter of a define."""
 
 
 @dataclass(frozen=True)
-class Define:
+class Define(Node):
+    """`define name(params) = body`: expanded inline where it is called."""
     name: str
     params: tuple[Param, ...]
     body: Expr
-    span: Span | None = _span()
     name_span: Span | None = _span()
     doc: str = ""
 
 
-@dataclass(frozen=True)
-class Input:
-    name: str
-    type: TypeRef
-    span: Span | None = _span()
+class Input(Typed):
+    """`input name: type`: a field read from each record."""
 
 
 @dataclass(frozen=True)
-class Output:
+class Output(Node):
+    """`output name: type = expr`: a value read from the response."""
     name: str
     type: TypeRef
     expr: Expr
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Labels:
+class Labels(Node):
+    """`labels NAME = {"a", "b"}` or `= load("file")`."""
     name: str
     load: str | None  # the file argument of load("..."), or None for a literal set
     items: tuple[str, ...]  # the literal labels, when given inline
-    span: Span | None = _span()
     value_span: Span | None = _span()
     call: Call | None = None
 
 
 @dataclass(frozen=True)
-class Let:
+class Let(Node):
+    """`let name = expr`."""
     name: str
     expr: Expr
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Prompt:
+class Prompt(Node):
+    """`prompt "..."`: the template, with `{name}` placeholders."""
     text: str
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Reference:
+class Reference(Node):
     """`reference date = FIELD`: relative dates are read against each record's FIELD."""
     field: str
-    span: Span | None = _span()
     field_span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Stop:
+class Stop(Node):
     """`stop newline | json | "TEXT"`: where sampling ends a response."""
     value: str
     literal: bool          # written as a string ("TEXT") rather than a word (newline, json)
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Constraint:
+class Constraint(Node):
+    """`constraint name [weight W] = expr [when cond]`."""
     name: str
     expr: Expr
     weight: float = 1.0
     when: Expr | None = None
-    span: Span | None = _span()
     weight_span: Span | None = _span()
     group: tuple[str, ...] = ()  # the group-by fields when declared inside a group block
 
 
 @dataclass(frozen=True)
-class GroupBlock:
+class GroupBlock(Node):
+    """`group by key, ... { lets and constraints }`."""
     fields: tuple[str, ...]
     lets: tuple[Let, ...]
     constraints: tuple[Constraint, ...]
-    span: Span | None = _span()
     field_spans: tuple[Span | None, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
-class ExampleField:
+class Binding(Node):
+    """`name = value` inside an example."""
     name: str
     value: object
-    span: Span | None = _span()
+
+
+class ExampleField(Binding):
+    """An input or the response set by an example."""
+
+
+class Expect(Binding):
+    """`expect name = value`: a constraint's, output's or let's value (or `csr`) the example expects."""
 
 
 @dataclass(frozen=True)
-class Expect:
-    name: str
-    value: object
-    span: Span | None = _span()
-
-
-@dataclass(frozen=True)
-class Example:
+class Example(Node):
+    """`example "name" { fields and expects }`: a test the task carries."""
     name: str
     fields: tuple[ExampleField, ...]
     expects: tuple[Expect, ...]
-    span: Span | None = _span()
 
 
 @dataclass(frozen=True)
-class Task:
+class Task(Node):
+    """`task name { ... }`: one constraint program."""
     name: str
     doc: str
     inputs: tuple[Input, ...]
@@ -251,10 +251,15 @@ class Task:
     constraints: tuple[Constraint, ...]
     groups: tuple[GroupBlock, ...]
     examples: tuple[Example, ...]
-    span: Span | None = _span()
     duplicates: tuple[tuple[str, Span | None], ...] = field(default=(), compare=False)  # (kind, span) of repeats
     reference: Reference | None = None
     stop: Stop | None = None
+
+
+@dataclass(frozen=True)
+class Import(Node):
+    """`import "path"`."""
+    path: str
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any, Callable
 from functools import lru_cache
 
 import lark
@@ -87,7 +88,7 @@ class _ToAst:
 
     def __init__(self, source: Source) -> None:
         self.src = source
-        self._table: dict[str, object] = {}
+        self._table: dict[str, Callable[[Any, list], Any]] = {}  # rule name -> its method, looked up once
         self.diags: list[Diagnostic] = []
 
     def build(self, node, depth: int = 0):
@@ -351,7 +352,7 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> Diagnostic:
         hint = "expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "") if expected else None
         return Diagnostic("ACT001", msg, source.span(pos, end), hint=hint)
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(source.text)
         ch = source.text[pos] if pos < len(source.text) else ""
         if ch == '"':
             return Diagnostic("ACT001", "unterminated string", source.span(pos, pos + 1),

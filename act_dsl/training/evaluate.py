@@ -66,7 +66,7 @@ def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, re
     if best_of > 1:  # rerank each prompt's candidates as `act sample --best-of` and training do
         from act_dsl.sampling.samples import Sample
         from act_dsl.training.data import best_of as pick_best, score_samples
-        samples = [Sample(i, "", f, cs) for i, (f, cs) in enumerate(zip(fields, candidates))]
+        samples = [Sample(i, "", f, tuple(cs)) for i, (f, cs) in enumerate(zip(fields, candidates))]
         best = pick_best(score_samples(graph, samples, reference_date).table(len(samples)))
         responses = [cs[k] for cs, (k, _) in zip(candidates, best)]
     rows = [{**{k: f[k] for k in graph.inputs}, "response": r} for f, r in zip(fields, responses)]

@@ -115,8 +115,6 @@ def build_model(cfg: TrainConfig, model_ref: str):
 
     from act_dsl.sampling.model import quiet_transformers
     quiet_transformers()
-    from act_dsl.ops.spans import no_worker_processes
-    no_worker_processes()
     tok = AutoTokenizer.from_pretrained(model_ref)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
@@ -127,7 +125,7 @@ def build_model(cfg: TrainConfig, model_ref: str):
         targets = [t for t in cfg.lora_targets if t in names] or [t for t in ("c_attn",) if t in names]
         if not targets:
             raise ValueError(f"none of the LoRA target modules {cfg.lora_targets} exist in this model")
-        model = get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.0,
+        model = get_peft_model(model, LoraConfig(  # type: ignore[assignment]  # trains like the model it wrapsr=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.0,
                                                  target_modules=targets, task_type="CAUSAL_LM"))
     return tok, model
 
@@ -186,7 +184,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
                 continue  # done before the interruption
             with acc.accumulate(model):
                 loss, pairs = item_step(model, tok, shard[idx], cfg, acc.device,
-                                        ref[idx].to(acc.device) if ref[idx] is not None else None, acc.backward)
+                                        r.to(acc.device) if (r := ref[idx]) is not None else None, acc.backward)
                 opt.step()
                 opt.zero_grad()
             step += 1

@@ -19,7 +19,8 @@ import torch.nn.functional as F
 
 def _pairs(csr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     better = csr[:, None] > csr[None, :]  # better[i, j]: i outranks j
-    return better.nonzero(as_tuple=True)
+    i, j = better.nonzero(as_tuple=True)
+    return i, j
 
 
 def rrhf(p, logp, csr, ref, nll, cfg):

@@ -1,8 +1,10 @@
-"""Lint rules (ACT3xx/ACT4xx): one rule per module, registered with @rule, run over checked tasks."""
+"""Lint rules (ACT3xx/ACT4xx): one rule per module, marked with @rule, run over checked tasks."""
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterator
 
 from act_dsl.diagnostics.codes import CODES
 from act_dsl.diagnostics.diagnostic import Diagnostic
@@ -10,26 +12,31 @@ from act_dsl.semantics.check import CheckedTask
 from act_dsl.source import Span
 
 RuleFn = Callable[[CheckedTask], Iterator[tuple[Span | None, str, str | None]]]
-RULES: dict[str, RuleFn] = {}
-FILE_RULES: dict[str, Callable] = {}
 
 
-def rule(code: str) -> Callable[[RuleFn], RuleFn]:
-    """Register a lint rule; it yields (span, message, hint) and the code gives the severity."""
-    def register(fn: RuleFn) -> RuleFn:
-        assert code in CODES, code
-        RULES[code] = fn
-        return fn
-    return register
+@dataclass(frozen=True)
+class Rule:
+    """One lint rule: `fn` yields (span, message, hint); the code gives the severity. A file rule's `fn`
+    receives the file's Unit and its checked tasks, a task rule's one checked task."""
+
+    code: str
+    fn: Callable
+    per_file: bool = False
+
+    def __call__(self, *args: Any) -> Iterator:
+        return self.fn(*args)
 
 
-def file_rule(code: str) -> Callable:
-    """Register a rule over a whole file: it receives the file's Unit and its checked tasks."""
-    def register(fn: Callable) -> Callable:
-        assert code in CODES, code
-        FILE_RULES[code] = fn
-        return fn
-    return register
+def rule(code: str) -> Callable[[RuleFn], Rule]:
+    """Mark a function as the lint rule for `code`, run over each checked task."""
+    assert code in CODES, code
+    return lambda fn: Rule(code, fn)
+
+
+def file_rule(code: str) -> Callable[[Callable], Rule]:
+    """Mark a function as the lint rule for `code`, run over a whole file."""
+    assert code in CODES, code
+    return lambda fn: Rule(code, fn, per_file=True)
 
 
 # every rule module, by name: an explicit list, so importing one rule module first (a test, a plugin) can never
@@ -37,9 +44,12 @@ def file_rule(code: str) -> Callable:
 RULE_MODULES = ("bounds", "constant", "examples", "label_literal", "task_shape", "unused", "unused_import")
 
 
-def _load_rules() -> None:
-    for name in RULE_MODULES:
-        importlib.import_module(f"{__name__}.{name}")  # a no-op once imported
+@lru_cache(maxsize=1)
+def rules() -> tuple[Rule, ...]:
+    """Every rule of the modules in RULE_MODULES, by code (read from the modules, never registered into a global)."""
+    found = {r.code: r for name in RULE_MODULES
+             for r in vars(importlib.import_module(f"{__name__}.{name}")).values() if isinstance(r, Rule)}
+    return tuple(found[c] for c in sorted(found))
 
 
 def _collect(code: str, found) -> list[Diagnostic]:
@@ -48,11 +58,12 @@ def _collect(code: str, found) -> list[Diagnostic]:
 
 
 def run_rules(unit, tasks: list[CheckedTask]) -> list[Diagnostic]:
-    _load_rules()
     out: list[Diagnostic] = []
-    for code, fn in sorted(FILE_RULES.items()):
-        out.extend(_collect(code, fn(unit, tasks)))
+    for r in rules():
+        if r.per_file:
+            out.extend(_collect(r.code, r(unit, tasks)))
     for task in tasks:
-        for code, fn in sorted(RULES.items()):
-            out.extend(_collect(code, fn(task)))
+        for r in rules():
+            if not r.per_file:
+                out.extend(_collect(r.code, r(task)))
     return out
