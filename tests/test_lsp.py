@@ -180,6 +180,15 @@ def test_completion_after_a_dot_lists_the_record_fields(lsp: Session, folder: Pa
     assert fields == {"name": "text", "price": "number"}
 
 
+def test_completion_after_a_quantifier_variable_lists_its_item_fields(lsp: Session, folder: Path) -> None:
+    text = ('task offers {\n  input page: text\n  output offers: list<{sku: text, qty: number}> = json(response)\n'
+            '  constraint stocked = all o in offers: o.qty > 0\n}\n')
+    uri = lsp.open(folder / "offers.act", text)
+    result = lsp.run(lsp.client.text_document_completion_async(
+        L.CompletionParams(_doc(uri), _at(text, "o.qty", 2))))
+    assert [item.label for item in result.items] == ["sku", "qty"]
+
+
 def test_completion_of_names_lists_declarations_defines_and_functions(lsp: Session, folder: Path) -> None:
     uri = lsp.open(folder / "names.act", GOOD)
     result = lsp.run(lsp.client.text_document_completion_async(
@@ -213,6 +222,15 @@ def test_definition_of_an_import_opens_the_imported_file(lsp: Session, folder: P
         L.DefinitionParams(_doc(uri), _at(GOOD, "./helpers", 3))))
     assert to_fs_path(target.uri) == str((folder / "helpers.act").resolve())
     assert target.range.start == L.Position(line=0, character=0)
+
+
+def test_cli_doc_lists_the_lsp_command_and_its_flags() -> None:
+    import re
+    cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    helped = run_act("lsp", "--help")
+    assert helped.returncode == 0 and "## `act lsp`" in cli_doc
+    for flag in set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", helped.stdout)) - {"--help"}:
+        assert f"`{flag}" in cli_doc, f"act lsp {flag} is not in docs/cli.md"
 
 
 def test_act_lsp_without_pygls_says_which_extra_to_install() -> None:

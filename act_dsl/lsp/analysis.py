@@ -100,7 +100,7 @@ def _place(d: Diagnostic, analysis: Analysis) -> Problem:
         return Problem(d, d.span.start, d.span.end, _message(d), d.related)
     imp = _import_leading_to(analysis.unit, d.span.path)
     start, end = (imp.start, imp.end) if imp is not None else (0, 0)
-    return Problem(d, start, end, f"{d.span}: {d.code} {_message(d)}", (("reported here", d.span),) + d.related)
+    return Problem(d, start, end, f"in {d.span}: {_message(d)}", (("reported here", d.span),) + d.related)
 
 
 def _import_leading_to(unit: Unit | None, path: str) -> Span | None:
