@@ -148,6 +148,23 @@ def test_an_edited_buffer_is_linted_before_it_is_saved(lsp: Session, folder: Pat
     assert missing.message.startswith("cannot find `./missing.act`") and missing.range.start.line == 0
 
 
+def test_an_error_in_an_imported_file_shows_on_its_import_and_saving_it_rechecks(lsp: Session, folder: Path) -> None:
+    helpers = folder / "helpers.act"
+    uri = lsp.open(folder / "importer.act", BROKEN.replace("answr in", "answer in"))
+    assert not [d for d in lsp.diagnostics(uri) if d.severity == L.DiagnosticSeverity.Error]
+    helpers_uri = lsp.open(helpers, HELPERS)
+    lsp.diagnostics(helpers_uri)
+    broken = HELPERS.replace("length(x)", "lenth(x)")
+    helpers.write_text(broken, encoding="utf-8")
+    lsp.arrived[uri] = asyncio.Event()
+    lsp.change(helpers_uri, broken, version=2)
+    lsp.client.text_document_did_save(L.DidSaveTextDocumentParams(text_document=_doc(helpers_uri)))
+    found = next(d for d in lsp.diagnostics(uri) if d.code == "ACT102")
+    assert found.range.start.line == 0 and found.range.end == L.Position(line=0, character=22)
+    assert found.message.startswith(f"in {helpers.resolve()}:2:") and "unknown function `lenth`" in found.message
+    assert found.related_information[0].location.uri == helpers_uri
+
+
 def test_hover_on_a_function_shows_its_section_of_the_language_reference(lsp: Session, folder: Path) -> None:
     from act_dsl.explain import sections
     path = folder / "good.act"
