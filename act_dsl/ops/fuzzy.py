@@ -68,7 +68,8 @@ def _whole(items: list[str], choices: list[str], exact: set[str], cutoff: float 
 def _choices(coll: object) -> tuple[list[str], set[str]]:
     if isinstance(coll, LabelSet):
         return list(coll.normalized), set(coll.normalized)
-    norm = [normalize(as_text(c)) for c in coll if c is not None]  # type: ignore[attr-defined]  # the checker typed it a list
+    # not a label set, so the checker typed it a list
+    norm = [normalize(as_text(c)) for c in coll if c is not None]  # type: ignore[attr-defined]
     return norm, set(norm)
 
 

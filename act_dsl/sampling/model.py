@@ -38,7 +38,8 @@ def default_model_folder() -> Path:
           file=sys.stderr)
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
-    model.hf_quantizer = None  # type: ignore[assignment]  # transformers types it non-optional; the weights are dequantised to float32; save them as a plain model
+    # the weights are dequantised to float32; save them as a plain model (transformers types the field non-optional)
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     tmp = target.with_name(target.name + ".tmp")

@@ -125,8 +125,9 @@ def build_model(cfg: TrainConfig, model_ref: str):
         targets = [t for t in cfg.lora_targets if t in names] or [t for t in ("c_attn",) if t in names]
         if not targets:
             raise ValueError(f"none of the LoRA target modules {cfg.lora_targets} exist in this model")
-        model = get_peft_model(model, LoraConfig(  # type: ignore[assignment]  # trains like the model it wrapsr=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.0,
-                                                 target_modules=targets, task_type="CAUSAL_LM"))
+        lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=0.0, target_modules=targets,
+                          task_type="CAUSAL_LM")
+        model = get_peft_model(model, lora)  # type: ignore[assignment]  # trains like the model it wraps
     return tok, model
 
 
