@@ -106,7 +106,8 @@ class _PlainBar(Bar):
         count = f"{self.done}/{self.total}" if self.total is not None else str(self.done)
         extra = "".join(f", {k} {v:.3f}" if isinstance(v, float) else f", {k} {v}" for k, v in self.info.items())
         when = f"in {_duration(now - self.t0)}" if final else ("ETA " + _duration(left) if left is not None else "")
-        print(f"{self.desc}: {count} {self.unit}s, {rate:.1f} {self.unit}s/s{extra}, {when}".rstrip(", "),
+        speed = f"{rate:.1f}" if rate < 10 else f"{rate:,.0f}"
+        print(f"{self.desc}: {count} {self.unit}s, {speed} {self.unit}s/s{extra}, {when}".rstrip(", "),
               file=sys.stderr, flush=True)
 
 
@@ -164,6 +165,9 @@ class TextReporter(Reporter):
 
     def message(self, text: str) -> None:
         print(text, file=self.stream or sys.stderr, flush=True)
+
+    def stage_start(self, name: str) -> None:
+        self.message(f"[{name}] started")
 
 
 class JsonReporter(Reporter):
