@@ -44,6 +44,7 @@ class Output:
         self.json = bool(getattr(args, "json", False))
         self.quiet = bool(getattr(args, "quiet", False))
         self.reporter = reporter
+        self.result: dict[str, Any] | None = None  # under --json, written last, after the warnings count
 
     def say(self, text: str = "", err: bool = False) -> None:
         if not (self.json or self.quiet):
@@ -55,7 +56,7 @@ class Output:
 
     def final(self, text: str, **result: Any) -> None:
         if self.json:
-            self.reporter.result(**result)
+            self.result = result
         else:
             print(text)
 
@@ -75,3 +76,5 @@ def session(args: argparse.Namespace, log_path: Path) -> Iterator[Output]:
                 reporter.event("warnings", count=warned.count, log=str(warned.path))
             elif line is not None and not out.quiet:
                 print(line, file=sys.stderr)
+            if out.result is not None:
+                reporter.result(**out.result)
