@@ -95,6 +95,17 @@ def test_eval_shows_progress_quiet_prints_one_line_and_json_prints_events(task_d
     assert events[-1]["event"] == "result" and events[-1]["command"] == "eval"
     assert events[-1]["csr"] == json.loads(out_json.read_text())["csr"] and events[-1]["prompts"] == 6
 
+    samples = task_dir / "s.jsonl"  # `act sample --json`: the same events, its own result
+    assert main(["sample", *base[1:], "--out", str(samples), "--best-of", "2", "--json"]) == 0
+    s = capsys.readouterr()
+    assert s.err == ""
+    events = _events(s.out)
+    assert [e["done"] for e in events if e["event"] == "progress" and e["task"] == "sampling"][-1] == 6
+    result = events[-1]
+    assert result["event"] == "result" and result["command"] == "sample" and result["out"] == str(samples)
+    assert result["best_of"]["k"] == 2 and result["best_of"]["path"] == str(task_dir / "s.best.jsonl")
+    assert all(len(json.loads(x)["responses"]) == 2 for x in samples.read_text().splitlines())
+
 
 def test_best_of_takes_k_in_sample_and_eval_alike(task_dir) -> None:
     from act_dsl.cli import build_parser
