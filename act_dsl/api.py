@@ -39,6 +39,8 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
     ValueError; bad records raise act_dsl.records.DataError; an invalid program raises ActError. Under
     `accelerate launch` the processes other than the main one return None.
     """
+    from act_dsl.extras import require
+    require("train", "act_dsl.train()")  # MissingExtra (an ImportError) naming `pip install 'act-dsl[train]'`
     from act_dsl.training.config import TrainConfig
     from act_dsl.training.evaluate import MetricSpec
     from act_dsl.training.pipeline import TrainJob, check_graph, run_job

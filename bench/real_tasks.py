@@ -167,7 +167,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--losses", default="rrhf,pro,dpo")
     ap.add_argument("--max-new-tokens", type=int, default=24)
-    ap.add_argument("--out", default=None, help="folder for run artefacts and results.json")
+    ap.add_argument("--run-dir", dest="out", default=None, help="folder for run artefacts and results.json")
     ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot", "fewshot", "nonempty"], default="ner",
                     help="figer: label-set constraints only, or with the NER-agreement span constraints "
                     "(zero-shot prompt, or three worked examples); timeqa: `fewshot` puts one worked example "

@@ -143,7 +143,7 @@ def test_train_shows_probes_in_its_audit_and_report(tmp_path, tiny_model) -> Non
     act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": f"{s} {i}"} for i in range(4) for s in SENTENCES])
     (tmp_path / "eval.jsonl").write_text(json.dumps({"sentence": "x y"}) + "\n")
     out = tmp_path / "run"
-    r = run_act("train", str(act), "--data", str(data), "--model", str(tiny_model), "--out", str(out),
+    r = run_act("train", str(act), "--data", str(data), "--model", str(tiny_model), "--run-dir", str(out),
                 "--samples", "2", "--epochs", "1", "--max-new-tokens", "4")
     assert r.returncode == 0, r.stderr[-3000:]
     audit_part = r.stderr.split("signal audit:")[1]

@@ -47,12 +47,12 @@ def _samples(path: Path) -> list[dict]:
 def test_sample_writes_k_responses_per_prompt_and_best_of(task_dir, tiny_model) -> None:
     out = task_dir / "s.jsonl"
     r = run_act("sample", str(task_dir / "task.act"), "--data", str(task_dir / "eval.jsonl"), "--model",
-                str(tiny_model), "-k", "3", "--max-new-tokens", "8", "--out", str(out), "--best-of")
+                str(tiny_model), "-k", "3", "--max-new-tokens", "8", "--out", str(out), "--best-of", "3")
     assert r.returncode == 0, r.stderr
     rows = _samples(out)
     assert [row["index"] for row in rows] == list(range(6))
     assert all(len(row["responses"]) == 3 for row in rows)
-    assert "tokens/s" in r.stderr and "best-of-3" in r.stderr
+    assert "tokens/s" in r.stderr and "best-of-3: mean CSR" in r.stdout
     best = _samples(out.with_suffix(".best.jsonl"))
     assert len(best) == 6 and all(b["response"] in rows[b["index"]]["responses"] for b in best)
 
@@ -149,7 +149,7 @@ def test_loss_falls_on_a_fixed_batch_and_parameters_move(tiny_model) -> None:
 
 def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None:
     out = task_dir / "run"
-    r = run_act("train", str(task_dir / "task.act"), "--model", str(tiny_model), "--out", str(out),
+    r = run_act("train", str(task_dir / "task.act"), "--model", str(tiny_model), "--run-dir", str(out),
                 "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01")
     assert r.returncode == 0, r.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
@@ -172,7 +172,7 @@ def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None
 def test_train_killed_mid_training_resumes_without_redoing_stages(task_dir, tiny_model) -> None:
     out = task_dir / "run"
     cmd = [sys.executable, "-m", "act_dsl", "train", str(task_dir / "task.act"), "--model", str(tiny_model),
-           "--out", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01"]
+           "--run-dir", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01"]
     env = {**os.environ}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     ckpt = out / "checkpoint" / "done_step.json"
@@ -199,7 +199,7 @@ def test_bad_model_path_is_a_clear_error(task_dir) -> None:
                 str(task_dir / "no_model_here"), "--out", str(task_dir / "s.jsonl"))
     assert r.returncode == 2 and "no such folder" in r.stderr and "Traceback" not in r.stderr
     (task_dir / "empty_model").mkdir()
-    r = run_act("train", str(task_dir / "task.act"), "--model", str(task_dir / "empty_model"), "--out",
+    r = run_act("train", str(task_dir / "task.act"), "--model", str(task_dir / "empty_model"), "--run-dir",
                 str(task_dir / "run"))
     assert r.returncode == 2 and "no config.json" in r.stderr
 
@@ -214,7 +214,7 @@ def test_training_never_reads_gold_fields(tmp_path, tiny_model) -> None:
                                                for i in range(12)))
         (d / "eval.jsonl").write_text("".join(json.dumps({"topic": f"e{i}", "gold_answer": gold}) + "\n"
                                               for i in range(3)))
-        r = run_act("train", str(d / "task.act"), "--model", str(tiny_model), "--out", str(d / "run"),
+        r = run_act("train", str(d / "task.act"), "--model", str(tiny_model), "--run-dir", str(d / "run"),
                     "--samples", "3", "--epochs", "1", "--max-new-tokens", "8", "--lr", "0.01", "--metric",
                     "exact_match")
         assert r.returncode == 0, r.stderr[-3000:]

@@ -8,10 +8,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from act_dsl.cli import lint, lsp, sample, score, train
+from act_dsl.cli import doctor, lint, lsp, sample, score, starter, train
 from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
-GROUPS = (lint, score, sample, train, lsp)  # the order of `act --help`
+GROUPS = (lint, score, sample, train, starter, doctor, lsp)  # the order of `act --help`
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "UsageError"]
 
@@ -44,15 +44,45 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def commands(parser: argparse.ArgumentParser) -> list[str]:
+    """The names of the subcommands, in the order of `act --help`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+def unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """The message for a mistyped command (`act trian`), with the closest names; None when it is known."""
+    import difflib
+    first = next((a for a in argv if not a.startswith("-")), None)
+    known = commands(parser)
+    if first is None or first in known or argv[0].startswith("-"):
+        return None
+    close = difflib.get_close_matches(first, known, n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(f'`act {c}`' for c in close)}?" if close else ""
+    return f"act: unknown command `{first}`{hint} (`act --help` lists them: {', '.join(known)})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from act_dsl.extras import MissingExtra, require
     from act_dsl.records import DataError
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mistyped = unknown_command(parser, argv)
+    if mistyped:
+        print(mistyped, file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
         parser.print_help()
         return EXIT_USAGE
     try:
+        require(args.command)  # a command that needs an extra says which, before any work
         return args.fn(args)
+    except MissingExtra as exc:
+        print(f"act {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except UsageError as exc:
         print(f"act {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

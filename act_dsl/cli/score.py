@@ -14,7 +14,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("score", help="score responses in a JSONL file")
     p.add_argument("file")
     p.add_argument("--data", required=True, help="JSONL records with the task's inputs and `response`/`responses`")
-    p.add_argument("--out", help="write the scored lines here (default: stdout, summary on stderr)")
+    p.add_argument("--out", metavar="FILE", help="write the scored lines to this file (default: stdout, summary on stderr)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="format of the summary")
     p.add_argument("--strict", action="store_true", help="exit 1 when any verifier error occurred")
     data_options(p)

@@ -12,7 +12,8 @@ from typing import Any
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
                                 gen_config, given_settings, load_checked, metric_options, positive_int, read_data,
                                 reference_date, task_name)
-from act_dsl.cli.sample import model_option
+from act_dsl.cli.output import Output, default_log_path, output_options, session
+from act_dsl.cli.sample import best_of_option, model_option
 from act_dsl.sampling.config import GenConfig
 from act_dsl.training.config import TrainConfig
 
@@ -23,25 +24,27 @@ def register(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--data", default=None, help="training prompts (default: train.jsonl beside the .act file)")
     p.add_argument("--eval-data", default=None, help="held-out prompts (default: eval.jsonl beside the .act file)")
-    p.add_argument("--out", default=None, help="run directory (default: runs/<task>/run-N)")
+    p.add_argument("--run-dir", default=None, metavar="DIR", help="the run directory, a folder (default: runs/<task>/run-N)")
+    p.add_argument("--out", dest="out_deprecated", default=None, help=argparse.SUPPRESS)  # the old name of --run-dir
     p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
     add_settings(p, TrainConfig)
     metric_options(p)
     data_options(p)
+    output_options(p)
 
     p = sub.add_parser("eval", help="held-out CSR of a base model or a trained run")
     p.add_argument("file")
     p.add_argument("--data", required=True, help="held-out JSONL records")
     p.add_argument("--run", default=None, help="a run directory of `act train` (its trained model is evaluated)")
     p.add_argument("--limit", type=positive_int, default=None, help="use only the first N records")
-    p.add_argument("--best-of", type=int, default=1, metavar="K",
-                   help="rerank K samples per prompt by CSR with no training (the inference-with-constraints "
-                   "baseline); default 1: greedy")
-    p.add_argument("--out-json", default=None, help="also write the full result (every response) as JSON")
+    best_of_option(p, " (greedy); with K > 1 it samples K with no training, the inference-with-constraints baseline")
+    p.add_argument("--out-json", default=None, metavar="FILE",
+                   help="also write the full result (every response) to this JSON file")
     model_option(p)
     add_settings(p, GenConfig, skip=("k",))
     metric_options(p)
     data_options(p)
+    output_options(p)
     p.set_defaults(fn=run_eval)
 
 
@@ -72,8 +75,14 @@ def run_train(args: argparse.Namespace) -> int:
         if not p.is_file():
             raise UsageError(f"{p}: no such file (pass {flag})")
     base = Path("runs") / graph.name
-    if args.out:
-        run_path = Path(args.out)
+    if args.out_deprecated is not None:
+        print("act train: --out is deprecated for the run directory; use --run-dir (--out names a file elsewhere)",
+              file=sys.stderr)
+        if args.run_dir is not None:
+            raise UsageError("give --run-dir only (--out is its deprecated name)")
+        args.run_dir = args.out_deprecated
+    if args.run_dir:
+        run_path = Path(args.run_dir)
     elif args.resume:
         run_path = latest_run_dir(base) or new_run_dir(base)
     else:
@@ -82,12 +91,14 @@ def run_train(args: argparse.Namespace) -> int:
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
                    resume=args.resume, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
                                               "eval_data": str(eval_path.resolve())})
-    try:
-        report = run_job(job)
-    except (JobError, ModelError) as exc:
-        raise UsageError(str(exc)) from None
-    if report is not None:  # None: a process other than the main one under `accelerate launch`
-        print_summary(report, run_path)
+    with session(args, run_path / "log.txt") as out:
+        job.log = out.log
+        try:
+            report = run_job(job)
+        except (JobError, ModelError) as exc:
+            raise UsageError(str(exc)) from None
+        if report is not None:  # None: a process other than the main one under `accelerate launch`
+            print_summary(report, run_path, out)
     return EXIT_OK
 
 
@@ -95,17 +106,25 @@ def _f(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def print_summary(report: dict[str, Any], path: Path) -> None:
-    print(f"\n{'constraint':<24} {'before':>7} {'after':>7}")
+def print_summary(report: dict[str, Any], path: Path, out: Output | None = None) -> None:
+    say = out.say if out is not None else print
+    say(f"\n{'constraint':<24} {'before':>7} {'after':>7}")
     for n, v in report["constraints"].items():
-        print(f"{n:<24} {_f(v['before']):>7} {_f(v['after']):>7}")
-    print(f"{'held-out CSR':<24} {_f(report['csr_before']):>7} {_f(report['csr_after']):>7}")
+        say(f"{n:<24} {_f(v['before']):>7} {_f(v['after']):>7}")
+    say(f"{'held-out CSR':<24} {_f(report['csr_before']):>7} {_f(report['csr_after']):>7}")
     m = report.get("task_metric")
     if m:
-        print(f"{m['name'] + ' (gold)':<24} {_f(m['before']):>7} {_f(m['after']):>7}")
+        say(f"{m['name'] + ' (gold)':<24} {_f(m['before']):>7} {_f(m['after']):>7}")
     total = sum(report["timings"].values())
-    print(f"\n{report['pairs']} training pairs, {report['train'].get('steps', 0)} steps, {total:.0f} s in all; "
-          f"report: {path / 'report.md'}")
+    say()
+    line = (f"held-out CSR {_f(report['csr_before'])} -> {_f(report['csr_after'])}; {report['pairs']} training pairs, "
+            f"{report['train'].get('steps', 0)} steps, {total:.0f} s in all; report: {path / 'report.md'}")
+    if out is None:
+        print(line)
+        return
+    out.final(line, command="train", run_dir=str(path), csr_before=report["csr_before"],
+              csr_after=report["csr_after"], pairs=report["pairs"], steps=report["train"].get("steps", 0),
+              seconds=total, constraints=report["constraints"], task_metric=report.get("task_metric"))
 
 
 def _trained_model(run: Path, gen: GenConfig) -> tuple[str, str | None, GenConfig]:
@@ -131,29 +150,31 @@ def run_eval(args: argparse.Namespace) -> int:
     model, adapter = args.model, None
     if args.run:
         model, adapter, gen = _trained_model(Path(args.run), gen)
-    try:
-        tok, lm = models.load(model, adapter)
-    except models.ModelError as exc:
-        raise UsageError(str(exc)) from None
     records = read_data(args, graph, False).records
     records = records[:args.limit] if args.limit else records
-    if args.best_of < 1:
-        raise UsageError("--best-of must be at least 1")
-    try:
-        res = evaluate(graph, records, tok, lm, gen, reference_date(args.reference_date), metric=_metric_spec(args),
-                       best_of=args.best_of)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    for n, v in res["constraints"].items():
-        print(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
-    how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
-    print(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how})")
-    m = res.get("task_metric")
-    if m:
-        extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
-        print(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}")
-    if args.out_json:
-        Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
+    log_path = Path(args.run) / "eval_log.txt" if args.run else default_log_path("eval")
+    with session(args, log_path) as out:
+        try:
+            tok, lm = models.load(model, adapter)
+        except models.ModelError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            res = evaluate(graph, records, tok, lm, gen, reference_date(args.reference_date),
+                           metric=_metric_spec(args), best_of=args.best_of)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        for n, v in res["constraints"].items():
+            out.say(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
+        how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
+        m = res.get("task_metric")
+        if m:
+            extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
+            out.say(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}")
+        if args.out_json:
+            Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
+        out.final(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how})", command="eval",
+                  csr=res["csr"], prompts=len(records), best_of=args.best_of, task_metric=m,
+                  constraints={n: v["pass_rate"] for n, v in res["constraints"].items()})
     return EXIT_OK
 
 

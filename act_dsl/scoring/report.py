@@ -27,13 +27,17 @@ def expand(records: list[Record]) -> tuple[list[dict], list[int], list[int]]:
 
 
 def score_rows(graph: Graph, rows: list[dict], candidate: list[int] | None = None,
-               reference_date: dt.date | None = None, progress: bool = True, limits: Limits | None = None) -> Scores:
+               reference_date: dt.date | None = None, progress: bool = True, limits: Limits | None = None,
+               desc: str = "scoring") -> Scores:
+    from act_dsl import progress as reporting
     ex = Executor(graph, reference_date, limits=limits)
-    if graph.group_keys or len(rows) <= CHUNK:
-        return combine(graph, ex.constraint_values(rows, candidate), len(rows))
-    from tqdm import tqdm
-    values: dict[str, list] = {c.name: [] for c in graph.constraints}
-    with tqdm(total=len(rows), desc="scoring", unit="resp", disable=None if progress else True) as bar:
+    if graph.group_keys or len(rows) <= CHUNK:  # one executor call (groups need every row at once)
+        with reporting.bar(desc, len(rows), "response", enabled=progress) as bar:
+            values = ex.constraint_values(rows, candidate)
+            bar.update(len(rows))
+        return combine(graph, values, len(rows))
+    values = {c.name: [] for c in graph.constraints}
+    with reporting.bar(desc, len(rows), "response", enabled=progress) as bar:
         for start in range(0, len(rows), CHUNK):
             part = ex.constraint_values(rows[start:start + CHUNK])
             for k, v in part.items():

@@ -44,7 +44,8 @@ class Scored(NamedTuple):
         return out
 
 
-def score_samples(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None) -> Scored:
+def score_samples(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None,
+                  progress: bool = False) -> Scored:
     """Score every candidate. The k-th candidates of the prompts of one `group by` group are scored together,
     as one joint candidate, exactly as a TRL trainer's batch is by the reward function."""
     rows, cand, owner = [], [], []
@@ -53,7 +54,7 @@ def score_samples(graph: Graph, samples: Sequence[SampleLike], reference_date: d
             rows.append({**s.fields, "response": r})
             cand.append(k)
             owner.append(s_i)
-    return Scored(rows, cand, owner, score_rows(graph, rows, cand, reference_date, progress=False))
+    return Scored(rows, cand, owner, score_rows(graph, rows, cand, reference_date, progress=progress))
 
 
 def best_of(table: Sequence[Sequence[float]]) -> list[tuple[int, float]]:
@@ -139,7 +140,7 @@ def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float
 
 def rank(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None) -> Ranked:
     samples = as_samples(samples)
-    scored = score_samples(graph, samples, reference_date)
+    scored = score_samples(graph, samples, reference_date, progress=True)
     items = ranked_items(graph, samples, scored.table(len(samples)))
     scores = scored.scores
     zero = sum(1 for it in items if len(set(it.csr)) <= 1)

@@ -51,17 +51,18 @@ def task_metric(graph: Graph, rows: list[dict], records: list[Record], how: tupl
 def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, reference_date=None,
              progress: bool = True, metric: MetricSpec | None = None, best_of: int = 1) -> dict[str, Any]:
     """Greedy responses (best_of=1), or the best by CSR of `best_of` samples per prompt."""
-    from tqdm import tqdm
+    from act_dsl import progress as reporting
     gen = gen.for_task(graph.stop)
     fields = [r.fields for r in records]
     prompts = [format_prompt(tok, p, gen.chat) for p in render_all(graph, fields)]
     candidates: list[list[str]] = []
     t0 = time.perf_counter()
-    for i in tqdm(range(0, len(prompts), gen.batch_size), desc="evaluating", unit="batch",
-                  disable=None if progress else True):
-        out, _ = generate(tok, model, prompts[i:i + gen.batch_size], best_of, gen, greedy=best_of == 1,
-                          seed=gen.seed + i)
-        candidates.extend(out)
+    with reporting.bar("evaluating", len(prompts), "prompt", enabled=progress) as bar:
+        for i in range(0, len(prompts), gen.batch_size):
+            out, _ = generate(tok, model, prompts[i:i + gen.batch_size], best_of, gen, greedy=best_of == 1,
+                              seed=gen.seed + i)
+            candidates.extend(out)
+            bar.update(len(out))
     responses = [c[0] for c in candidates]
     if best_of > 1:  # rerank each prompt's candidates as `act sample --best-of` and training do
         from act_dsl.sampling.samples import Sample

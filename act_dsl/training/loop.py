@@ -148,7 +148,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     """Train on ranked items; checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
-    from tqdm import tqdm
+    from act_dsl import progress
     acc = Accelerator(gradient_accumulation_steps=cfg.grad_accum, cpu=not torch.cuda.is_available(),
                       mixed_precision="bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
                       else "no")
@@ -176,7 +176,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
         log_path.write_text("".join(x + "\n" for x in kept))
     model.train()
     t0 = time.perf_counter()
-    bar = tqdm(total=total, initial=step, desc="training", unit="step", disable=not acc.is_main_process or None)
+    bar = progress.bar("training", total, "step", initial=step, enabled=acc.is_main_process)
     for epoch in range(cfg.epochs):
         order = list(range(len(shard)))
         random.Random(cfg.seed + epoch).shuffle(order)
@@ -193,8 +193,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
             if acc.is_main_process:
                 with log_path.open("a") as fh:
                     fh.write(json.dumps({"step": step, "epoch": epoch, "loss": value, "pairs": pairs}) + "\n")
-            bar.update(1)
-            bar.set_postfix(loss=f"{value:.3f}")
+            bar.update(1, loss=value, pairs=pairs)
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
                 acc.save_state(str(ckpt))
                 if acc.is_main_process:

@@ -80,7 +80,7 @@ def start_run(job: TrainJob, dist: Any = None) -> TrainConfig:
 
     def write() -> None:
         if path.exists() and any(path.iterdir()) and not job.resume:
-            raise JobError(f"{path} already holds a run; pass --resume to finish it, or another --out")
+            raise JobError(f"{path} already holds a run; pass --resume to finish it, or another --run-dir")
         if job.resume and cfg_file.exists():
             job.log(f"resuming {path} with its saved configuration")
             return

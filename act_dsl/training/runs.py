@@ -23,11 +23,14 @@ class RunDir:
 
     def stage(self, name: str, fn: Callable[[], Any], log=print) -> Any:
         """Run a stage unless finished; its result (JSON) and wall time are kept in stages.json."""
+        from act_dsl import progress
         if self.done(name):
             log(f"[{name}] already done, skipped")
+            progress.current().stage_end(name, 0.0, skipped=True)
             return self.stages[name]["result"]
         t = time.perf_counter()
-        result = fn()
+        with progress.stage(name):
+            result = fn()
         self.record(name, result, time.perf_counter() - t)
         return result
 
