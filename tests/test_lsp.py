@@ -255,5 +255,5 @@ def test_act_lsp_without_pygls_says_which_extra_to_install() -> None:
             "from act_dsl.cli import main; sys.exit(main(['lsp']))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 2
-    assert r.stderr.strip() == "act lsp: the language server needs pygls; install it with: pip install 'act-dsl[lsp]'"
+    assert r.stderr.strip() == "act lsp: needs the `lsp` extra (pygls not installed): pip install 'act-dsl[lsp]'"
     assert "Traceback" not in r.stderr
