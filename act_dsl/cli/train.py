@@ -12,6 +12,7 @@ from typing import Any
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
                                 gen_config, given_settings, load_checked, metric_options, positive_int, read_data,
                                 reference_date, task_name)
+from act_dsl.cli.engines import engine_config, engine_options, open_backend
 from act_dsl.cli.sample import model_option
 from act_dsl.sampling.config import GenConfig
 from act_dsl.training.config import TrainConfig
@@ -25,6 +26,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", default=None, help="run directory (default: runs/<task>/run-N)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
     add_settings(p, TrainConfig)
+    engine_options(p)
     metric_options(p)
     data_options(p)
     p.set_defaults(fn=run_train)
@@ -40,6 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out-json", default=None, help="also write the full result (every response) as JSON")
     model_option(p)
     add_settings(p, GenConfig, skip=("k",))
+    engine_options(p)
     metric_options(p)
     data_options(p)
     p.set_defaults(fn=run_eval)
@@ -58,6 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
     if program is None:
         return EXIT_FAILED
     graph = program.graph(task_name(program, args.task))
+    engine = engine_config(args, training=True)
     try:
         check_graph(graph)
         cfg = TrainConfig().override(**given_settings(args, TrainConfig), **given_settings(args, GenConfig),
@@ -80,7 +84,7 @@ def run_train(args: argparse.Namespace) -> int:
         run_path = new_run_dir(base)
     job = TrainJob(graph, read_data(args, graph, False, train_path).records,
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
-                   resume=args.resume, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
+                   resume=args.resume, engine=engine, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
                                               "eval_data": str(eval_path.resolve())})
     try:
         report = run_job(job)
@@ -122,7 +126,7 @@ def _trained_model(run: Path, gen: GenConfig) -> tuple[str, str | None, GenConfi
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from act_dsl.sampling import model as models
+    from act_dsl.sampling.backends import BackendError
     from act_dsl.training.evaluate import evaluate
     graph = checked_graph(args)
     if graph is None:
@@ -131,19 +135,18 @@ def run_eval(args: argparse.Namespace) -> int:
     model, adapter = args.model, None
     if args.run:
         model, adapter, gen = _trained_model(Path(args.run), gen)
-    try:
-        tok, lm = models.load(model, adapter)
-    except models.ModelError as exc:
-        raise UsageError(str(exc)) from None
+    backend = open_backend(args, model, adapter)
     records = read_data(args, graph, False).records
     records = records[:args.limit] if args.limit else records
     if args.best_of < 1:
         raise UsageError("--best-of must be at least 1")
     try:
-        res = evaluate(graph, records, tok, lm, gen, reference_date(args.reference_date), metric=_metric_spec(args),
-                       best_of=args.best_of)
-    except ValueError as exc:
+        res = evaluate(graph, records, None, None, gen, reference_date(args.reference_date), metric=_metric_spec(args),
+                       best_of=args.best_of, backend=backend)
+    except (ValueError, BackendError) as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        backend.close()
     for n, v in res["constraints"].items():
         print(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
     how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
