@@ -8,10 +8,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from act_dsl.cli import lint, sample, score, train
+from act_dsl.cli import lint, sample, scale, score, train
 from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
-GROUPS = (lint, score, sample, train)  # the order of `act --help`
+GROUPS = (lint, score, scale, sample, train)  # the order of `act --help`
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "UsageError"]
 
