@@ -172,7 +172,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str, dict]]:
                 raise MergeError(f"{path}:{n}: not a line of `act score` output") from None
 
 
-def merge(paths: list[Path], write: Callable[[str], None]) -> Merged:
+def merge(paths: list[Path], write: Callable[[str], Any]) -> Merged:
     """Write the shards' rows in input order through `write`; the summary of the whole, as one run has it."""
     infos = read_infos(paths)
     names, weights = infos[0]["constraints"], infos[0]["weights"]
