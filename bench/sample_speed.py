@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 TASK = ROOT / "examples" / "entity_typing"
 
 
-def prompts(n: int) -> list:
+def prompts(n: int) -> tuple:
     import act_dsl
     from act_dsl.records import read_records
     from act_dsl.sampling.samples import prompt_samples

@@ -63,7 +63,7 @@ def parallel(cmds: list[list[str]]) -> float:
 def ray_run(task: Path, data: Path, n: int) -> tuple[float, float, list]:
     import ray
 
-    from act_dsl.scoring.batch import score_batch
+    from act_dsl.scoring.scale import score_batch
     t = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     start = time.perf_counter() - t
@@ -71,7 +71,8 @@ def ray_run(task: Path, data: Path, n: int) -> tuple[float, float, list]:
         ray.data.DataContext.get_current().execution_options.preserve_order = True
         t = time.perf_counter()
         out = (ray.data.read_text(str(data)).repartition(2 * 4)
-               .map_batches(score_batch, fn_kwargs={"path": str(task)}, batch_size=max(1, n // 8)).take_all())
+               .map_batches(score_batch, fn_kwargs={"path": str(task)},  # type: ignore[arg-type]
+                            batch_size=max(1, n // 8)).take_all())
         return start, time.perf_counter() - t, [r["csr"] for r in out]
     finally:
         ray.shutdown()

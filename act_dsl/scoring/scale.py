@@ -6,14 +6,19 @@ Shard I of N takes every N-th line from line I+1 (0-based I over 1-based line nu
 `group by` blocks scores a group's records together, so it shards whole groups instead: records linked by
 any group key form one component, and component c (numbered in order of first appearance) goes to shard
 c mod N. Each shard writes its rows to its --out and what the merge needs to OUT.shard.json.
+
+`score_batch` is the function Ray Data's `map_batches` (or Dask's `map_partitions`) runs on each worker to
+score a batch of JSONL lines; see docs/scale.md. No dataflow engine is imported here.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import heapq
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.rules import group_key
@@ -94,6 +99,27 @@ def score_cached(graph: Graph, records: list[Record], cache: Any, fp: str, refer
     columns = {n: [found[k][n] for k in keys] for n in names}
     scores = combine(graph, columns, len(rows))
     return output_rows(records, owner, scores), scores
+
+
+# ---- dataflow engines (Ray Data) -----------------------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _program(path: str, strict: bool = True) -> Any:
+    import act_dsl
+    return act_dsl.load(path, strict=strict)
+
+
+def score_batch(batch: Mapping[str, Any], path: str, task: str | None = None,
+                reference_date: str | None = None) -> dict[str, Any]:
+    """{"text": [jsonl lines]} -> {"text": the lines, "csr": each line's CSR (None: no applicable constraint),
+    "values": each line's constraint values as a JSON object string}. A line holds the task's inputs and one
+    `response`; a bad line raises act_dsl.records.DataError naming its place in the batch."""
+    import numpy as np
+    lines = [str(x) for x in batch["text"]]
+    ref = dt.date.fromisoformat(reference_date) if reference_date else None
+    scores = _program(path).score([json.loads(x) for x in lines], task, ref)
+    values = [json.dumps(v, ensure_ascii=False) for v in scores.values]
+    return {"text": np.array(lines, dtype=object), "csr": np.array(scores.csr, dtype=object),
+            "values": np.array(values, dtype=object)}
 
 
 # ---- shard files and the merge -------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any, Sequence
 
 from act_dsl.sampling.backends import Completion, rule_of
@@ -50,6 +51,19 @@ class HFBackend:
 
     def complete(self, prompts: Sequence[str], k: int, cfg: GenConfig, *, greedy: bool = False,
                  seeds: Sequence[int] | None = None) -> list[Completion]:
+        try:
+            return self._complete(prompts, k, cfg, greedy, seeds)
+        except (AttributeError, NotImplementedError, TypeError) as exc:
+            if not self.prefix:
+                raise
+            # a model whose cache cannot be copied across rows (an unusual cache class): no prefix reuse
+            print(f"act: note: this model's cache cannot be shared across a batch ({exc}); the prompt prefix is "
+                  "computed per row", file=sys.stderr)
+            self.prefix = False
+            return self._complete(prompts, k, cfg, greedy, seeds)
+
+    def _complete(self, prompts: Sequence[str], k: int, cfg: GenConfig, greedy: bool,
+                  seeds: Sequence[int] | None) -> list[Completion]:
         import torch
         per = 1 if greedy else k
         ids = self._ids(prompts)

@@ -67,7 +67,7 @@ class OpenAIBackend:
         return list(range(len(prompts)))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def complete(self, prompts: Sequence[str], k: int, cfg: GenConfig, *, greedy: bool = False,
                  seeds: Sequence[int] | None = None) -> list[Completion]:
