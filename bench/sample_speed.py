@@ -58,8 +58,10 @@ def bench_hf(args: argparse.Namespace, tmp: Path) -> None:
           f"{len(items)} prompts x {args.samples} samples x {args.max_new_tokens} new tokens at most, "
           f"batch {args.batch_size}")
     greedy_ref = None
-    for name, sort, prefix in (("plain", False, False), ("sorted", True, False), ("prefix", False, True),
-                               ("sorted+prefix", True, True)):
+    variants = {"plain": (False, False), "sorted": (True, False), "prefix": (False, True),
+                "sorted+prefix": (True, True)}
+    for name in args.variants.split(","):
+        sort, prefix = variants[name]
         backend = HFBackend(tok, lm, sort=sort, prefix=prefix)
         out = tmp / f"hf-{name}.jsonl"
         stats = sample_to_file(backend, items, out, cfg, progress=False)
@@ -146,6 +148,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--requests", type=int, default=400, help="prompts sent to the local server in [2]")
     ap.add_argument("--skip-hf", action="store_true")
+    ap.add_argument("--variants", default="plain,sorted,prefix,sorted+prefix",
+                    help="hf variants to time, comma-separated: plain, sorted, prefix, sorted+prefix")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         if not args.skip_hf:

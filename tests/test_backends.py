@@ -226,3 +226,14 @@ def test_hf_backend_samples_to_a_resumable_file_in_prompt_order(tmp_path, tiny_m
     assert all(len(x["responses"]) == 2 and len(x["tokens"]) == 2 and set(x["finish"]) <= {"stop", "length"}
                for x in got)
     assert "[hf] 5 prompt(s) sampled" in r.stderr
+
+
+def test_act_eval_scores_greedy_answers_from_the_server(tmp_path, server) -> None:
+    out = tmp_path / "eval.json"
+    r = run_act("eval", TASK, "--data", DATA, "--limit", "3", "--backend", "openai", "--base-url", server.url,
+                "--out-json", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "held-out CSR" in r.stdout and "over 3 prompts (greedy)" in r.stdout
+    assert [p["n"] for p in server.posts] == [1, 1, 1] and all(p["temperature"] == 0.0 for p in server.posts)
+    got = json.loads(out.read_text())["responses"]
+    assert [g["response"].strip().startswith("/type/") for g in got] == [True] * 3
