@@ -18,7 +18,7 @@ from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.hf import format_prompt
 from act_dsl.sampling.stop import StopCriteria, stop_at
 
-MIN_PREFIX = 8   # tokens; a shorter shared prefix is not worth a separate forward pass
+MIN_PREFIX = 32  # tokens; a shorter shared prefix does not pay for its own forward pass and cache copy
 
 
 class HFBackend:
