@@ -271,12 +271,14 @@ def check_rows(rows: Iterable[Any], input_types: Mapping[str, str], need_respons
 
 def read_records(path: str | Path, inputs: Mapping[str, str] | Sequence[str], need_response: bool,
                  on_error: str = "fail", max_chars: int = MAX_RESPONSE_CHARS, dates: Sequence[str] = (), *,
-                 reference_date: dt.date | None = None, max_line_bytes: int | None = None) -> Dataset:
+                 reference_date: dt.date | None = None, max_line_bytes: int | None = None,
+                 keep: Callable[[int], bool] | None = None) -> Dataset:
     """Read a JSONL file of records whose inputs are checked against their declared types
     (`inputs`: {name: type}, i.e. `graph.input_types`), with `response` or `responses` when need_response.
 
     on_error="fail" raises DataError at the first bad line; "skip" keeps going and lists every skipped line.
-    Nothing but DataError is raised, whatever the file holds.
+    Nothing but DataError is raised, whatever the file holds. `keep` (a line number -> bool) reads only the
+    lines it keeps (one shard of `act score --shard`); a shard with no records is not an error.
     """
     if isinstance(inputs, Mapping):
         types = dict(inputs)
@@ -287,6 +289,8 @@ def read_records(path: str | Path, inputs: Mapping[str, str] | Sequence[str], ne
     ds = Dataset(str(path))
     for n, text, problem in lines(Path(path), limit):
         ds.lines = n
+        if keep is not None and not keep(n):
+            continue
         rec = None
         if problem is None and text is not None:
             if not text.strip():
@@ -306,6 +310,6 @@ def read_records(path: str | Path, inputs: Mapping[str, str] | Sequence[str], ne
             continue
         assert rec is not None
         ds.records.append(rec)
-    if not ds.records and not ds.problems:
+    if not ds.records and not ds.problems and (keep is None or ds.lines == 0):
         raise DataError(f"{path}: no records (the file is empty)")
     return ds

@@ -12,6 +12,7 @@ from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
                                 gen_config, positive_int, read_data, reference_date)
+from act_dsl.cli.engines import engine_options, open_backend
 from act_dsl.cli.output import default_log_path, output_options, session
 from act_dsl.sampling.config import GenConfig
 from act_dsl.training.config import MODEL_HELP
@@ -34,6 +35,7 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=positive_int, default=None, help="use only the first N prompts")
     model_option(p)
     add_settings(p, GenConfig)
+    engine_options(p)
     data_options(p)
     output_options(p)
     p.set_defaults(fn=run)
@@ -45,8 +47,7 @@ def best_of_option(p: argparse.ArgumentParser, more: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from act_dsl.sampling import model as models
-    from act_dsl.sampling.hf import sample_to_file
+    from act_dsl.sampling.backends import BackendError, sample_to_file
     from act_dsl.sampling.prompts import PromptError
     from act_dsl.sampling.samples import prompt_samples
     graph = checked_graph(args)
@@ -60,16 +61,21 @@ def run(args: argparse.Namespace) -> int:
     gen = gen_config(args).for_task(graph.stop)
     ds = read_data(args, graph, need_response=False)
     records = ds.records[:args.limit] if args.limit else ds.records
+    try:
+        prompts = prompt_samples(graph, records)
+    except PromptError as exc:
+        raise UsageError(str(exc)) from None
     out = Path(args.out)
     with session(args, default_log_path("sample")) as say:
+        backend = open_backend(args, args.model)
         try:
-            prompts = prompt_samples(graph, records)
-            tok, lm = models.load(args.model)
-        except (PromptError, models.ModelError) as exc:
-            raise UsageError(str(exc)) from None
-        stats = sample_to_file(tok, lm, prompts, out, gen)
-        line = (f"{stats['prompts']} prompt(s) sampled ({len(prompts) - stats['prompts']} already done), "
-                f"{stats['tokens']} tokens, {stats['tokens_per_s']:.0f} tokens/s -> {out}")
+            stats = sample_to_file(backend, prompts, out, gen)
+        except BackendError as exc:  # the server went away: the prompts finished so far stay in --out
+            raise UsageError(f"{exc}; {out} keeps the finished prompts, rerun to resume") from None
+        finally:
+            backend.close()
+        line = (f"[{stats['backend']}] {stats['prompts']} prompt(s) sampled ({len(prompts) - stats['prompts']} "
+                f"already done), {stats['tokens']} tokens, {stats['tokens_per_s']:.0f} tokens/s -> {out}")
         result: dict[str, Any] = {"command": "sample", "out": str(out), **stats}
         if args.best_of > 1:
             say.say(line, err=True)

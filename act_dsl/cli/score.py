@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from act_dsl.cli.scale import scale_options
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, limit_option, limits,
                                 read_data, reference_date)
 
@@ -19,6 +20,7 @@ def register(sub: Any) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 when any verifier error occurred")
     data_options(p)
     limit_option(p)
+    scale_options(p)
     p.set_defaults(fn=run_score)
 
     p = sub.add_parser("trace", help="show every node's value for one record")
@@ -40,8 +42,8 @@ def register(sub: Any) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from act_dsl.safe_files import AtomicWriter, OutputError, check_output, finite, json_line
-    from act_dsl.scoring.report import score_dataset, summary_table
+    from act_dsl.safe_files import AtomicWriter, OutputError, check_output, json_line
+    from act_dsl.scoring.report import score_dataset
     target = None
     if args.out:  # checked before any work: never the input, and a folder we can write in
         try:
@@ -51,6 +53,9 @@ def run_score(args: argparse.Namespace) -> int:
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
+    if args.shard or args.cache:
+        from act_dsl.cli.scale import run_scaled
+        return run_scaled(args, graph, target)
     ds = read_data(args, graph, need_response=True)
     rows, scores = score_dataset(graph, ds.records, reference_date(args.reference_date), limits(args))
     if target is not None:
@@ -69,23 +74,34 @@ def run_score(args: argparse.Namespace) -> int:
     where = [(rec.line, j + 1 if rec.many else 0) for rec in ds.records for j in range(len(rec.responses or [""]))]
     first = [{"line": where[r][0], **({"response": where[r][1]} if where[r][1] else {}), "constraint": name,
               "message": msg} for r, name, msg in scores.errors[:10]]
-    summary_out = sys.stdout if args.out else sys.stderr
-    if args.format == "json":
-        print(json.dumps(finite({"records": len(ds.records), "responses": len(scores), "skipped": len(ds.problems),
-                                  "mean_csr": scores.mean_csr, "errors": len(scores.errors), "first_errors": first,
-                                  "constraints": {k: v.as_dict() for k, v in scores.summary.items()}}),
-                         indent=2, allow_nan=False), file=summary_out)
-    else:
-        print(summary_table(scores, skipped=len(ds.problems)), file=summary_out)
-        for e in first:
-            resp = f" (response {e['response']})" if "response" in e else ""
-            print(f"  error in `{e['constraint']}` on {args.data}:{e['line']}{resp}: {e['message']}", file=summary_out)
-        if len(scores.errors) > len(first):
-            print(f"  ... and {len(scores.errors) - len(first)} more error(s)", file=summary_out)
+    print_summary(args, len(ds.records), len(ds.problems), scores, first, len(scores.errors))
     if args.strict and scores.errors:
         print(f"act score: {len(scores.errors)} verifier error(s); failing because of --strict", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def print_summary(args: argparse.Namespace, records: int, skipped: int, scores: Any, first: list[dict],
+                  errors: int, extra: dict[str, Any] | None = None) -> None:
+    """The summary of a scoring run (table or JSON) on stdout when --out took the rows, else on stderr;
+    `extra` (the cache's counts) is added to it."""
+    from act_dsl.safe_files import finite
+    from act_dsl.scoring.report import summary_table
+    summary_out = sys.stdout if args.out else sys.stderr
+    if args.format == "json":
+        print(json.dumps(finite({"records": records, "responses": len(scores), "skipped": skipped,
+                                  "mean_csr": scores.mean_csr, "errors": errors, "first_errors": first,
+                                  "constraints": {k: v.as_dict() for k, v in scores.summary.items()},
+                                  **(extra or {})}), indent=2, allow_nan=False), file=summary_out)
+        return
+    print(summary_table(scores, skipped=skipped), file=summary_out)
+    for e in first:
+        resp = f" (response {e['response']})" if "response" in e else ""
+        print(f"  error in `{e['constraint']}` on {args.data}:{e['line']}{resp}: {e['message']}", file=summary_out)
+    if errors > len(first):
+        print(f"  ... and {errors - len(first)} more error(s)", file=summary_out)
+    for k, v in (extra or {}).items():
+        print(f"{k}: " + ", ".join(f"{n} {x}" for n, x in v.items()), file=summary_out)
 
 
 def run_trace(args: argparse.Namespace) -> int:

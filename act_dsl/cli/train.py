@@ -12,6 +12,7 @@ from typing import Any
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
                                 gen_config, given_settings, load_checked, metric_options, positive_int, read_data,
                                 reference_date, task_name)
+from act_dsl.cli.engines import engine_config, engine_options, open_backend
 from act_dsl.cli.output import Output, default_log_path, output_options, session
 from act_dsl.cli.sample import best_of_option, model_option
 from act_dsl.sampling.config import GenConfig
@@ -28,6 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", dest="out_deprecated", default=None, help=argparse.SUPPRESS)  # the old name of --run-dir
     p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
     add_settings(p, TrainConfig)
+    engine_options(p)
     metric_options(p)
     data_options(p)
     output_options(p)
@@ -42,6 +44,7 @@ def register(sub: Any) -> None:
                    help="also write the full result (every response) to this JSON file")
     model_option(p)
     add_settings(p, GenConfig, skip=("k",))
+    engine_options(p)
     metric_options(p)
     data_options(p)
     output_options(p)
@@ -61,6 +64,7 @@ def run_train(args: argparse.Namespace) -> int:
     if program is None:
         return EXIT_FAILED
     graph = program.graph(task_name(program, args.task))
+    engine = engine_config(args, training=True)
     try:
         check_graph(graph)
         cfg = TrainConfig().override(**given_settings(args, TrainConfig), **given_settings(args, GenConfig),
@@ -89,7 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
         run_path = new_run_dir(base)
     job = TrainJob(graph, read_data(args, graph, False, train_path).records,
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
-                   resume=args.resume, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
+                   resume=args.resume, engine=engine, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
                                               "eval_data": str(eval_path.resolve())})
     with session(args, run_path / "log.txt") as out:
         job.log = out.log
@@ -141,7 +145,7 @@ def _trained_model(run: Path, gen: GenConfig) -> tuple[str, str | None, GenConfi
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from act_dsl.sampling import model as models
+    from act_dsl.sampling.backends import BackendError
     from act_dsl.training.evaluate import evaluate
     graph = checked_graph(args)
     if graph is None:
@@ -154,15 +158,14 @@ def run_eval(args: argparse.Namespace) -> int:
     records = records[:args.limit] if args.limit else records
     log_path = Path(args.run) / "eval_log.txt" if args.run else default_log_path("eval")
     with session(args, log_path) as out:
+        backend = open_backend(args, model, adapter)
         try:
-            tok, lm = models.load(model, adapter)
-        except models.ModelError as exc:
+            res = evaluate(graph, records, None, None, gen, reference_date(args.reference_date),
+                           metric=_metric_spec(args), best_of=args.best_of, backend=backend)
+        except (ValueError, BackendError) as exc:
             raise UsageError(str(exc)) from None
-        try:
-            res = evaluate(graph, records, tok, lm, gen, reference_date(args.reference_date),
-                           metric=_metric_spec(args), best_of=args.best_of)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        finally:
+            backend.close()
         for n, v in res["constraints"].items():
             out.say(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
         how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"

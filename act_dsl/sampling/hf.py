@@ -1,18 +1,16 @@
 """Batched sampling with transformers: K responses per prompt, written as they come, resumable.
 
-This module is the seam where another generation engine (vLLM, TGI) would plug in: it takes prompt
-strings and returns response strings.
+`generate` is the plain batched call (held-out evaluation's greedy decoding uses it); `sample_to_file` runs
+the hf backend of act_dsl/sampling/backends/, where the other engines plug in.
 """
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from act_dsl.sampling.config import GenConfig
-from act_dsl.sampling.samples import Sample, as_samples, sample_line
+from act_dsl.sampling.samples import Sample
 from act_dsl.sampling.stop import StopCriteria, cut
 
 __all__ = ["GenConfig", "format_prompt", "generate", "read_done", "sample_to_file"]
@@ -78,30 +76,7 @@ def read_done(path: Path) -> dict[int, dict]:
 
 def sample_to_file(tok, model, items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig,
                    progress: bool = True) -> dict:
-    """Sample K responses for every unsampled Sample into `out`, skipping the prompts already there."""
-    from act_dsl import progress as reporting
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done = read_done(out)
-    samples = as_samples(items)
-    todo = [it for it in samples if it.index not in done]
-    tokens, t0 = 0, time.perf_counter()
-    bar = reporting.bar("sampling", len(samples), "prompt", initial=len(samples) - len(todo), enabled=progress)
-    with out.open("a", encoding="utf-8") as fh:
-        for batch in _batches(todo, cfg.batch_size):
-            texts = [format_prompt(tok, it.prompt, cfg.chat) for it in batch]
-            responses, n = generate(tok, model, texts, cfg.k, cfg, seed=cfg.seed + batch[0].index)
-            tokens += n
-            for it, text, rs in zip(batch, texts, responses):
-                fh.write(sample_line(it.with_responses(text, rs)))
-            fh.flush()
-            os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
-            bar.update(len(batch), tokens_per_s=round(tokens / max(time.perf_counter() - t0, 1e-9)))
-    bar.close()
-    elapsed = time.perf_counter() - t0
-    return {"prompts": len(todo), "tokens": tokens, "seconds": elapsed,
-            "tokens_per_s": tokens / elapsed if elapsed > 0 else 0.0}
-
-
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), max(1, size)):
-        yield items[i:i + size]
+    """Sample K responses for every unsampled Sample into `out` with the hf backend (resumable)."""
+    from act_dsl.sampling.backends import sample_to_file as to_file
+    from act_dsl.sampling.backends.hf import HFBackend
+    return to_file(HFBackend(tok, model), items, out, cfg, progress)

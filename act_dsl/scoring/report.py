@@ -50,6 +50,11 @@ def score_dataset(graph: Graph, records: list[Record], reference_date: dt.date |
                   limits: Limits | None = None):
     rows, owner, cand = expand(records)
     scores = score_rows(graph, rows, cand, reference_date, limits=limits)
+    return output_rows(records, owner, scores), scores
+
+
+def output_rows(records: list[Record], owner: list[int], scores: Scores) -> list[dict[str, Any]]:
+    """The lines `act score` writes: one per record, its response's results (or each of its `responses`')."""
     out: list[dict[str, Any]] = []
     by_record: dict[int, list[int]] = {}
     for r, i in enumerate(owner):
@@ -61,7 +66,7 @@ def score_dataset(graph: Graph, records: list[Record], reference_date: dt.date |
         if "id" in rec.fields:
             head["id"] = rec.fields["id"]
         out.append({**head, "results": results} if rec.many else {**head, **results[0]})
-    return out, scores
+    return out
 
 
 def _fmt(x: float | None) -> str:

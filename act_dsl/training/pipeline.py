@@ -49,6 +49,7 @@ class TrainJob:
     config: TrainConfig = field(default_factory=TrainConfig)
     metric: MetricSpec = field(default_factory=MetricSpec)
     resume: bool = False             # finish the run in run_dir (its saved config wins) instead of refusing it
+    engine: Any = None               # act_dsl.sampling.backends.EngineConfig; None: the hf backend
     about: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = _stderr
 
@@ -130,6 +131,7 @@ class Pipeline:
         except models.ModelError as exc:
             raise JobError(str(exc)) from None
         self._base: tuple[Any, Any] | None = None
+        self._engine: Any = None          # a vllm backend, started once and kept across stages
 
     @property
     def path(self) -> Path:
@@ -141,17 +143,33 @@ class Pipeline:
             self._base = models.load(self.model_ref)
         return self._base
 
+    def sampler(self, adapter: str | None = None) -> Any:
+        """The backend that samples from the base model (or from LoRA `adapter`): hf unless the job's engine
+        says vllm, whose one engine serves the base weights and, by LoRA request, the trained adapter."""
+        from act_dsl.sampling.backends.hf import HFBackend
+        engine = self.job.engine
+        if engine is None or engine.backend == "hf":
+            return HFBackend(*self.base_model())
+        from act_dsl.sampling.backends import BackendError, make_backend
+        try:
+            if self._engine is None:
+                self._engine = make_backend(engine, self.model_ref, adapter, for_training=True)
+            else:
+                self._engine.use_adapter(adapter)
+        except BackendError as exc:
+            raise JobError(str(exc)) from None
+        return self._engine
+
     # ---- the stages ------------------------------------------------------------------------------
     def eval_before(self) -> dict[str, Any]:
-        return self._evaluate("eval_before", "eval before", *self.base_model())
+        return self._evaluate("eval_before", "eval before", self.sampler())
 
     def sample(self) -> dict[str, Any]:
-        from act_dsl.sampling.hf import sample_to_file
+        from act_dsl.sampling.backends import sample_to_file
         from act_dsl.sampling.samples import prompt_samples
-        tok, lm = self.base_model()
         prompts = prompt_samples(self.job.graph, self.train_records)
         gen = self.cfg.gen.for_task(self.job.graph.stop)
-        stats = sample_to_file(tok, lm, prompts, self.path / "samples.jsonl", gen)
+        stats = sample_to_file(self.sampler(), prompts, self.path / "samples.jsonl", gen)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
         return stats
 
@@ -189,16 +207,19 @@ class Pipeline:
 
     def eval_after(self) -> dict[str, Any]:
         from act_dsl.sampling import model as models
+        from act_dsl.sampling.backends.hf import HFBackend
+        if self.cfg.lora and self.job.engine is not None and self.job.engine.backend != "hf":
+            return self._evaluate("eval_after", "eval after", self.sampler(str(self.path / "adapter")))
         if self.cfg.lora:
             tok, lm = models.load(self.model_ref, str(self.path / "adapter"))
         else:
             tok, lm = models.load(str(self.path / "model"))
-        return self._evaluate("eval_after", "eval after", tok, lm)
+        return self._evaluate("eval_after", "eval after", HFBackend(tok, lm))
 
-    def _evaluate(self, name: str, label: str, tok: Any, lm: Any) -> dict[str, Any]:
+    def _evaluate(self, name: str, label: str, backend: Any) -> dict[str, Any]:
         from act_dsl.training.evaluate import evaluate
-        res = evaluate(self.job.graph, self.eval_records, tok, lm, self.cfg.gen, self.ref_date,
-                       metric=self.job.metric)
+        res = evaluate(self.job.graph, self.eval_records, None, None, self.cfg.gen, self.ref_date,
+                       metric=self.job.metric, backend=backend)
         self.run_dir.write_json(f"{name}.json", res)
         self.log(f"[{label}] held-out CSR {_f(res['csr'])}{_metric_note(res)}")
         return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()},

@@ -1,0 +1,169 @@
+"""Sampling backends: one interface (prompts in; K responses with token counts and finish reasons out) that
+`act sample`, `act train` and `act eval` use whatever engine generates the text.
+
+- `hf` (default): transformers' generate in this process (backends/hf.py), with prompts sorted by length
+  and a shared prompt prefix computed once per batch;
+- `openai`: any OpenAI-compatible /v1/completions server (backends/openai.py), sampling only;
+- `vllm`: vLLM in this process (backends/vllm.py), the optional `act-dsl[vllm]` extra.
+
+Every backend applies the task's stop rule (act_dsl/sampling/stop.py) to its text itself, so a response ends
+at the same place whichever engine wrote it, and `sample_to_file` writes the same resumable samples file.
+No torch here.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Protocol, Sequence
+
+from act_dsl.sampling.config import GenConfig, setting
+from act_dsl.sampling.samples import Sample, as_samples, sample_line
+
+__all__ = ["BACKENDS", "Backend", "BackendError", "Completion", "EngineConfig", "make_backend", "sample_to_file"]
+
+BACKENDS = ("hf", "vllm", "openai")
+
+
+class BackendError(Exception):
+    """A backend that cannot run or answer (missing extra, server down, garbage reply): a one-line message."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Which engine generates the text, and how to reach it; its fields are the `--backend` family of flags."""
+
+    backend: str = setting("hf", "what generates the text: hf (transformers in this process), vllm (the "
+                           "act-dsl[vllm] extra) or openai (an OpenAI-compatible server, sampling only)",
+                           choices=BACKENDS)
+    base_url: str | None = setting(None, "with --backend openai: the server's API root, e.g. "
+                                   "http://localhost:8000/v1 (required)")
+    api_key_env: str | None = setting(None, "with --backend openai: the environment variable that holds the "
+                                      "API key (default: none, no key sent)", metavar="NAME")
+    concurrency: int = setting(8, "with --backend openai: requests in flight at once")
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.backend not in BACKENDS:
+            out.append(f"--backend must be one of {', '.join(BACKENDS)}")
+        if self.concurrency < 1:
+            out.append("--concurrency must be at least 1")
+        if self.backend == "openai" and not self.base_url:
+            out.append("--backend openai needs --base-url (the server's API root, e.g. http://localhost:8000/v1)")
+        if self.backend != "openai" and (self.base_url or self.api_key_env):
+            out.append("--base-url and --api-key-env only apply to --backend openai")
+        if self.api_key_env and not os.environ.get(self.api_key_env):
+            out.append(f"--api-key-env {self.api_key_env}: that environment variable is not set")
+        return out
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The K responses to one prompt: text (the stop rule applied), new tokens each (None where the engine
+    does not say) and why each ended: `stop` (end of text or the stop rule) or `length` (max_new_tokens)."""
+
+    texts: tuple[str, ...]
+    tokens: tuple[int | None, ...]
+    finish: tuple[str, ...]
+
+
+class Backend(Protocol):
+    """What every engine offers the sampler."""
+
+    name: str
+
+    def format_prompt(self, text: str, chat: str) -> str:
+        """The prompt as the model sees it (through the chat template when chat == "auto" and it has one)."""
+
+    def complete(self, prompts: Sequence[str], k: int, cfg: GenConfig, *, greedy: bool = False,
+                 seeds: Sequence[int] | None = None) -> list[Completion]:
+        """K responses per prompt (one when greedy), in prompt order; seeds: one per prompt."""
+
+    def batch_size(self, cfg: GenConfig) -> int:
+        """How many prompts to hand `complete` at once."""
+
+    def order(self, prompts: Sequence[str]) -> list[int]:
+        """The order to generate prompts in (positions into `prompts`): the hf backend sorts by length so
+        that a batch holds prompts of similar length and little padding; others keep the given order."""
+
+    def close(self) -> None:
+        """Release the engine (a server connection pool, GPU memory)."""
+
+
+def rule_of(cfg: GenConfig) -> str | None:
+    """The stop rule in force: a GenConfig not yet given its task's rule stops at a newline, as before."""
+    rule = "newline" if cfg.stop is None else cfg.stop
+    return rule or None
+
+
+def make_backend(engine: EngineConfig, model: str | None, adapter: str | None = None, *,
+                 for_training: bool = False) -> Backend:
+    """The backend `engine` names, ready to sample from `model` (and a LoRA `adapter` folder where given)."""
+    problems = engine.problems()
+    if problems:
+        raise BackendError("; ".join(problems))
+    if engine.backend == "openai":
+        if for_training:
+            raise BackendError("--backend openai samples from a server and cannot train (training needs the "
+                               "weights): use --backend hf or vllm with act train")
+        if adapter:
+            raise BackendError("--backend openai cannot apply a run's adapter: serve the trained model and pass "
+                               "its name with --model")
+        from act_dsl.sampling.backends.openai import OpenAIBackend
+        key = os.environ.get(engine.api_key_env) if engine.api_key_env else None
+        return OpenAIBackend(str(engine.base_url), model, key, engine.concurrency)
+    if engine.backend == "vllm":
+        from act_dsl.sampling.backends.vllm import VLLMBackend
+        return VLLMBackend(model, adapter, enable_lora=for_training or adapter is not None)
+    from act_dsl.sampling import model as models
+    from act_dsl.sampling.backends.hf import HFBackend
+    tok, lm = models.load(model, adapter)
+    return HFBackend(tok, lm)
+
+
+def sample_to_file(backend: Backend, items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig,
+                   progress: bool = True) -> dict[str, Any]:
+    """Sample K responses for every unsampled prompt into `out`, skipping the prompts already there.
+
+    Each finished batch is appended and fsynced, so a killed run resumes where it stopped, whatever the
+    backend; a line also records each response's new tokens and finish reason."""
+    import json
+
+    from act_dsl import progress as reporting
+    from act_dsl.sampling.hf import read_done
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = read_done(out)
+    samples = as_samples(items)
+    todo = [it for it in samples if it.index not in done]
+    tokens, t0 = 0, time.perf_counter()
+    reported = getattr(backend, "usage_tokens", 0)  # a server's own count, for responses it does not count singly
+    finish: dict[str, int] = {}
+    bar = reporting.bar("sampling", len(samples), "prompt", initial=len(samples) - len(todo), enabled=progress)
+    formatted = [backend.format_prompt(it.prompt, cfg.chat) for it in todo]
+    order = backend.order(formatted)
+    with out.open("a", encoding="utf-8") as fh:
+        for positions in _batches(order, backend.batch_size(cfg)):
+            positions = sorted(positions)  # the batch's lines in prompt order
+            batch, texts = [todo[p] for p in positions], [formatted[p] for p in positions]
+            got = backend.complete(texts, cfg.k, cfg, seeds=[cfg.seed + it.index for it in batch])
+            for it, text, c in zip(batch, texts, got):
+                row = json.loads(sample_line(it.with_responses(text, c.texts)))
+                row.update(tokens=list(c.tokens), finish=list(c.finish))
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                tokens += sum(t or 0 for t in c.tokens)
+                for f in c.finish:
+                    finish[f] = finish.get(f, 0) + 1
+            fh.flush()
+            os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
+            bar.update(len(batch), tokens_per_s=round(tokens / max(time.perf_counter() - t0, 1e-9)))
+    bar.close()
+    tokens = max(tokens, getattr(backend, "usage_tokens", 0) - reported)
+    elapsed = time.perf_counter() - t0
+    return {"prompts": len(todo), "tokens": tokens, "seconds": elapsed, "backend": backend.name,
+            "tokens_per_s": tokens / elapsed if elapsed > 0 else 0.0, "finish": finish}
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), max(1, size)):
+        yield items[i:i + size]
