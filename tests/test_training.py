@@ -159,7 +159,12 @@ def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None
     assert all(set(v) == {"before", "after"} for v in report["constraints"].values())
     assert report["pairs"] > 0 and report["train"]["steps"] > 0
     assert (out / "adapter" / "adapter_config.json").is_file()
-    assert (out / "report.md").read_text().count("| brief |") == 1 and (out / "report.png").is_file()
+    md = (out / "report.md").read_text()
+    assert md.count("| brief (pass rate) | 6 |") == 1 and (out / "report.png").is_file()
+    iv = report["intervals"]  # 6 held-out prompts: intervals before and after, and the paired difference
+    assert iv["before"]["csr"]["n"] == 6 and iv["before"]["csr"]["lo"] <= report["csr_before"] <= iv["before"]["csr"]["hi"]
+    assert iv["difference"]["CSR"]["value"] == pytest.approx(report["csr_after"] - report["csr_before"])
+    assert "after - before, paired [95 % CI]" in md and "paired difference after - before" in r.stdout
     assert "signal audit" in r.stderr and "held-out CSR" in r.stdout
     # the adapter moved away from its zero initialisation
     from safetensors.torch import load_file

@@ -30,8 +30,11 @@ def register(sub: Any) -> None:
     p.set_defaults(fn=run_train)
 
     p = sub.add_parser("eval", help="held-out CSR of a base model or a trained run")
-    p.add_argument("file")
-    p.add_argument("--data", required=True, help="held-out JSONL records")
+    p.add_argument("file", nargs="?", help="the .act file (not needed with --compare)")
+    p.add_argument("--data", default=None, help="held-out JSONL records (required unless --compare)")
+    p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), default=None,
+                   help="print the paired table (B - A with 95 %% intervals) of two saved held-out results: run "
+                   "directories of `act train` (their eval_after.json) or files of `act eval --out-json`")
     p.add_argument("--run", default=None, help="a run directory of `act train` (its trained model is evaluated)")
     p.add_argument("--limit", type=positive_int, default=None, help="use only the first N records")
     p.add_argument("--best-of", type=int, default=1, metavar="K",
@@ -103,6 +106,12 @@ def print_summary(report: dict[str, Any], path: Path) -> None:
     m = report.get("task_metric")
     if m:
         print(f"{m['name'] + ' (gold)':<24} {_f(m['before']):>7} {_f(m['after']):>7}")
+    diff = (report.get("intervals") or {}).get("difference") or {}
+    if diff:
+        from act_dsl.scoring.evidence import interval_text
+        print(f"paired difference after - before, 95 % interval over {report['eval_prompts']} prompts: CSR "
+              f"{interval_text(diff.get('CSR'), signed=True)}"
+              + (f", {m['name']} {interval_text(diff.get(m['name']), signed=True)}" if m else ""))
     total = sum(report["timings"].values())
     print(f"\n{report['pairs']} training pairs, {report['train'].get('steps', 0)} steps, {total:.0f} s in all; "
           f"report: {path / 'report.md'}")
@@ -121,9 +130,23 @@ def _trained_model(run: Path, gen: GenConfig) -> tuple[str, str | None, GenConfi
     raise UsageError(f"{run}: the run has no trained model yet (finish it with `act train --resume`)")
 
 
+def run_compare(args: argparse.Namespace) -> int:
+    from act_dsl.scoring.evidence import EvidenceError, compare, load_result, render_compare
+    a, b = args.compare
+    try:
+        print(render_compare(compare(load_result(a), load_result(b)), a, b))
+    except EvidenceError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
+
+
 def run_eval(args: argparse.Namespace) -> int:
     from act_dsl.sampling import model as models
     from act_dsl.training.evaluate import evaluate
+    if args.compare:
+        return run_compare(args)
+    if not args.file or not args.data:
+        raise UsageError("give the .act file and --data (or --compare RUN_A RUN_B)")
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -144,14 +167,20 @@ def run_eval(args: argparse.Namespace) -> int:
                        best_of=args.best_of)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    from act_dsl.scoring.evidence import interval_text
+    iv = res["intervals"]
     for n, v in res["constraints"].items():
-        print(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
+        print(f"{n:<24} pass {interval_text(iv['constraints'][n])}  mean {_f(v['mean'])}  "
+              f"(n {iv['constraints'][n]['n']})")
     how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
-    print(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how})")
+    print(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
+          f"{interval_text(iv['csr'])}, n {iv['csr']['n']}")
     m = res.get("task_metric")
     if m:
         extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
-        print(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}")
+        print(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}; 95 % "
+              f"interval {interval_text(iv.get('task_metric'))}")
+    print("(intervals: percentile bootstrap over prompts, 2000 resamples)")
     if args.out_json:
         Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
     return EXIT_OK

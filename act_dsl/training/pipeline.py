@@ -232,6 +232,7 @@ class Pipeline:
 
 def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
     from act_dsl.sampling.model import DEFAULT_MODEL
+    from act_dsl.scoring.evidence import run_evidence
     before, after, ranked = results["eval_before"], results["eval_after"], results["rank"]
     return {"task": p.job.graph.name, "model": p.cfg.model or DEFAULT_MODEL, "config": p.cfg.to_dict(),
             "csr_before": before["csr"], "csr_after": after["csr"],
@@ -241,7 +242,7 @@ def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
             "pairs": ranked["pairs"], "zero_variance_prompts": ranked["zero_variance_items"],
             "train_items": ranked["items"], "eval_prompts": len(p.eval_records), "train": results["train"],
             "warnings": ranked["warnings"], "probes": results["audit"].get("probes"),
-            "timings": p.run_dir.timings()}
+            "timings": p.run_dir.timings(), "intervals": run_evidence(p.path)}
 
 
 def run_job(job: TrainJob) -> dict[str, Any] | None:
