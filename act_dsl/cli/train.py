@@ -24,6 +24,13 @@ def register(sub: Any) -> None:
     p.add_argument("--eval-data", default=None, help="held-out prompts (default: eval.jsonl beside the .act file)")
     p.add_argument("--out", default=None, help="run directory (default: runs/<task>/run-N)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
+    p.add_argument("--seeds", type=positive_int, default=1, metavar="N",
+                   help="repeat the run with seeds s..s+N-1 (s: --seed) in RUN_DIR/seed-K and report the spread")
+    p.add_argument("--rounds", type=positive_int, default=1, metavar="R",
+                   help="iterated ACT: after each round sample again from the policy trained so far, rank and "
+                   "train on the new samples (RUN_DIR/round-r)")
+    p.add_argument("--force", action="store_true",
+                   help="train even when a degenerate probe response outranks the mean sample")
     add_settings(p, TrainConfig)
     metric_options(p)
     data_options(p)
@@ -83,14 +90,22 @@ def run_train(args: argparse.Namespace) -> int:
         run_path = new_run_dir(base)
     job = TrainJob(graph, read_data(args, graph, False, train_path).records,
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
-                   resume=args.resume, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
+                   resume=args.resume, force=args.force, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
                                               "eval_data": str(eval_path.resolve())})
+    from act_dsl.training.multi import run_rounds, run_seeds
     try:
-        report = run_job(job)
-    except (JobError, ModelError) as exc:
+        if args.seeds > 1:
+            summary = run_seeds(job, args.seeds, args.rounds)
+            if summary is not None:
+                print((run_path / "report.md").read_text())
+            return EXIT_OK
+        report = run_rounds(job, args.rounds)
+    except (JobError, ModelError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     if report is not None:  # None: a process other than the main one under `accelerate launch`
-        print_summary(report, run_path)
+        print_summary(report, run_path if args.rounds == 1 else run_path / f"round-{args.rounds}")
+        if args.rounds > 1:
+            print((run_path / "report.md").read_text())
     return EXIT_OK
 
 

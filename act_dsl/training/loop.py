@@ -110,7 +110,7 @@ def item_step(model, tok, item: Item, cfg: TrainConfig, device, ref, backward) -
     return loss.detach(), pairs
 
 
-def build_model(cfg: TrainConfig, model_ref: str):
+def build_model(cfg: TrainConfig, model_ref: str, init_adapter: Path | None = None):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from act_dsl.sampling.model import quiet_transformers
@@ -121,6 +121,9 @@ def build_model(cfg: TrainConfig, model_ref: str):
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     model = AutoModelForCausalLM.from_pretrained(model_ref, dtype=torch.float32)
+    if cfg.lora and init_adapter is not None:  # iterated training: go on from the previous round's adapter
+        from peft import PeftModel
+        return tok, PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
     if cfg.lora:
         from peft import LoraConfig, get_peft_model
         names = {n.split(".")[-1] for n, _ in model.named_modules()}
@@ -145,8 +148,10 @@ def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tens
     return out
 
 
-def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print) -> dict:
-    """Train on ranked items; checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
+def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print,
+          init_adapter: Path | None = None, graph=None, reference_date=None) -> dict:
+    """Train on ranked items (or, with --loss grpo, online on their prompts: `graph` scores the new samples);
+    checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from tqdm import tqdm
@@ -154,7 +159,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
                       mixed_precision="bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
                       else "no")
     set_seed(cfg.seed)
-    tok, model = build_model(cfg, model_ref)
+    tok, model = build_model(cfg, model_ref, init_adapter)
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=cfg.lr)
     model, opt = acc.prepare(model, opt)

@@ -51,6 +51,8 @@ class TrainJob:
     resume: bool = False             # finish the run in run_dir (its saved config wins) instead of refusing it
     about: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = _stderr
+    init_adapter: Path | None = None  # continue from this LoRA adapter (the previous round of --rounds)
+    force: bool = False               # train even when a degenerate probe outranks the mean sample
 
 
 def distributed() -> Any:
@@ -138,7 +140,8 @@ class Pipeline:
     def base_model(self) -> tuple[Any, Any]:
         if self._base is None:
             from act_dsl.sampling import model as models
-            self._base = models.load(self.model_ref)
+            adapter = str(self.job.init_adapter) if self.job.init_adapter else None
+            self._base = models.load(self.model_ref, adapter)  # the policy trained so far, with --rounds
         return self._base
 
     # ---- the stages ------------------------------------------------------------------------------
@@ -185,7 +188,8 @@ class Pipeline:
         samples = {s.index: s for s in read_samples(self.path / "samples.jsonl")}
         rows = [json.loads(x) for x in (self.path / "ranked.jsonl").read_text().splitlines()]
         items = [Item([samples[i] for i in row["indices"]], row["csr"]) for row in rows]
-        return train(self.cfg, self.model_ref, items, self.path, log=self.log)
+        return train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
+                     graph=self.job.graph, reference_date=self.ref_date)
 
     def eval_after(self) -> dict[str, Any]:
         from act_dsl.sampling import model as models
