@@ -150,7 +150,7 @@ def test_loss_falls_on_a_fixed_batch_and_parameters_move(tiny_model) -> None:
 def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None:
     out = task_dir / "run"
     r = run_act("train", str(task_dir / "task.act"), "--model", str(tiny_model), "--out", str(out),
-                "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01")
+                "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01", "--force")
     assert r.returncode == 0, r.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     for key in ("csr_before", "csr_after", "constraints", "pairs", "zero_variance_prompts", "timings"):
@@ -177,7 +177,7 @@ def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None
 def test_train_killed_mid_training_resumes_without_redoing_stages(task_dir, tiny_model) -> None:
     out = task_dir / "run"
     cmd = [sys.executable, "-m", "act_dsl", "train", str(task_dir / "task.act"), "--model", str(tiny_model),
-           "--out", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01"]
+           "--out", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01", "--force"]
     env = {**os.environ}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     ckpt = out / "checkpoint" / "done_step.json"
@@ -221,7 +221,7 @@ def test_training_never_reads_gold_fields(tmp_path, tiny_model) -> None:
                                               for i in range(3)))
         r = run_act("train", str(d / "task.act"), "--model", str(tiny_model), "--out", str(d / "run"),
                     "--samples", "3", "--epochs", "1", "--max-new-tokens", "8", "--lr", "0.01", "--metric",
-                    "exact_match")
+                    "exact_match", "--force")
         assert r.returncode == 0, r.stderr[-3000:]
         runs.append(d / "run")
     a, b = runs

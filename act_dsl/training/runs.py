@@ -75,6 +75,17 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
             lines.append(f"| {name} | {_pct(v['before'])} | {_pct(v['after'])} |")
     lines += ["", f"Training signal: {report['pairs']} ranked pairs; {report['zero_variance_prompts']} of "
               f"{report['train_items']} items had all candidates at the same CSR.", ""]
+    if report.get("candidates"):
+        lines += [f"Candidates: {report['distinct_candidates']} distinct of {report['candidates']} sampled (exact "
+                  "duplicates merged before ranking).", ""]
+    bg = report.get("beats_greedy")
+    if bg:
+        lines += [f"The best sampled candidate beats the greedy answer by CSR on {bg['better']} of {bg['items']} "
+                  f"training prompts ({bg['share']:.3f}; tied {bg['tied']}, worse {bg['worse']}): training can move "
+                  "greedy decoding only there.", ""]
+    if report.get("forced_past_probes"):
+        lines += ["**Trained with --force although a degenerate probe response outranks the mean sample** (see "
+                  "the probes below).", ""]
     if report.get("warnings"):
         lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
     if report.get("probes"):
