@@ -230,7 +230,8 @@ def main() -> None:
             run = run / f"round-{args.rounds}"
         if first is None:
             first = out / f"run-{loss}" / "round-1" if args.rounds > 1 else run
-            timings.update({k: v for k, v in report["timings"].items() if k not in ("train", "eval_after")})
+            shared = json.loads((first / "report.json").read_text())["timings"]  # round 1's, with --rounds
+            timings.update({k: v for k, v in shared.items() if k not in ("train", "eval_after")})
             results["base (greedy)"] = json.loads((first / "eval_before.json").read_text())
             calls["base (greedy)"] = 1
         timings[f"train+evaluate {loss}"] = report["timings"]["train"] + report["timings"]["eval_after"]

@@ -36,6 +36,9 @@ def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
     """R rounds of sample-rank-train, each in job.run_dir/round-r; the combined report (None off the main process)."""
     if rounds == 1:
         return run_job(job)
+    from act_dsl.training.pipeline import distributed
+    if distributed() is not None:
+        raise ValueError("--rounds runs one process; under accelerate launch run one round at a time")
     reports = []
     prev: Path | None = None
     for r in range(1, rounds + 1):
