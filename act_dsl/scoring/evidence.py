@@ -144,9 +144,13 @@ def interval_text(d: Mapping[str, Any] | None, signed: bool = False) -> str:
     return "-" if not d else Interval.from_dict(dict(d)).text(signed=signed)
 
 
-def run_evidence(run_dir: Path) -> dict[str, Any]:
-    """A finished run's held-out intervals before and after training and the paired difference, for its report."""
-    before = load_result(run_dir / "eval_before.json")
-    after = load_result(run_dir / "eval_after.json")
+def run_evidence(run_dir: Path) -> dict[str, Any] | None:
+    """A finished run's held-out intervals before and after training and the paired difference, for its report;
+    None for a run resumed from evaluations saved without per-prompt scores (its report has no intervals)."""
+    try:
+        before = load_result(run_dir / "eval_before.json")
+        after = load_result(run_dir / "eval_after.json")
+    except EvidenceError:
+        return None
     return {"before": before.get("intervals") or intervals(before), "after": after.get("intervals") or intervals(after),
             "difference": diff_to_base(before, after)}
