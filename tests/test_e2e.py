@@ -16,7 +16,7 @@ from conftest import EXAMPLES, ROOT, run_act
 def test_default_model_trains_end_to_end_on_a_few_prompts(tmp_path) -> None:
     out = tmp_path / "run"
     r = run_act("train", str(EXAMPLES / "entity_typing" / "task.act"), "--limit", "4", "--eval-limit", "3",
-                "--samples", "3", "--epochs", "1", "--max-new-tokens", "16", "--run-dir", str(out), timeout=1800)
+                "--samples", "3", "--epochs", "1", "--max-new-tokens", "16", "--run-dir", str(out), "--force", timeout=1800)
     assert r.returncode == 0, r.stderr[-4000:]
     report = json.loads((out / "report.json").read_text())
     assert report["model"] == "SmolLM2-135M-Instruct"
@@ -44,7 +44,7 @@ def test_accelerate_launch_two_cpu_processes(tmp_path, tiny_model) -> None:
     cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
            "--dynamo_backend", "no", "-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model",
            str(tiny_model), "--run-dir", str(out), "--samples", "4", "--epochs", "1", "--max-new-tokens", "10",
-           "--lr", "0.01"]
+           "--lr", "0.01", "--force"]
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-4000:]
     report = json.loads((out / "report.json").read_text())

@@ -88,7 +88,7 @@ def test_train_from_python_with_records_in_memory_then_a_second_loss_on_the_same
     settings = dict(model=str(tiny_model), samples=3, epochs=1, max_new_tokens=6, lr=0.01)
     logs: list[str] = []
     report = act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "a", log=logs.append,
-                           **settings)
+                           force=True, **settings)
     assert report is not None and report["train"]["steps"] > 0 and report["eval_prompts"] == 3
     assert set(report["constraints"]) == {"brief", "slash"}
     assert list(json.loads((tmp_path / "a" / "stages.json").read_text())) == list(STAGES)
@@ -101,14 +101,14 @@ def test_train_from_python_with_records_in_memory_then_a_second_loss_on_the_same
         act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "a", **settings)
     logs.clear()
     again = act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "a", resume=True,
-                          log=logs.append, **settings)
+                          log=logs.append, force=True, **settings)
     assert again is not None and again["csr_after"] == report["csr_after"]
     assert [x for x in logs if "already done" in x] == [f"[{s}] already done, skipped" for s in STAGES]
     # another loss from the same samples and ranking: only training and the final evaluation run again
     share_stages(tmp_path / "a", tmp_path / "b")
     logs.clear()
     other = act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "b", resume=True,
-                          log=logs.append, loss="pro", **settings)
+                          log=logs.append, loss="pro", force=True, **settings)
     assert other is not None and other["config"]["loss"] == "pro" and other["pairs"] == report["pairs"]
     assert [x for x in logs if "already done" in x] == [f"[{s}] already done, skipped" for s in STAGES[:4]]
     assert (tmp_path / "b" / "samples.jsonl").read_text() == (tmp_path / "a" / "samples.jsonl").read_text()

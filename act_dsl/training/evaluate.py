@@ -12,6 +12,8 @@ from act_dsl.records import Record
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.prompts import render_all
 from act_dsl.scoring.metrics import METRICS, default_metric, find_gold_field
+from act_dsl.ops.values import as_text
+from act_dsl.scoring.evidence import intervals, prompt_key
 from act_dsl.scoring.report import score_rows
 
 
@@ -42,10 +44,23 @@ def task_metric(graph: Graph, rows: list[dict], records: list[Record], how: tupl
     gold, metric, output = how
     (preds,) = Executor(graph).columns(rows, [graph.outputs[output]])
     golds = [r.fields.get(gold) for r in records]
-    out = {"metric": metric, "gold": gold, "output": output, "value": METRICS[metric](preds, golds)}
+    out = {"metric": metric, "gold": gold, "output": output, "value": METRICS[metric](preds, golds),
+           "preds": [_plain(p) for p in preds], "golds": golds}  # per prompt, for intervals and --compare
     if metric == "token_f1":
         out["exact_match"] = METRICS["exact_match"](preds, golds)
     return out
+
+
+def _plain(v: Any) -> Any:
+    """An output value as the metrics read it (text, or a list of texts), small enough to keep per prompt."""
+    if v is None:
+        return None
+    return [as_text(x) for x in v] if isinstance(v, (list, tuple)) else as_text(v)
+
+
+def _passed(v: Any) -> float | None:
+    """A constraint's per-prompt pass (1.0 / 0.0), None where it does not apply."""
+    return None if v is None else float(float(v) >= 1.0)
 
 
 def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, reference_date=None,
@@ -79,9 +94,12 @@ def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, re
     scores = score_rows(graph, rows, None, reference_date, progress=False)
     result: dict[str, Any] = {
         "csr": scores.mean_csr, "constraints": {n: s.as_dict() for n, s in scores.summary.items()},
-        "responses": [{"line": rec.line, "response": r, "csr": c} for rec, r, c in zip(records, responses, scores.csr)],
-        "seconds": time.perf_counter() - t0, "best_of": best_of}
+        "responses": [{"line": rec.line, "key": prompt_key(rec.fields, graph.inputs), "response": r, "csr": c,
+                       "pass": {n: _passed(v) for n, v in vals.items()}}
+                      for rec, r, c, vals in zip(records, responses, scores.csr, scores.values)],
+        "seconds": time.perf_counter() - t0, "best_of": best_of, "model_calls_per_answer": best_of}
     how = resolve_metric(graph, records, metric)
     if how is not None:
         result["task_metric"] = task_metric(graph, rows, records, how)
+    result["intervals"] = intervals(result)
     return result

@@ -28,8 +28,9 @@ def encode_item(tok, item: Item) -> list[tuple[list[int], list[list[int]]]]:
     return out
 
 
-def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
-    """Summed log-likelihood and token count of every (member, candidate) response, in one forward pass.
+def token_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
+    """Per-token log-likelihoods of every (member, candidate) response, in one forward pass: (logp [N, T],
+    is_response [N, T]) with N = members x candidates, responses right-aligned in the last T positions.
 
     Sequences are left-padded so that every response sits at the end, and the model computes logits
     for that tail only (`logits_to_keep`): the vocabulary-sized tensors cover the response tokens, not
@@ -54,6 +55,12 @@ def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], p
     lengths = torch.tensor(resp_len, device=device)
     offsets = torch.arange(keep - 1, device=device)
     is_response = offsets[None, :] >= (keep - 1 - lengths)[:, None]
+    return logp, is_response
+
+
+def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
+    """Summed log-likelihood and token count of every (member, candidate) response, each [members, K]."""
+    logp, is_response = token_logprobs(model, encoded, pad_id, device)
     summed = (logp * is_response).sum(-1)
     count = is_response.sum(-1).clamp(min=1)
     k = len(encoded[0][1])
@@ -110,7 +117,7 @@ def item_step(model, tok, item: Item, cfg: TrainConfig, device, ref, backward) -
     return loss.detach(), pairs
 
 
-def build_model(cfg: TrainConfig, model_ref: str):
+def build_model(cfg: TrainConfig, model_ref: str, init_adapter: Path | None = None):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from act_dsl.sampling.model import quiet_transformers
@@ -119,6 +126,9 @@ def build_model(cfg: TrainConfig, model_ref: str):
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     model = AutoModelForCausalLM.from_pretrained(model_ref, dtype=torch.float32)
+    if cfg.lora and init_adapter is not None:  # iterated training: go on from the previous round's adapter
+        from peft import PeftModel
+        return tok, PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
     if cfg.lora:
         from peft import LoraConfig, get_peft_model
         names = {n.split(".")[-1] for n, _ in model.named_modules()}
@@ -144,8 +154,10 @@ def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tens
     return out
 
 
-def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print) -> dict:
-    """Train on ranked items; checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
+def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print,
+          init_adapter: Path | None = None, graph=None, reference_date=None) -> dict:
+    """Train on ranked items (or, with --loss grpo, online on their prompts: `graph` scores the new samples);
+    checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from act_dsl import progress
@@ -153,11 +165,14 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
                       mixed_precision="bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
                       else "no")
     set_seed(cfg.seed)
-    tok, model = build_model(cfg, model_ref)
+    tok, model = build_model(cfg, model_ref, init_adapter)
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=cfg.lr)
     model, opt = acc.prepare(model, opt)
-    useful = [it for it in items if it.pairs() > 0]
+    online = cfg.loss == "grpo"  # samples its own candidates every step: every prompt is useful
+    if online and graph is None:
+        raise ValueError("--loss grpo needs the task's verifier graph to score its samples")
+    useful = list(items) if online else [it for it in items if it.pairs() > 0]
     shard = useful[acc.process_index::acc.num_processes]
     per_proc = min(len(useful[p::acc.num_processes]) for p in range(acc.num_processes)) if useful else 0
     shard = shard[:per_proc]  # every process takes the same number of steps
@@ -183,17 +198,25 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
         for pos, idx in enumerate(order):
             if epoch * len(shard) + pos < step:
                 continue  # done before the interruption
+            entry: dict = {}
             with acc.accumulate(model):
-                loss, pairs = item_step(model, tok, shard[idx], cfg, acc.device,
-                                        r.to(acc.device) if (r := ref[idx]) is not None else None, acc.backward)
+                if online:
+                    from act_dsl.training.grpo import grpo_step
+                    loss, entry = grpo_step(model, tok, shard[idx], cfg, acc.device, acc.backward, graph,
+                                            reference_date, seed=cfg.seed + 100_003 * (step + 1) + acc.process_index)
+                else:
+                    r = ref[idx]
+                    loss, pairs = item_step(model, tok, shard[idx], cfg, acc.device,
+                                            r.to(acc.device) if r is not None else None, acc.backward)
+                    entry = {"pairs": pairs}
                 opt.step()
                 opt.zero_grad()
             step += 1
             value = float(acc.gather(loss.detach()[None]).mean())
             if acc.is_main_process:
                 with log_path.open("a") as fh:
-                    fh.write(json.dumps({"step": step, "epoch": epoch, "loss": value, "pairs": pairs}) + "\n")
-            bar.update(1, loss=value, pairs=pairs)
+                    fh.write(json.dumps({"step": step, "epoch": epoch, "loss": value, **entry}) + "\n")
+            bar.update(1, loss=value, pairs=entry.get("pairs"))
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
                 acc.save_state(str(ckpt))
                 if acc.is_main_process:
@@ -208,7 +231,14 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
         tok.save_pretrained(out)
         state_file.write_text(json.dumps({"steps": step, "seconds": time.perf_counter() - t0}))
     acc.wait_for_everyone()
-    losses = [json.loads(x)["loss"] for x in log_path.read_text().splitlines()] if log_path.exists() else []
-    return {"steps": step, "items": len(useful), "seconds": time.perf_counter() - t0,
-            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
-            "processes": acc.num_processes, "output": str(out)}
+    logged = [json.loads(x) for x in log_path.read_text().splitlines()] if log_path.exists() else []
+    losses = [x["loss"] for x in logged]
+    result = {"steps": step, "items": len(useful), "seconds": time.perf_counter() - t0,
+              "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+              "processes": acc.num_processes, "output": str(out)}
+    if online:  # what the online samples scored, and what they cost
+        result.update(model_calls=sum(x.get("sequences", 0) for x in logged) * acc.num_processes,
+                      steps_with_signal=sum(1 for x in logged if x.get("signal")),
+                      sample_csr_first=logged[0].get("csr") if logged else None,
+                      sample_csr_last=logged[-1].get("csr") if logged else None)
+    return result

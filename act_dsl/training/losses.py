@@ -58,3 +58,28 @@ def dpo(p, logp, csr, ref, nll, cfg):
 
 
 LOSSES: dict[str, Callable] = {"rrhf": rrhf, "pro": pro, "dpo": dpo}
+
+
+def group_advantages(csr: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:
+    """GRPO's advantage of each of a group's K samples: (CSR - group mean) / (group standard deviation + eps).
+    A group whose samples all score the same CSR has advantage 0 everywhere: it teaches nothing."""
+    csr = csr.float()
+    return (csr - csr.mean()) / (csr.std(unbiased=False) + eps)
+
+
+def grpo(logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor, adv: torch.Tensor, beta: float,
+         total: int | None = None) -> torch.Tensor:
+    """The group-relative policy-gradient loss of freshly sampled responses (one update per sample, so the
+    probability ratio is 1 and only its gradient counts), plus beta times the KL divergence to the reference.
+
+    logp, ref_logp, mask: [N, T] per-token log-likelihoods under the policy and the reference and the response
+    mask; adv: [N] advantages. Per sequence, the token mean of  -adv * exp(logp - logp.detach())  +  beta * k3,
+    with k3 = exp(ref - logp) - (ref - logp) - 1 (an unbiased, never negative estimate of KL(policy || ref));
+    summed over sequences and divided by `total` (default N), so chunks of one group add up to the whole."""
+    mask = mask.float()
+    ratio = torch.exp(logp - logp.detach())  # 1, with the policy's gradient
+    delta = ref_logp.detach() - logp
+    kl = torch.exp(delta) - delta - 1
+    per_token = -adv[:, None] * ratio + beta * kl
+    per_seq = (per_token * mask).sum(-1) / mask.sum(-1).clamp(min=1)
+    return per_seq.sum() / (total or len(per_seq))

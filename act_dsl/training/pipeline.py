@@ -52,6 +52,8 @@ class TrainJob:
     engine: Any = None               # act_dsl.sampling.backends.EngineConfig; None: the hf backend
     about: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = _stderr
+    init_adapter: Path | None = None  # continue from this LoRA adapter (the previous round of --rounds)
+    force: bool = False               # train even when a degenerate probe outranks the mean sample
 
 
 def distributed() -> Any:
@@ -140,7 +142,8 @@ class Pipeline:
     def base_model(self) -> tuple[Any, Any]:
         if self._base is None:
             from act_dsl.sampling import model as models
-            self._base = models.load(self.model_ref)
+            adapter = str(self.job.init_adapter) if self.job.init_adapter else None
+            self._base = models.load(self.model_ref, adapter)  # the policy trained so far, with --rounds
         return self._base
 
     def sampler(self, adapter: str | None = None) -> Any:
@@ -171,15 +174,18 @@ class Pipeline:
         gen = self.cfg.gen.for_task(self.job.graph.stop)
         stats = sample_to_file(self.sampler(), prompts, self.path / "samples.jsonl", gen)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
+        from act_dsl.sampling.samples import read_samples
+        from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
+        stats["greedy"] = greedy_to_file(tok, lm, read_samples(self.path / "samples.jsonl"), self.path / GREEDY_FILE, gen)
         return stats
 
     def rank(self) -> dict[str, Any]:
         from act_dsl.sampling.samples import read_samples
-        from act_dsl.training.data import rank
+        from act_dsl.training.data import item_row, rank
         ranked = rank(self.job.graph, read_samples(self.path / "samples.jsonl"), self.ref_date)
         with (self.path / "ranked.jsonl").open("w") as fh:
             for it in ranked.items:
-                fh.write(json.dumps({"indices": [m.index for m in it.members], "csr": it.csr}) + "\n")
+                fh.write(json.dumps(item_row(it)) + "\n")
         return ranked.audit()
 
     def audit(self) -> dict[str, Any]:
@@ -187,23 +193,33 @@ class Pipeline:
         from act_dsl.sampling.samples import read_samples
         from act_dsl.scoring.probes import run_probes
         from act_dsl.training.data import audit_table
-        ranked = self.run_dir.stages["rank"]["result"]
+        from act_dsl.training.signal import GREEDY_FILE, beats_greedy, gate_message
+        ranked = dict(self.run_dir.stages["rank"]["result"])
         samples = read_samples(self.path / "samples.jsonl")
         probes = run_probes(self.job.graph, [dict(s.fields) for s in samples], ranked["mean_csr"],
                             "the training samples", self.ref_date).as_dict()
+        greedy = self.path / GREEDY_FILE
+        ranked["beats_greedy"] = beats_greedy(self.job.graph, samples, json.loads(greedy.read_text()),
+                                              self.ref_date) if greedy.exists() else None
         self.log(audit_table(ranked, probes))
         self.run_dir.write_json("audit.json", {**ranked, "probes": probes})
-        return {"probes": probes}
+        refusal = gate_message(probes)
+        if refusal and not self.job.force:
+            raise JobError(refusal)
+        if refusal:
+            self.log("warning: " + refusal.replace("training refused", "training anyway (--force)", 1))
+        return {"probes": probes, "beats_greedy": ranked["beats_greedy"], "forced": bool(refusal)}
 
     def train(self) -> dict[str, Any]:
         from act_dsl.sampling.samples import read_samples
-        from act_dsl.training.data import Item
+        from act_dsl.training.data import item_from_row
         from act_dsl.training.loop import train
         self._base = None  # the trainer loads its own copy; free the sampler's
         samples = {s.index: s for s in read_samples(self.path / "samples.jsonl")}
         rows = [json.loads(x) for x in (self.path / "ranked.jsonl").read_text().splitlines()]
-        items = [Item([samples[i] for i in row["indices"]], row["csr"]) for row in rows]
-        return train(self.cfg, self.model_ref, items, self.path, log=self.log)
+        items = [item_from_row(samples, row) for row in rows]
+        return train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
+                     graph=self.job.graph, reference_date=self.ref_date)
 
     def eval_after(self) -> dict[str, Any]:
         from act_dsl.sampling import model as models
@@ -253,6 +269,7 @@ class Pipeline:
 
 def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
     from act_dsl.sampling.model import DEFAULT_MODEL
+    from act_dsl.scoring.evidence import run_evidence
     before, after, ranked = results["eval_before"], results["eval_after"], results["rank"]
     return {"task": p.job.graph.name, "model": p.cfg.model or DEFAULT_MODEL, "config": p.cfg.to_dict(),
             "csr_before": before["csr"], "csr_after": after["csr"],
@@ -262,7 +279,9 @@ def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
             "pairs": ranked["pairs"], "zero_variance_prompts": ranked["zero_variance_items"],
             "train_items": ranked["items"], "eval_prompts": len(p.eval_records), "train": results["train"],
             "warnings": ranked["warnings"], "probes": results["audit"].get("probes"),
-            "timings": p.run_dir.timings()}
+            "beats_greedy": results["audit"].get("beats_greedy"), "forced_past_probes": results["audit"].get("forced"),
+            "distinct_candidates": ranked.get("distinct_candidates"), "candidates": ranked.get("candidates"),
+            "timings": p.run_dir.timings(), "intervals": run_evidence(p.path)}
 
 
 def run_job(job: TrainJob) -> dict[str, Any] | None:

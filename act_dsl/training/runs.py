@@ -69,12 +69,26 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
              f"Model: `{report['model']}`; loss `{report['config']['loss']}`, K = {report['config']['gen']['k']}, "
              f"{report['train'].get('steps', 0)} steps, LoRA {'on' if report['config']['lora'] else 'off'}.", "",
              f"**Held-out CSR: {_pct(report['csr_before'])} before, {_pct(report['csr_after'])} after** "
-             f"({report['eval_prompts']} prompts, greedy decoding).", "",
-             "| constraint | pass rate before | pass rate after |", "|---|---|---|"]
-    for name, v in report["constraints"].items():
-        lines.append(f"| {name} | {_pct(v['before'])} | {_pct(v['after'])} |")
+             f"({report['eval_prompts']} prompts, greedy decoding).", ""]
+    if report.get("intervals"):
+        lines += evidence_lines(report["intervals"])
+    else:  # a report written before intervals
+        lines += ["| constraint | pass rate before | pass rate after |", "|---|---|---|"]
+        for name, v in report["constraints"].items():
+            lines.append(f"| {name} | {_pct(v['before'])} | {_pct(v['after'])} |")
     lines += ["", f"Training signal: {report['pairs']} ranked pairs; {report['zero_variance_prompts']} of "
               f"{report['train_items']} items had all candidates at the same CSR.", ""]
+    if report.get("candidates"):
+        lines += [f"Candidates: {report['distinct_candidates']} distinct of {report['candidates']} sampled (exact "
+                  "duplicates merged before ranking).", ""]
+    bg = report.get("beats_greedy")
+    if bg:
+        lines += [f"The best sampled candidate beats the greedy answer by CSR on {bg['better']} of {bg['items']} "
+                  f"training prompts ({bg['share']:.3f}; tied {bg['tied']}, worse {bg['worse']}): training can move "
+                  "greedy decoding only there.", ""]
+    if report.get("forced_past_probes"):
+        lines += ["**Trained with --force although a degenerate probe response outranks the mean sample** (see "
+                  "the probes below).", ""]
     if report.get("warnings"):
         lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
     if report.get("probes"):
@@ -84,6 +98,26 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
     if plot:
         lines += ["", f"![pass rates and loss]({plot})"]
     (run.path / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def evidence_lines(iv: dict[str, Any]) -> list[str]:
+    """The held-out table of report.md: each measure before and after with 95 % intervals, and the paired
+    difference (bootstrap over prompts)."""
+    from act_dsl.scoring.evidence import interval_text
+    before, after, diff = iv["before"], iv["after"], iv["difference"]
+    rows = [("CSR", before["csr"], after["csr"], diff.get("CSR"))]
+    rows += [(f"{n} (pass rate)", v, after["constraints"].get(n), diff.get(f"{n} (pass)"))
+             for n, v in before["constraints"].items()]
+    if before.get("task_metric") and after.get("task_metric"):
+        name = before["task_metric"]["name"]
+        rows.append((f"{name} (against gold)", before["task_metric"], after["task_metric"], diff.get(name)))
+    lines = ["| held-out measure | n | before [95 % CI] | after [95 % CI] | after - before, paired [95 % CI] |",
+             "|---|---|---|---|---|"]
+    for name, b, a, d in rows:
+        n = (d or a or b or {}).get("n", "-")
+        lines.append(f"| {name} | {n} | {interval_text(b)} | {interval_text(a)} | {interval_text(d, signed=True)} |")
+    return lines + ["", "Intervals: 95 % percentile bootstrap over the held-out prompts (2,000 resamples, seed 0); "
+                    "the paired difference resamples the same prompts before and after.", ""]
 
 
 def _plot(run: RunDir, report: dict[str, Any]) -> str | None:

@@ -1,0 +1,77 @@
+"""What the samples promise before training: does the best candidate beat the greedy answer, and does a
+degenerate response outrank the average sample (the reward-hacking gate)?
+
+The first number predicts whether training can help at all: ranking teaches the model to prefer its best
+candidates, which moves greedy decoding only where some candidate scores above the greedy answer. The gate
+stops a run whose verifier would reward a trivial answer (empty, the input copied, a constant label) more
+than the model's own average sample, since ranking then pulls the model toward that answer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from act_dsl.graph.graph import Graph
+from act_dsl.sampling.samples import Sample
+from act_dsl.training.data import ranked_items, score_samples
+
+GREEDY_FILE = "greedy.json"
+
+
+def greedy_to_file(tok: Any, model: Any, samples: Sequence[Sample], path: Path, gen: Any) -> int:
+    """The greedy answer to every sampled prompt, as {index: response} in `path` (written whole, atomically)."""
+    from act_dsl.sampling.hf import generate
+    out: dict[str, str] = {}
+    for i in range(0, len(samples), gen.batch_size):
+        batch = list(samples[i:i + gen.batch_size])
+        texts, _ = generate(tok, model, [s.model_prompt for s in batch], 1, gen, greedy=True)
+        out.update({str(s.index): t[0] for s, t in zip(batch, texts)})
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, ensure_ascii=False))
+    tmp.replace(path)
+    return len(out)
+
+
+def beats_greedy(graph: Graph, samples: Sequence[Sample], greedy: dict[str, str],
+                 reference_date: dt.date | None = None) -> dict[str, Any] | None:
+    """How many ranked items (prompts, or `group by` groups as joint candidates) have a sampled candidate with a
+    higher CSR than the greedy answer; None when no greedy answers were kept."""
+    with_greedy = [s for s in samples if str(s.index) in greedy]
+    if not with_greedy:
+        return None
+    k = min(len(s.responses) for s in with_greedy)
+    extended = [s.with_responses(s.model_prompt, (*s.responses[:k], greedy[str(s.index)])) for s in with_greedy]
+    items = ranked_items(graph, extended, score_samples(graph, extended, reference_date).table(len(extended)))
+    better = tied = worse = 0
+    for it in items:
+        best, g = max(it.csr[:k]), it.csr[k]
+        better += best > g
+        tied += best == g
+        worse += best < g
+    return {"items": len(items), "better": better, "tied": tied, "worse": worse,
+            "share": better / len(items) if items else 0.0}
+
+
+def outranking_probes(probes: dict[str, Any]) -> list[dict[str, Any]]:
+    """The probes (ProbeReport.as_dict()) whose mean CSR is above the reference, the samples' mean CSR."""
+    ref = probes["reference"]["mean_csr"]
+    if ref is None:
+        return []
+    return [p for p in probes["probes"] if p["mean_csr"] is not None and p["mean_csr"] > ref]
+
+
+def gate_message(probes: dict[str, Any]) -> str | None:
+    """Why training should not start, or None when no degenerate response outranks the mean sample."""
+    bad = outranking_probes(probes)
+    if not bad:
+        return None
+    ref = probes["reference"]["mean_csr"]
+    worst = max(bad, key=lambda p: p["mean_csr"])
+    others = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    why = ", ".join(f"`{n}`" for n in worst["rewarding"]) or "no single constraint"
+    return (f"training refused: the degenerate response `{worst['name']}`{others} scores mean CSR "
+            f"{worst['mean_csr']:.3f}, above the mean sample's {ref:.3f}, so ranking would pull the model toward it "
+            f"(rewarded by {why}); add a constraint that ties the answer to the input (see audit.json and "
+            "`act probe`), or pass --force to train anyway")
