@@ -172,11 +172,13 @@ class Pipeline:
         from act_dsl.sampling.samples import prompt_samples
         prompts = prompt_samples(self.job.graph, self.train_records)
         gen = self.cfg.gen.for_task(self.job.graph.stop)
-        stats = sample_to_file(self.sampler(), prompts, self.path / "samples.jsonl", gen)
+        backend = self.sampler()
+        stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
         from act_dsl.sampling.samples import read_samples
         from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
-        stats["greedy"] = greedy_to_file(tok, lm, read_samples(self.path / "samples.jsonl"), self.path / GREEDY_FILE, gen)
+        stats["greedy"] = greedy_to_file(backend, read_samples(self.path / "samples.jsonl"), self.path / GREEDY_FILE,
+                                         gen)
         return stats
 
     def rank(self) -> dict[str, Any]:

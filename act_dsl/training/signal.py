@@ -20,14 +20,15 @@ from act_dsl.training.data import ranked_items, score_samples
 GREEDY_FILE = "greedy.json"
 
 
-def greedy_to_file(tok: Any, model: Any, samples: Sequence[Sample], path: Path, gen: Any) -> int:
-    """The greedy answer to every sampled prompt, as {index: response} in `path` (written whole, atomically)."""
-    from act_dsl.sampling.hf import generate
+def greedy_to_file(backend: Any, samples: Sequence[Sample], path: Path, gen: Any) -> int:
+    """The greedy answer to every sampled prompt, as {index: response} in `path` (written whole, atomically);
+    `backend` is the job's sampling backend (act_dsl.sampling.backends)."""
     out: dict[str, str] = {}
-    for i in range(0, len(samples), gen.batch_size):
-        batch = list(samples[i:i + gen.batch_size])
-        texts, _ = generate(tok, model, [s.model_prompt for s in batch], 1, gen, greedy=True)
-        out.update({str(s.index): t[0] for s, t in zip(batch, texts)})
+    size = backend.batch_size(gen)
+    for i in range(0, len(samples), size):
+        batch = list(samples[i:i + size])
+        got = backend.complete([s.model_prompt for s in batch], 1, gen, greedy=True)
+        out.update({str(s.index): c.texts[0] for s, c in zip(batch, got)})
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, ensure_ascii=False))
     tmp.replace(path)
