@@ -97,6 +97,10 @@ _TABLE = [
      "type: a field that is missing or of another JSON type reads as `none`. It therefore has to be the whole "
      "expression of an `output` declared with a record type or a list, as in "
      "`output item: {name: text, price: number} = json(response)`; read its fields from that output."),
+    ("ACT218", "example-value-type", E, "An example sets an input declared with a record type (or a list of "
+     "them) to a value the data reader would refuse: not an object, or a field of another type than declared. "
+     "Write it as the data would hold it, `{\"num_words\": 300, \"relation\": \"at least\"}`; fields the "
+     "type declares may be left out (they read as `none`)."),
     # ACT3xx: lint warnings about the constraint logic
     ("ACT301", "unused-let", W, "A `let` is never used. Remove it, or use it in a constraint; unused lets still cost "
      "time when their extractor is expensive."),

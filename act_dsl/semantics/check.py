@@ -160,12 +160,7 @@ class TaskChecker:
                 continue
             self.decls[decl.name] = decl
         for decl in t.inputs:
-            if "{" in str(decl.type):
-                self.error("ACT212", f"input `{decl.name}` cannot have a record type: inputs are read from data as "
-                           "text, label, number, bool, date or lists of them", decl.type.span,
-                           hint=f"take it as text and read it with an output: `output x: {decl.type} = json(...)`")
-                continue
-            self._check_type(decl.type)
+            self._check_type(decl.type)  # record types too: their fields are optional (records.py)
         if t.stop is not None:
             self._stop(t.stop)
         if t.reference is not None:
@@ -475,6 +470,12 @@ class TaskChecker:
                 self.error("ACT113", f"example sets `{f.name}`, which is not an input of the task", f.span,
                            hint=did_you_mean(f.name, inputs + ["response"]))
             given.add(f.name)
+        types = {i.name: str(i.type) for i in self.task.inputs}
+        for f in ex.fields:
+            if "{" in types.get(f.name, ""):
+                problem = example_value_problem(f.value, types[f.name], f.name)
+                if problem:
+                    self.error("ACT218", f"example \"{ex.name}\": {problem}", f.span)
         missing = [n for n in inputs + ["response"] if n not in given]
         if missing:
             self.error("ACT114", f"example \"{ex.name}\" does not set " + ", ".join(f"`{m}`" for m in missing),
@@ -950,6 +951,29 @@ def _report_recursion(defines: list[A.Define], diags: list[Diagnostic]) -> None:
                 state[callee] = 1
                 path.append(callee)
                 stack.append(iter(calls[callee]))
+
+
+def example_value(value: object, declared: str, name: str) -> object:
+    """An example's literal for a record-typed input, read by the data reader's rules (RowError if it refuses)."""
+    from act_dsl.records import FieldReader
+    return FieldReader(None).value(_as_json(value), declared, name)
+
+
+def example_value_problem(value: object, declared: str, name: str) -> str | None:
+    from act_dsl.records import RowError
+    try:
+        example_value(value, declared, name)
+    except RowError as exc:
+        return exc.message
+    return None
+
+
+def _as_json(value: object) -> object:
+    if isinstance(value, A.RecordLiteral):
+        return value.plain()
+    if isinstance(value, tuple):
+        return [_as_json(v) for v in value]
+    return value
 
 
 def _literal_problem(code: str, text: str) -> str | None:
