@@ -91,8 +91,9 @@ _TABLE = [
      "compile is an error for that record when scoring, counted in the summary."),
     ("ACT216", "bad-stop-rule", E, "A task's `stop` statement says where sampling ends a response: `stop newline` "
      "(the default: at the first line break once the answer has started), `stop json` (right after the first "
-     "complete JSON object or array) or `stop \"TEXT\"` (at that text, which is not kept). Any other word, an empty "
-     "text, or the words `json`/`newline` written in quotes are this error."),
+     "complete JSON object or array), `stop end` (only at the end of the text) or `stop \"TEXT\"` (at that text, "
+     "which is not kept). Any other word, an empty text, or the words `json`/`newline`/`end` written in quotes are "
+     "this error."),
     ("ACT217", "json-without-type", E, "`json(x)` reads the first JSON object (or array) of `x` against a declared "
      "type: a field that is missing or of another JSON type reads as `none`. It therefore has to be the whole "
      "expression of an `output` declared with a record type or a list, as in "

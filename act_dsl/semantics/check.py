@@ -213,7 +213,7 @@ class TaskChecker:
         if not stop.literal and stop.value not in STOP_RULES:
             self.error("ACT216", f"`stop {stop.value}` is not a stop rule", stop.span,
                        hint=did_you_mean(stop.value, list(STOP_RULES)) or
-                       'write `stop newline`, `stop json` or `stop "TEXT"`')
+                       'write `stop newline`, `stop json`, `stop end` or `stop "TEXT"`')
         elif stop.literal and not stop.value:
             self.error("ACT216", "`stop \"\"`: the stop text is empty", stop.span,
                        hint='leave `stop` out to stop at the first line break, or write `stop json`')
