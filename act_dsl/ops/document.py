@@ -293,13 +293,13 @@ def replace(x: str, old: str, new: str) -> str:
 
 
 def drop_first_line(x: str) -> str:
-    """x without its first line (lines split at `\\n`), stripped."""
-    return "\n".join(as_text(x).split("\n")[1:]).strip()
+    """x without its first line (lines split at `\\n`), as written: strip it where that matters."""
+    return "\n".join(as_text(x).split("\n")[1:])
 
 
 def drop_last_line(x: str) -> str:
-    """x without its last line (lines split at `\\n`), stripped."""
-    return "\n".join(as_text(x).split("\n")[:-1]).strip()
+    """x without its last line (lines split at `\\n`), as written."""
+    return "\n".join(as_text(x).split("\n")[:-1])
 
 
 def trim(x: str, chars: str) -> str:
