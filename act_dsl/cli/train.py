@@ -148,6 +148,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"{n:<24} pass {_f(v['pass_rate'])}  mean {_f(v['mean'])}")
     how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
     print(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how})")
+    print(f"prompt-level accuracy {_f(res['prompt_accuracy'])} (all applicable constraints pass), "
+          f"constraint-level accuracy {_f(res['constraint_accuracy'])} (applicable verdicts that pass)")
     m = res.get("task_metric")
     if m:
         extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
