@@ -236,3 +236,20 @@ def test_line_and_span_scans_match_the_reference_patterns() -> None:
             [h for h in re.findall(r"\*\*[^\n\*]*\*\*", text) if h.strip("*").strip()]
         assert len(document.highlights(text)) == len(highlights), repr(text)
 
+
+
+@pytest.mark.slow
+def test_act_eval_prints_prompt_and_constraint_accuracy(tiny_model: Path, tmp_path: Path) -> None:
+    from conftest import run_act
+    out = tmp_path / "eval.json"
+    r = run_act("eval", str(EXAMPLE / "ifeval.act"), "--data", str(EXAMPLE / "records.jsonl"), "--model",
+                str(tiny_model), "--max-new-tokens", "12", "--out-json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(out.read_text())
+    # the printed accuracies are those of the generated answers, rescored here from the saved responses
+    rows = [json.loads(line) for line in (EXAMPLE / "records.jsonl").read_text().splitlines()]
+    answers = [{**row, "response": got["response"]} for row, got in zip(rows, res["responses"])]
+    acc = verdict_accuracies(act_dsl.load(EXAMPLE / "ifeval.act").score(answers))
+    assert acc == {"prompt_accuracy": res["prompt_accuracy"], "constraint_accuracy": res["constraint_accuracy"]}
+    assert f"prompt-level accuracy {acc['prompt_accuracy']:.3f}" in r.stdout
+    assert f"constraint-level accuracy {acc['constraint_accuracy']:.3f}" in r.stdout
