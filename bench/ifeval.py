@@ -13,6 +13,10 @@ each strict and loose, with 95% bootstrap intervals over prompts, beside the mea
   python bench/ifeval.py prepare  --out runs/ifeval [--subset N --seed S]     prompts.jsonl for act sample/eval
   python bench/ifeval.py generate --out runs/ifeval [--max-new-tokens 256]    greedy answers, resumable
   python bench/ifeval.py score    --out runs/ifeval                           the table (also results.json)
+
+After `act train examples/ifeval/ifeval.act ...` (trained on examples/ifeval/train.jsonl, never the 541),
+`generate --out runs/ifeval_trained --model <base> --adapter runs/ifeval/run-1/adapter` answers with the trained
+model.
 """
 from __future__ import annotations
 
@@ -114,7 +118,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
     todo = [r for r in prompts if r["key"] not in done]
     if args.limit:
         todo = todo[:args.limit]
-    tok, lm = models.load(args.model)
+    import torch
+    torch.set_num_threads(args.threads)  # on a crowded machine extra threads spin more than they compute
+    tok, lm = models.load(args.model, args.adapter)
     gen = GenConfig(k=1, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, chat=args.chat, stop="end")
     t0, tokens = time.perf_counter(), 0
     # similar lengths in one batch waste less padding
@@ -165,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--chat", default="auto", choices=("plain", "auto"))
     p.add_argument("--limit", type=int, default=None, help="answer at most N more prompts")
+    p.add_argument("--adapter", default=None, help="a LoRA adapter folder, e.g. runs/ifeval/run-1/adapter")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.set_defaults(fn=cmd_generate)
     p = sub.add_parser("score")
     p.set_defaults(fn=cmd_score)
