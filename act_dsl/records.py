@@ -188,6 +188,8 @@ class FieldReader:
         ignored. One list of records can so hold objects of different shapes (IFEval's `kwargs`)."""
         from act_dsl.ops.structured import Record as JsonRecord
         from act_dsl.ops.types import record_fields
+        if isinstance(v, JsonRecord):  # a value read before (rows passed on between stages) reads the same again
+            v = dict(v.items)
         if not isinstance(v, Mapping):
             raise RowError(f"input `{name}` {where}must be a JSON object, got {_show(v)}", name)
         items = []

@@ -253,3 +253,12 @@ def test_act_eval_prints_prompt_and_constraint_accuracy(tiny_model: Path, tmp_pa
     assert acc == {"prompt_accuracy": res["prompt_accuracy"], "constraint_accuracy": res["constraint_accuracy"]}
     assert f"prompt-level accuracy {acc['prompt_accuracy']:.3f}" in r.stdout
     assert f"constraint-level accuracy {acc['constraint_accuracy']:.3f}" in r.stdout
+
+
+def test_records_read_once_read_the_same_again() -> None:
+    from act_dsl.records import read_records
+    program = act_dsl.load(EXAMPLE / "ifeval.act")
+    ds = read_records(EXAMPLE / "train.jsonl", program.graph().input_types, need_response=False)
+    assert len(ds.records) == 60 and not ds.problems
+    again = program.prompts([dict(r.fields) for r in ds.records])
+    assert again == program.prompts([json.loads(line) for line in (EXAMPLE / "train.jsonl").read_text().splitlines()])
