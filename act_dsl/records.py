@@ -150,6 +150,8 @@ class FieldReader:
             if not isinstance(v, (list, tuple)):
                 raise bad(_show(v))
             return tuple(self._value(x, typ[5:-1], name, declared, f"{where}item {i}: ") for i, x in enumerate(v))
+        if typ.startswith("{"):
+            return self._record(v, typ, name, where)
         if typ in ("text", "label", "span"):
             if not isinstance(v, str):
                 raise bad(_show(v))
@@ -177,6 +179,23 @@ class FieldReader:
             from act_dsl.ops.values import LabelSet
             return LabelSet(name, self._value(v, "list<label>", name, declared, where))
         raise RowError(f"input `{name}` has the type `{declared}`, which cannot be read from data", name)
+
+    def _record(self, v: Any, typ: str, name: str, where: str) -> Any:
+        """A JSON object read against a record type: every declared field is optional (absent or null reads as
+        none), a field that is present must have its declared type, and keys the type does not declare are
+        ignored. One list of records can so hold objects of different shapes (IFEval's `kwargs`)."""
+        from act_dsl.ops.structured import Record as JsonRecord
+        from act_dsl.ops.types import record_fields
+        if isinstance(v, JsonRecord):  # a value read before (rows passed on between stages) reads the same again
+            v = dict(v.items)
+        if not isinstance(v, Mapping):
+            raise RowError(f"input `{name}` {where}must be a JSON object, got {_show(v)}", name)
+        items = []
+        for key, ftype in record_fields(typ).items():
+            got = v.get(key)
+            items.append((key, None if got is None else
+                          self._value(got, ftype, name, ftype, f"{where}field `{key}`: ")))
+        return JsonRecord(tuple(items))
 
     def _date(self, v: Any, name: str, declared: str, where: str) -> Any:
         if isinstance(v, bool) or not isinstance(v, (str, int, dt.date)):

@@ -224,10 +224,14 @@ class Gen:
 
     # ---- one method per type ----
     def g_text(self, d: int) -> str:
-        opts = ["first_line", "strip", "lower", "upper", "text", "parent", "join", "concat", "index", "field"]
+        opts = ["first_line", "strip", "lower", "upper", "text", "parent", "join", "concat", "index", "field", "doc"]
         if self.spans():
             opts += ["span_attr"]
         k = self.pick(opts)
+        if k == "doc":  # the document functions (act_dsl/ops/document.py)
+            f = self.pick(["first_word", "replace", "drop_first_line", "drop_last_line", "trim", "language_of"])
+            n = {"replace": 3, "trim": 2}.get(f, 1)
+            return f"{f}({', '.join(self.text_arg(d) for _ in range(n))})"
         if k == "join":
             return f"join({self.any_list(d)}, {_q(self.pick(SEPS + ['', ', ']))})"
         if k == "concat":
@@ -249,7 +253,13 @@ class Gen:
 
     def g_number(self, d: int) -> str:
         k = self.pick(["count", "length", "overlap", "year", "arith", "arith", "neg", "share", "span", "frac",
-                       "number", "field", "nth"])
+                       "number", "field", "nth", "doc"])
+        if k == "doc":
+            f = self.pick(["count_words", "count_sentences", "occurrences", "word_occurrences", "index_of"])
+            if f == "index_of":
+                return f"index_of({self.expr('list<text>', d)}, {self.text_arg(d)})"
+            n = 2 if "occurrences" in f else 1
+            return f"{f}({', '.join(self.text_arg(d) for _ in range(n))})"
         if k == "number":
             return f"number({self.text_arg(d)})"
         if k == "field" and "o3" in self.ctx.names:
@@ -278,7 +288,11 @@ class Gen:
     def g_bool(self, d: int) -> str:
         k = self.pick(["cmp", "cmp", "eq", "isnone", "in_text", "in_list", "in_labels", "in_labels", "matches",
                        "affix", "disjoint", "temporal", "andor", "andor", "not", "quant", "quant", "define",
-                       "datecmp", "listeq", "conforms", "field", "in_numbers"])
+                       "datecmp", "listeq", "conforms", "field", "in_numbers", "doc"])
+        if k == "doc":
+            f = self.pick(["contains", "is_upper", "is_lower", "wrapped", "has_postscript", "is_json"])
+            n = {"contains": 2, "wrapped": 3, "has_postscript": 2}.get(f, 1)
+            return f"{f}({', '.join(self.text_arg(d) for _ in range(n))})"
         if k == "conforms":
             inside = ['o3', 'o4', 'o3.sub', 'o4[0]', 'o3.ts', 'none'] if "o3" in self.ctx.names else ['none']
             return f"conforms({self.pick(inside + [self.expr('list<text>', d)])})"
@@ -335,7 +349,15 @@ class Gen:
 
     def g_list_text(self, d: int) -> str:
         k = self.pick(["split", "lines", "words", "sentences", "ngrams", "unique", "literal", "empty", "extract",
-                       "field"])
+                       "field", "doc"])
+        if k == "doc":
+            f = self.pick(["word_tokens", "capital_words", "pieces", "parts", "sections", "bullets", "highlights",
+                           "placeholders", "titles"])
+            if f in ("pieces", "parts"):
+                return f"{f}({self.text_arg(d)}, {_q(self.pick(SEPS))})"
+            if f == "sections":
+                return f"sections({self.text_arg(d)}, {self.text_arg(d)})"
+            return f"{f}({self.text_arg(d)})"
         if k == "extract":
             pat = _q(self.pick(PATTERNS)) if self.chance(0.85) else self.expr("text", 0)
             return f"extract({self.text_arg(d)}, {pat})"
@@ -358,7 +380,9 @@ class Gen:
         return f"{k}({self.text_arg(d)})"
 
     def g_list_number(self, d: int) -> str:
-        k = self.pick(["numbers", "numbers", "literal"])
+        k = self.pick(["numbers", "numbers", "literal", "indices"])
+        if k == "indices":
+            return f"indices_of({self.expr('list<text>', d)}, {self.text_arg(d)})"
         if k == "literal":
             return "[" + ", ".join(self.expr("number", d, nonable=False) for _ in range(1 + self.choose(3))) + "]"
         return f"numbers({self.text_arg(d)})"

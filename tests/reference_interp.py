@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from rapidfuzz import fuzz
 
+from act_dsl.ops import document as W_ops
 from act_dsl.ops import labels as L_ops
 from act_dsl.ops import spans as S_ops
 from act_dsl.ops import structured as J_ops
@@ -121,7 +122,8 @@ def _order_key(v: Any) -> Any:
 
 
 # ---- the ops: each a leaf function from act_dsl/ops, called with plain values -----------------------------
-_LIST_PARAMS = {"count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,), "join": (0,)}
+_LIST_PARAMS = {"count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,), "join": (0,), "indices_of": (0,),
+                "index_of": (0,)}
 _NONE_IN = {"before", "after", "overlaps", "within", "conforms"}
 _TEMPORAL_REF = {"dates", "timespan", "dates_near"}
 OPS: dict[str, Callable[..., Any]] = {
@@ -150,6 +152,11 @@ def _conforms(x: Any) -> bool:
 
 
 OPS["conforms"] = _conforms
+OPS.update({name: getattr(W_ops, name) for name in (
+    "count_words", "count_sentences", "word_tokens", "capital_words", "occurrences", "word_occurrences", "pieces",
+    "parts", "sections", "bullets", "highlights", "placeholders", "titles", "first_word", "contains", "is_upper",
+    "is_lower", "wrapped", "has_postscript", "is_json", "replace", "drop_first_line", "drop_last_line", "trim",
+    "indices_of", "index_of", "language_of")})
 OPS["json"] = J_ops.read_json  # the reader itself: called with the output's declared type (see Interpreter._name)
 
 

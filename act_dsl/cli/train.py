@@ -216,12 +216,15 @@ def run_eval(args: argparse.Namespace) -> int:
             extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
             out.say(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}; 95 % "
                     f"interval {interval_text(iv.get('task_metric'))}")
+        out.say(f"prompt-level accuracy {_f(res['prompt_accuracy'])} (all applicable constraints pass), "
+                f"constraint-level accuracy {_f(res['constraint_accuracy'])} (applicable verdicts that pass)")
         out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
         if args.out_json:
             Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
         out.final(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
                   f"{interval_text(iv['csr'])}, n {iv['csr']['n']}", command="eval",
                   csr=res["csr"], prompts=len(records), best_of=args.best_of, task_metric=m,
+                  prompt_accuracy=res['prompt_accuracy'], constraint_accuracy=res['constraint_accuracy'],
                   intervals=iv, constraints={n: v["pass_rate"] for n, v in res["constraints"].items()})
     return EXIT_OK
 

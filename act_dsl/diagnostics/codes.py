@@ -125,14 +125,19 @@ ACT215 bad-regular-expression error
     summary.
 ACT216 bad-stop-rule error
     A task's `stop` statement says where sampling ends a response: `stop newline` (the default: at the first
-    line break once the answer has started), `stop json` (right after the first complete JSON object or array)
-    or `stop "TEXT"` (at that text, which is not kept). Any other word, an empty text, or the words
-    `json`/`newline` written in quotes are this error.
+    line break once the answer has started), `stop json` (right after the first complete JSON object or array),
+    `stop end` (only at the end of the text) or `stop "TEXT"` (at that text, which is not kept). Any other word,
+    an empty text, or the words `json`/`newline`/`end` written in quotes are this error.
 ACT217 json-without-type error
     `json(x)` reads the first JSON object (or array) of `x` against a declared type: a field that is missing or
     of another JSON type reads as `none`. It therefore has to be the whole expression of an `output` declared
     with a record type or a list, as in `output item: {name: text, price: number} = json(response)`; read its
     fields from that output.
+ACT218 example-value-type error
+    An example sets an input declared with a record type (or a list of them) to a value the data reader would
+    refuse: not an object, or a field of another type than declared. Write it as the data would hold it,
+    `{"num_words": 300, "relation": "at least"}`; fields the type declares may be left out (they read as
+    `none`).
 # ACT3xx: lint warnings about the constraint logic
 ACT301 unused-let warning
     A `let` is never used. Remove it, or use it in a constraint; unused lets still cost time when their

@@ -10,7 +10,7 @@ from typing import Mapping
 from act_dsl.graph.nodes import Node
 from act_dsl.ops.values import LabelSet
 
-STOP_RULES = ("newline", "json")  # or any literal string (`stop "###"`)
+STOP_RULES = ("newline", "json", "end")  # "end": only at the end of text  # or any literal string (`stop "###"`)
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # `{name}` in a prompt; `{{` and `}}` are literal braces
 
 

@@ -47,6 +47,9 @@ def _same_list(types: list[str]) -> str:
 # the task's `reference date = F` does, else the run's --reference-date
 _REFERENCE = (("reference", "date", None),)
 
+# starts_with/ends_with compare normalised texts unless `strict: true` asks for the text as written (case aside)
+_STRICT = (("strict", "bool", False),)
+
 _OPS = [
     # text
     Op("split", ("text", "text"), list_of("text"), "pieces of x between separators, stripped, empty pieces dropped",
@@ -62,8 +65,10 @@ _OPS = [
     Op("length", ("text",), "number", "the number of characters of x", "text:length"),
     Op("matches", ("text", "text"), "bool", "whether the regular expression p (RE2 syntax) matches anywhere in x",
        "text:matches"),
-    Op("starts_with", ("text", "text"), "bool", "whether x starts with p (normalised)", "text:starts_with"),
-    Op("ends_with", ("text", "text"), "bool", "whether x ends with p (normalised)", "text:ends_with"),
+    Op("starts_with", ("text", "text"), "bool", "whether x starts with p (normalised; strict: only case ignored)",
+       "text:starts_with", kwargs=_STRICT),
+    Op("ends_with", ("text", "text"), "bool", "whether x ends with p (normalised; strict: only case ignored)",
+       "text:ends_with", kwargs=_STRICT),
     Op("text", ("text",), "text", "the text of a span or label", "text:as_text"),
     # lists
     Op("count", (list_of(ANY),), "number", "the number of items of a list", "text:count"),
@@ -103,6 +108,51 @@ _OPS = [
     Op("extract", ("text", "text"), list_of("text"), "the matches of a regular expression (RE2) in x, or of its "
        "first group", "structured:extract"),
     Op("join", (list_of(ANY), "text"), "text", "the items of xs as text with sep between them", "structured:join"),
+]
+
+
+# the shape of long answers (act_dsl/ops/document.py): the checks verifiable-instruction suites such as IFEval ask for
+_TEXT_LIST = list_of("text")
+_OPS += [
+    Op("count_words", ("text",), "number", "the number of runs of word characters (\\w+) in x", "document:count_words"),
+    Op("count_sentences", ("text",), "number", "the number of sentences Punkt's English model finds in x",
+       "document:count_sentences"),
+    Op("word_tokens", ("text",), _TEXT_LIST, "the word tokens of x as nltk's word_tokenize gives them",
+       "document:word_tokens"),
+    Op("capital_words", ("text",), _TEXT_LIST, "the word tokens of x written entirely in capitals",
+       "document:capital_words"),
+    Op("occurrences", ("text", "text"), "number", "non-overlapping occurrences of s in x, ignoring case",
+       "document:occurrences"),
+    Op("word_occurrences", ("text", "text"), "number", "occurrences of w as a whole word in x, ignoring case",
+       "document:word_occurrences"),
+    Op("pieces", ("text", "text"), _TEXT_LIST, "every piece of x between separators, stripped, blank ones kept",
+       "document:pieces"),
+    Op("parts", ("text", "text"), _TEXT_LIST, "the pieces of x between separators; blank first and last dropped, "
+       "blank ones between kept", "document:parts"),
+    Op("sections", ("text", "text"), _TEXT_LIST, "the text after each header `WORD N` in x", "document:sections"),
+    Op("bullets", ("text",), _TEXT_LIST, "the lines of x starting with `* ` or `-`", "document:bullets"),
+    Op("highlights", ("text",), _TEXT_LIST, "the `*highlighted*` spans of x", "document:highlights"),
+    Op("placeholders", ("text",), _TEXT_LIST, "the `[...]` spans of x", "document:placeholders"),
+    Op("titles", ("text",), _TEXT_LIST, "the `<<title>>` texts of x", "document:titles"),
+    Op("first_word", ("text",), "text", "the first word of x, lower case, without quotes or punctuation",
+       "document:first_word"),
+    Op("contains", ("text", "text"), "bool", "whether s occurs in x exactly as written", "document:contains"),
+    Op("is_upper", ("text",), "bool", "x has a cased letter and no lower-case one", "document:is_upper"),
+    Op("is_lower", ("text",), "bool", "x has a cased letter and no upper-case one", "document:is_lower"),
+    Op("wrapped", ("text", "text", "text"), "bool", "x (stripped) starts with left and ends with right",
+       "document:wrapped"),
+    Op("has_postscript", ("text", "text"), "bool", "the marker (P.S., P.P.S) occurs in x, ignoring case",
+       "document:has_postscript"),
+    Op("is_json", ("text",), "bool", "the whole of x is one JSON value (a code fence allowed)", "document:is_json"),
+    Op("replace", ("text", "text", "text"), "text", "x with every `old` replaced by `new`", "document:replace"),
+    Op("drop_first_line", ("text",), "text", "x without its first line", "document:drop_first_line"),
+    Op("drop_last_line", ("text",), "text", "x without its last line", "document:drop_last_line"),
+    Op("trim", ("text", "text"), "text", "x without the given characters at either end", "document:trim"),
+    Op("indices_of", (list_of(ANY), ANY), list_of("number"), "the positions of x in xs (0-based)",
+       "document:indices_of"),
+    Op("index_of", (list_of(ANY), ANY), "number", "the first position of x in xs, or none", "document:index_of"),
+    Op("language_of", ("text",), "text", "the ISO 639-1 code of x's language (langdetect), or none",
+       "document:language_of"),
 ]
 
 REGISTRY: dict[str, Op] = {op.name: op for op in _OPS}

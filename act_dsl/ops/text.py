@@ -118,11 +118,15 @@ def matches(x: str, pattern: str) -> bool:
     return compile_pattern(as_text(pattern)).search(as_text(x)) is not None
 
 
-def starts_with(x: str, p: str) -> bool:
+def starts_with(x: str, p: str, strict: bool = False) -> bool:
+    if strict:  # as written, only case ignored: spacing and Unicode forms count
+        return as_text(x).lower().startswith(as_text(p).lower())
     return normalize(as_text(x)).startswith(normalize(as_text(p)))
 
 
-def ends_with(x: str, p: str) -> bool:
+def ends_with(x: str, p: str, strict: bool = False) -> bool:
+    if strict:
+        return as_text(x).lower().endswith(as_text(p).lower())
     return normalize(as_text(x)).endswith(normalize(as_text(p)))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 STOP_HELP = ("where a response ends: newline, json (after the first complete JSON value) or a literal string, "
-             "once the answer has started; kept out of the response (default: the task's `stop` rule, newline "
+             "once the answer has started, or end (only at the end of text); kept out of the response (default: the task's `stop` rule, newline "
              "when it has none; pass '' to stop only at end of text)")
 
 

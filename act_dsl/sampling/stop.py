@@ -21,6 +21,7 @@ from typing import Any, Sequence
 __all__ = ["NEWLINE", "JSON", "StopScanner", "StopCriteria", "stop_at", "should_stop", "cut"]
 
 NEWLINE = "newline"
+END = "end"
 JSON = "json"
 _CLOSERS = {"}": "{", "]": "["}
 _MAX_PENDING = 8                          # tokens held back at most while they decode to half a character
@@ -30,7 +31,7 @@ class StopScanner:
     """The stop rule fed one piece of text at a time; `end` is where the response ends once it is known."""
 
     def __init__(self, rule: str | None) -> None:
-        self.rule = rule or None
+        self.rule = None if rule in (None, "", END) else rule  # `stop end`: run to the end of text
         self.end: int | None = None       # cut position in the whole text fed so far, once found
         self._size = 0                    # characters fed so far
         self._start: int | None = None    # index of the first non-blank character, once seen

@@ -12,12 +12,12 @@ from act_dsl.diagnostics.diagnostic import Diagnostic
 from act_dsl.semantics.calls import Calls
 from act_dsl.semantics.declarations import MAX_WEIGHT, TYPE_NAMES, Declarations
 from act_dsl.semantics.expressions import Expressions
-from act_dsl.semantics.labels import MAX_LABEL_FILE
+from act_dsl.semantics.labels import MAX_LABEL_FILE, example_value
 from act_dsl.semantics.resolve import Unit
 from act_dsl.semantics.scope import CheckedConstraint, CheckedTask, Scope, room_to_recurse
 from act_dsl.syntax import ast as A
 
-__all__ = ["CheckedConstraint", "CheckedTask", "TaskChecker", "check_define_bodies", "MAX_LABEL_FILE",
+__all__ = ["CheckedConstraint", "CheckedTask", "TaskChecker", "check_define_bodies", "MAX_LABEL_FILE", "example_value",
            "MAX_WEIGHT", "TYPE_NAMES"]
 
 

@@ -44,12 +44,7 @@ class Declarations(Labels):
                 continue
             self.decls[decl.name] = decl
         for decl in t.inputs:
-            if "{" in str(decl.type):
-                self.error("ACT212", f"input `{decl.name}` cannot have a record type: inputs are read from data as "
-                           "text, label, number, bool, date or lists of them", decl.type.span,
-                           hint=f"take it as text and read it with an output: `output x: {decl.type} = json(...)`")
-                continue
-            self.check_type(decl.type)
+            self.check_type(decl.type)  # record types too: their fields are optional (records.py)
         if t.stop is not None:
             self.stop_rule(t.stop)
         if t.reference is not None:
@@ -101,7 +96,7 @@ class Declarations(Labels):
         if not stop.literal and stop.value not in STOP_RULES:
             self.error("ACT216", f"`stop {stop.value}` is not a stop rule", stop.span,
                        hint=did_you_mean(stop.value, list(STOP_RULES)) or
-                       'write `stop newline`, `stop json` or `stop "TEXT"`')
+                       'write `stop newline`, `stop json`, `stop end` or `stop "TEXT"`')
         elif stop.literal and not stop.value:
             self.error("ACT216", "`stop \"\"`: the stop text is empty", stop.span,
                        hint='leave `stop` out to stop at the first line break, or write `stop json`')

@@ -152,7 +152,8 @@ class Expressions(CheckerBase):
             if not (ok_num(lt) and ok_num(rt)):
                 self.fail(sc, "ACT209", f"`{e.op}` needs numbers, got `{lt}` and `{rt}`", e.span)
                 return None
-            rtype = "number"
+            # `+` on two values of unknown type (items of `[]`) may still be a text join
+            rtype = T.ANY if e.op == "+" and "number" not in (lt, rt) and T.ANY in (lt, rt) else "number"
         elif e.op in ("and", "or"):
             if not (ok_bool(lt) and ok_bool(rt)):
                 self.fail(sc, "ACT209", f"`{e.op}` needs bools, got `{lt}` and `{rt}`", e.span)

@@ -100,6 +100,12 @@ class Labels(CheckerBase):
                 self.error("ACT113", f"example sets `{f.name}`, which is not an input of the task", f.span,
                            hint=did_you_mean(f.name, inputs + ["response"]))
             given.add(f.name)
+        types = {i.name: str(i.type) for i in self.task.inputs}
+        for f in ex.fields:
+            if "{" in types.get(f.name, ""):
+                problem = example_value_problem(f.value, types[f.name], f.name)
+                if problem:
+                    self.error("ACT218", f"example \"{ex.name}\": {problem}", f.span)
         missing = [n for n in inputs + ["response"] if n not in given]
         if missing:
             self.error("ACT114", f"example \"{ex.name}\" does not set " + ", ".join(f"`{m}`" for m in missing),
@@ -109,3 +115,26 @@ class Labels(CheckerBase):
             if e.name not in names:
                 self.error("ACT111", f"`expect {e.name}`: the task has no constraint `{e.name}`", e.span,
                            hint=did_you_mean(e.name, names))
+
+
+def example_value(value: object, declared: str, name: str) -> object:
+    """An example's literal for a record-typed input, read by the data reader's rules (RowError if it refuses)."""
+    from act_dsl.records import FieldReader
+    return FieldReader(None).value(_as_json(value), declared, name)
+
+
+def example_value_problem(value: object, declared: str, name: str) -> str | None:
+    from act_dsl.records import RowError
+    try:
+        example_value(value, declared, name)
+    except RowError as exc:
+        return exc.message
+    return None
+
+
+def _as_json(value: object) -> object:
+    if isinstance(value, A.RecordLiteral):
+        return value.plain()
+    if isinstance(value, tuple):
+        return [_as_json(v) for v in value]
+    return value

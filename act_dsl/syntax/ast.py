@@ -222,6 +222,24 @@ class Binding(Node):
     value: object
 
 
+@dataclass(frozen=True)
+class RecordLiteral:
+    """`{"key": value, ...}` in an example: the value of an input declared with a record type."""
+    items: tuple[tuple[str, object], ...]
+
+    def plain(self) -> dict:
+        """As the JSON object a data record would hold (lists as lists, nested records as dicts)."""
+        return {k: _plain(v) for k, v in self.items}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, RecordLiteral):
+        return value.plain()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 class ExampleField(Binding):
     """An input or the response set by an example."""
 

@@ -29,7 +29,7 @@ MAX_NESTING = 200
 
 # lark rules that add one level of expression nesting
 _NESTING = frozenset({"arith", "compare", "or_", "and_", "not_", "neg", "in_", "not_in", "quantifier", "call",
-                      "attr", "index", "list_", "lit_list", "type", "record_type"})
+                      "attr", "index", "list_", "lit_list", "lit_record", "type", "record_type"})
 
 # the largest number a literal may hold: a float beyond it is infinite
 _NUMBER_LIMIT = 1.7976931348623157e308
@@ -216,6 +216,13 @@ class _ToAst:
 
     def lit_list(self, meta, items):
         return tuple(i for i in items if i is not None) if items != [None] else ()
+
+    def lit_record(self, meta, items):
+        return A.RecordLiteral(tuple(i for i in items if i is not None))
+
+    def lit_field(self, meta, items):
+        key = str(items[0])
+        return (string_value(key) if key.startswith('"') else key), items[1]
 
     def signed_number(self, meta, items):
         return self._float(items[0])

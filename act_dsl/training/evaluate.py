@@ -63,6 +63,24 @@ def _passed(v: Any) -> float | None:
     return None if v is None else float(float(v) >= 1.0)
 
 
+def verdict_accuracies(scores: Any) -> dict[str, float | None]:
+    """Beside CSR, the two accuracies instruction-following suites report (IFEval's prompt and instruction
+    level): the share of responses whose applicable constraints all pass (value 1), and the share of all
+    applicable constraint verdicts that pass. Responses with no applicable constraint are left out of both."""
+    passed_rows = rows = passed = verdicts = 0
+    for row in scores.values:
+        applicable = [v for v in row.values() if v is not None]
+        if not applicable:
+            continue
+        ok = [float(v) >= 1.0 for v in applicable]
+        rows += 1
+        passed_rows += all(ok)
+        verdicts += len(ok)
+        passed += sum(ok)
+    return {"prompt_accuracy": passed_rows / rows if rows else None,
+            "constraint_accuracy": passed / verdicts if verdicts else None}
+
+
 def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, reference_date=None,
              progress: bool = True, metric: MetricSpec | None = None, best_of: int = 1,
              backend: Any = None) -> dict[str, Any]:
@@ -93,7 +111,7 @@ def evaluate(graph: Graph, records: list[Record], tok, model, gen: GenConfig, re
     rows = [{**{k: f[k] for k in graph.inputs}, "response": r} for f, r in zip(fields, responses)]
     scores = score_rows(graph, rows, None, reference_date, progress=False)
     result: dict[str, Any] = {
-        "csr": scores.mean_csr, "constraints": {n: s.as_dict() for n, s in scores.summary.items()},
+        "csr": scores.mean_csr, **verdict_accuracies(scores), "constraints": {n: s.as_dict() for n, s in scores.summary.items()},
         "responses": [{"line": rec.line, "key": prompt_key(rec.fields, graph.inputs), "response": r, "csr": c,
                        "pass": {n: _passed(v) for n, v in vals.items()}}
                       for rec, r, c, vals in zip(records, responses, scores.csr, scores.values)],
