@@ -9,6 +9,7 @@ current Reporter and never knows how they are shown. The command line picks the 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -198,40 +199,41 @@ class JsonReporter(Reporter):
         self.event("result", **data)
 
 
-_current: Reporter = TextReporter()
+# The reporter of the command now running: a context variable, set by `use` for the length of a `with`
+# block and reset after it, so library code reports without taking a reporter argument through every call.
+_current: contextvars.ContextVar[Reporter] = contextvars.ContextVar("act_reporter", default=TextReporter())
 
 
 def current() -> Reporter:
-    return _current
+    return _current.get()
 
 
 @contextlib.contextmanager
 def use(reporter: Reporter) -> Iterator[Reporter]:
     """Make `reporter` the current one for the duration of a command."""
-    global _current
-    before, _current = _current, reporter
+    token = _current.set(reporter)
     try:
         yield reporter
     finally:
-        _current = before
+        _current.reset(token)
 
 
 def bar(desc: str, total: int | None, unit: str = "item", initial: int = 0, enabled: bool = True) -> Bar:
     """A progress bar of the current reporter (a silent one when not `enabled`)."""
-    return _current.bar(desc, total, unit, initial) if enabled else Bar(desc, total, unit, initial)
+    return current().bar(desc, total, unit, initial) if enabled else Bar(desc, total, unit, initial)
 
 
 def message(text: str) -> None:
-    _current.message(text)
+    current().message(text)
 
 
 @contextlib.contextmanager
 def stage(name: str) -> Iterator[None]:
     """Report the start and end of a named stage of a job."""
-    _current.stage_start(name)
+    current().stage_start(name)
     t0 = time.perf_counter()
     yield
-    _current.stage_end(name, time.perf_counter() - t0)
+    current().stage_end(name, time.perf_counter() - t0)
 
 
 # ---- library warnings ----------------------------------------------------------------------------------------
@@ -277,18 +279,17 @@ class _ToLog(logging.Handler):
             self.handleError(record)
 
 
-_capturing: WarningLog | None = None
+_capturing: contextvars.ContextVar[WarningLog | None] = contextvars.ContextVar("act_warning_log", default=None)
 
 
 def capturing() -> bool:
     """True while library warnings go to a log file (so transformers' own verbosity is left at warning)."""
-    return _capturing is not None
+    return _capturing.get() is not None
 
 
 @contextlib.contextmanager
 def capture_warnings(path: Path) -> Iterator[WarningLog]:
     """Send Python warnings and the warning logs of the model libraries to `path` for the duration."""
-    global _capturing
     log = WarningLog(path)
     handler = _ToLog(log)
     saved: list[tuple[logging.Logger, list[logging.Handler], int, bool]] = []
@@ -303,13 +304,13 @@ def capture_warnings(path: Path) -> Iterator[WarningLog]:
              file: Any = None, line: str | None = None) -> None:
         log.write(f"[{category.__name__}] {filename}:{lineno}: {message}")
 
-    before, _capturing = _capturing, log
+    token = _capturing.set(log)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = show
             yield log
     finally:
-        _capturing = before
+        _capturing.reset(token)
         for lg, handlers, level, propagate in saved:
             lg.handlers, lg.propagate = handlers, propagate
             lg.setLevel(level)

@@ -1,5 +1,7 @@
 """No module-level mutable state in act_dsl/: no `global` statement, and no function that changes a module-level
-value in place. Results depend on arguments only (caches keyed by their inputs are lru_cache, not globals)."""
+value in place. Results depend on arguments only (caches keyed by their inputs are lru_cache, not globals). The
+one piece of ambient state, the progress reporter of the command running (act_dsl/progress.py), is a ContextVar
+set for the length of a `with` block and reset after it."""
 from __future__ import annotations
 
 import ast
