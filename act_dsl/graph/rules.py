@@ -104,3 +104,25 @@ def _group_key(value: Any) -> object:
     if isinstance(value, (list, tuple)):
         return ("l", tuple(_group_key(v) for v in value))
     return ("v", repr(value))
+
+
+def connected_groups(rows: Sequence[Mapping[str, Any]], keys: Sequence[Sequence[str]]) -> list[int]:
+    """Each row's component: rows in one group under ANY `group by` block are linked, transitively, so every
+    block's groups stay whole inside one component. Components are numbered in order of their first row."""
+    parent = list(range(len(rows)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for key in keys:
+        first: dict[tuple, int] = {}
+        for r, fields in enumerate(rows):
+            j = first.setdefault(group_key(fields, key), r)
+            a, b = find(j), find(r)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the earliest row is each component's root
+    roots: dict[int, int] = {}
+    return [roots.setdefault(find(r), len(roots)) for r in range(len(rows))]

@@ -93,6 +93,12 @@ class ActServer(LanguageServer):
             analysis = self.parsed[uri]
         return analysis, doc.source.removeprefix("\ufeff"), doc
 
+    def at(self, uri: str, position: L.Position) -> tuple[Analysis, str, int, Units]:
+        """What a request at `position` works with: the analysis, the text, the offset and the client's units."""
+        analysis, text, doc = self.current(uri)
+        units = self.units(doc)
+        return analysis, text, offset_of(text, position, units), units
+
     def forget(self, uri: str) -> None:
         self.latest.pop(uri, None)
         self.parsed.pop(uri, None)
@@ -147,29 +153,24 @@ def build() -> ActServer:
 
     @server.feature(L.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: ActServer, params: L.HoverParams) -> L.Hover | None:
-        analysis, text, doc = ls.current(params.text_document.uri)
-        units = ls.units(doc)
-        found = hover(analysis, text, offset_of(text, params.position, units))
-        if found is None:
-            return None
-        body, start, end = found
-        src = Source.from_text(text)
-        return L.Hover(contents=L.MarkupContent(kind=L.MarkupKind.Markdown, value=body),
-                       range=span_range(src, start, end, units))
+        analysis, text, offset, units = ls.at(params.text_document.uri, params.position)
+        found = hover(analysis, text, offset)
+        return None if found is None else L.Hover(
+            contents=L.MarkupContent(kind=L.MarkupKind.Markdown, value=found[0]),
+            range=span_range(Source.from_text(text), found[1], found[2], units))
 
     @server.feature(L.TEXT_DOCUMENT_COMPLETION, L.CompletionOptions(trigger_characters=["."]))
     def on_completion(ls: ActServer, params: L.CompletionParams) -> L.CompletionList:
-        analysis, text, doc = ls.current(params.text_document.uri)
+        analysis, text, offset, _ = ls.at(params.text_document.uri, params.position)
         items = [L.CompletionItem(label=c.label, kind=_KINDS[c.kind], detail=c.detail or None,
                                   documentation=c.doc or None)
-                 for c in completions(analysis, text, offset_of(text, params.position, ls.units(doc)))]
+                 for c in completions(analysis, text, offset)]
         return L.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(L.TEXT_DOCUMENT_DEFINITION)
     def on_definition(ls: ActServer, params: L.DefinitionParams) -> L.Location | None:
-        analysis, text, doc = ls.current(params.text_document.uri)
-        units = ls.units(doc)
-        target = definition(analysis, text, offset_of(text, params.position, units))
+        analysis, text, offset, units = ls.at(params.text_document.uri, params.position)
+        target = definition(analysis, text, offset)
         if target is None:
             return None
         uri = from_fs_path(str(target.path)) or str(target.path)

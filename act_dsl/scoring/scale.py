@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from act_dsl.graph.graph import Graph
-from act_dsl.graph.rules import group_key
+from act_dsl.graph.rules import connected_groups
 from act_dsl.records import Record
 from act_dsl.scoring.csr import ConstraintSummary, Scores, combine
 
@@ -46,26 +46,7 @@ def line_keeper(i: int, n: int) -> Callable[[int], bool]:
 
 def group_components(graph: Graph, records: list[Record]) -> list[int]:
     """For each record, its component: records sharing a value of any `group by` key are linked, transitively."""
-    parent = list(range(len(records)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for key in graph.group_keys:
-        first: dict[tuple, int] = {}
-        for r, rec in enumerate(records):
-            k = group_key(rec.fields, key)
-            if k in first:
-                a, b = find(first[k]), find(r)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)   # the earliest record is each component's root
-            else:
-                first[k] = r
-    roots: dict[int, int] = {}
-    return [roots.setdefault(find(r), len(roots)) for r in range(len(records))]
+    return connected_groups([rec.fields for rec in records], graph.group_keys)
 
 
 def score_cached(graph: Graph, records: list[Record], cache: Any, fp: str, reference_date: Any = None,

@@ -120,7 +120,7 @@ class Labels(CheckerBase):
 def example_value(value: object, declared: str, name: str) -> object:
     """An example's literal for a record-typed input, read by the data reader's rules (RowError if it refuses)."""
     from act_dsl.records import FieldReader
-    return FieldReader(None).value(_as_json(value), declared, name)
+    return FieldReader(None).value(A.literal_json(value), declared, name)
 
 
 def example_value_problem(value: object, declared: str, name: str) -> str | None:
@@ -131,10 +131,3 @@ def example_value_problem(value: object, declared: str, name: str) -> str | None
         return exc.message
     return None
 
-
-def _as_json(value: object) -> object:
-    if isinstance(value, A.RecordLiteral):
-        return value.plain()
-    if isinstance(value, tuple):
-        return [_as_json(v) for v in value]
-    return value

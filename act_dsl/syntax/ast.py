@@ -229,15 +229,13 @@ class RecordLiteral:
 
     def plain(self) -> dict:
         """As the JSON object a data record would hold (lists as lists, nested records as dicts)."""
-        return {k: _plain(v) for k, v in self.items}
+        return {k: literal_json(v) for k, v in self.items}
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, RecordLiteral):
-        return value.plain()
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
+def literal_json(value: object) -> object:
+    """An example's literal value as data would hold it: record literals as objects, lists as lists."""
+    return (value.plain() if isinstance(value, RecordLiteral)
+            else [literal_json(v) for v in value] if isinstance(value, tuple) else value)
 
 
 class ExampleField(Binding):

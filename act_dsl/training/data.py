@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from act_dsl.graph.rules import group_key
+from act_dsl.graph.rules import connected_groups
 from act_dsl.graph.graph import Graph
 from act_dsl.sampling.samples import Sample, as_samples
 from act_dsl.scoring.csr import Scores
@@ -154,23 +154,9 @@ def joint_groups(samples: Sequence[SampleLike], keys: list[tuple[str, ...]]) -> 
     """Prompts that share a group under ANY `group by` block are ranked together: the connected components of
     "same values of every key field of one block", so every block's groups stay whole inside one item."""
     samples = as_samples(samples)
-    parent = list(range(len(samples)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for fields_ in keys:
-        first: dict[tuple, int] = {}
-        for s_i, s in enumerate(samples):
-            key = group_key(s.fields, fields_)
-            j = first.setdefault(key, s_i)
-            parent[find(s_i)] = find(j)
     comps: dict[int, list[int]] = {}
-    for i in range(len(samples)):
-        comps.setdefault(find(i), []).append(i)
+    for i, c in enumerate(connected_groups([s.fields for s in samples], keys)):
+        comps.setdefault(c, []).append(i)
     return list(comps.values())
 
 
