@@ -108,7 +108,7 @@ def test_openai_backend_samples_k_responses_per_prompt_with_the_stop_rule_applie
                                   for i in range(3)]
         assert g["finish"] == ["stop"] * 3
     assert all(p["n"] == 3 and p["model"] == "test-model" and "stop" not in p for p in server.posts)
-    assert "[openai] 4 prompt(s) sampled" in r.stderr
+    assert "[openai] 4 prompt(s) sampled" in r.stdout
 
 
 def test_openai_samples_file_resumes_after_a_kill(tmp_path, server) -> None:
@@ -122,7 +122,7 @@ def test_openai_samples_file_resumes_after_a_kill(tmp_path, server) -> None:
     assert len(server.posts) == 3                          # only the unfinished prompts were asked for
     assert sorted(x["index"] for x in rows(out)) == [0, 1, 2, 3]
     assert sorted(out.read_text().splitlines()) == sorted(whole)
-    assert "3 prompt(s) sampled (1 already done)" in r.stderr
+    assert "3 prompt(s) sampled (1 already done)" in r.stdout
 
 
 def test_openai_backend_retries_a_server_that_answers_503_twice(tmp_path) -> None:
@@ -225,7 +225,7 @@ def test_hf_backend_samples_to_a_resumable_file_in_prompt_order(tmp_path, tiny_m
     assert sorted(x["index"] for x in got) == list(range(5))
     assert all(len(x["responses"]) == 2 and len(x["tokens"]) == 2 and set(x["finish"]) <= {"stop", "length"}
                for x in got)
-    assert "[hf] 5 prompt(s) sampled" in r.stderr
+    assert "[hf] 5 prompt(s) sampled" in r.stdout
 
 
 def test_act_eval_scores_greedy_answers_from_the_server(tmp_path, server) -> None:
