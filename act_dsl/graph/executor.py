@@ -14,6 +14,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
+from act_dsl.graph.frames import Frame
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, group_key,
@@ -28,38 +29,6 @@ DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # relative dates are read against this 
 CACHE_ENTRIES = 200_000                  # per op: bounded, so a long-lived reward function does not grow
 CHUNK_ELEMENTS = 500_000                 # quantifier elements held in one child frame at a time
 RECURSION = 20_000                       # graphs are at most a few thousand nodes deep (the checker limits nesting)
-
-
-class Frame:
-    """A batch of rows; child frames (quantifier elements, groups) map each row to a parent row."""
-
-    def __init__(self, n: int, parent: "Frame | None" = None, to_parent: Sequence[int] = (),
-                 binds: dict | None = None, records: list[dict] | None = None) -> None:
-        self.n, self.parent, self.to_parent = n, parent, list(to_parent)
-        self.records = records or []  # the root frame's records; child frames read them through the root
-        self.binds = binds or {}
-        self.cache: dict[int, list] = {}
-        self._maps: dict[int, list[int]] = {}
-
-    def index_in(self, ancestor: "Frame") -> list[int]:
-        if ancestor is self:
-            return list(range(self.n))
-        key = id(ancestor)
-        if key not in self._maps:
-            idx, f = self.to_parent, self.parent
-            while f is not ancestor:
-                assert f is not None, "frame is not an ancestor"
-                idx = [f.to_parent[i] for i in idx]
-                f = f.parent
-            self._maps[key] = idx
-        return self._maps[key]
-
-    @property
-    def root(self) -> "Frame":
-        f = self
-        while f.parent is not None:
-            f = f.parent
-        return f
 
 
 @contextmanager
@@ -405,12 +374,3 @@ class Executor:
                 out[i] = any(bool(v) for v in vals)
             else:
                 out[i] = (sum(1 for v in vals if v) / len(vals)) if vals else NA
-
-
-def root_rows(frame: Frame, row: int) -> tuple[int, ...]:
-    """The records (root rows) that one row of a frame stands for: a group frame's row is all its members."""
-    while frame.parent is not None:
-        if GROUP in frame.binds:
-            return tuple(frame.binds[GROUP][row])
-        row, frame = frame.to_parent[row], frame.parent
-    return (row,)

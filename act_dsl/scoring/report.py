@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Any
 
 from act_dsl.graph.graph import Graph
-from act_dsl.graph.executor import Executor, root_rows
+from act_dsl.graph.executor import Executor
+from act_dsl.graph.frames import root_rows
 from act_dsl.graph.rules import group_key
 from act_dsl.ops.limits import Limits
 from act_dsl.ops.values import to_json

@@ -1,7 +1,6 @@
 """The only module that imports lark: parse .act text into the AST, turning lark errors into Diagnostics."""
 from __future__ import annotations
 
-import textwrap
 from typing import Any, Callable
 from functools import lru_cache
 
@@ -13,6 +12,7 @@ from act_dsl.diagnostics.diagnostic import Diagnostic
 from act_dsl.resources import grammar_file
 from act_dsl.source import Source, Span
 from act_dsl.syntax import ast as A
+from act_dsl.syntax.strings import string_value
 
 _TOKEN_NAMES = {
     "NAME": "a name", "STRING": "a string", "LONG_STRING": "a string", "NUMBER": "a number", "QUANT": "all/any/share",
@@ -56,29 +56,6 @@ def _describe(term: str) -> str:
     if pattern is not None and pattern.type == "str":
         return f"`{pattern.value}`"
     return term.lower()
-
-
-def _unescape(body: str) -> str:
-    out, i = [], 0
-    table = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            out.append(table.get(body[i + 1], "\\" + body[i + 1]))
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def string_value(token: str) -> str:
-    if token.startswith('"""'):
-        body = token[3:-3]
-        if body.startswith("\n"):
-            body = body[1:]
-        return textwrap.dedent(body).strip("\n").rstrip()
-    return _unescape(token[1:-1])
 
 
 class _ToAst:
