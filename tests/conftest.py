@@ -13,6 +13,18 @@ EXAMPLES = ROOT / "examples"
 SHARED_DATA = Path(os.environ.get("ACT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+# a small task the training tests share: short answers with a slash, as the tiny model's corpus writes them
+SHAPE_TASK = """
+task shape {
+  input topic: text
+  output y: text = first_line(response)
+  prompt "Types for {topic}:"
+  constraint brief = length(y) <= 12
+  constraint slash = matches(y, "/")
+}
+"""
+
+
 def run_act(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the real `act` command in a subprocess, as a user would."""
     return subprocess.run([sys.executable, "-m", "act_dsl", *args], capture_output=True, text=True,

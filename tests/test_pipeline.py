@@ -7,16 +7,9 @@ import json
 import pytest
 
 import act_dsl
+from conftest import SHAPE_TASK
 
-TASK = """
-task shape {
-  input topic: text
-  output y: text = first_line(response)
-  prompt "Types for {topic}:"
-  constraint brief = length(y) <= 12
-  constraint slash = matches(y, "/")
-}
-"""
+TASK = SHAPE_TASK
 
 # `c` does not apply to the topic "skip": every response to it has CSR none
 WHEN = """

@@ -12,17 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_act
+from conftest import ROOT, SHAPE_TASK, run_act
 
-TASK = """
-task shape {
-  input topic: text
-  output y: text = first_line(response)
-  prompt "Types for {topic}:"
-  constraint brief = length(y) <= 12
-  constraint slash = matches(y, "/")
-}
-"""
+TASK = SHAPE_TASK
 STAGES = ["eval_before", "sample", "rank", "audit", "train", "eval_after"]
 
 

@@ -13,18 +13,9 @@ import pytest
 import torch
 
 import act_dsl
-from conftest import ROOT, run_act
+from conftest import ROOT, SHAPE_TASK, run_act
 
-TASK = """
-task shape {
-  input topic: text
-  output y: text = first_line(response)
-  prompt "Types for {topic}:"
-  constraint brief = length(y) <= 12
-  constraint slash = matches(y, "/")
-  constraint words weight 0.5 = count(words(y)) >= 1
-}
-"""
+TASK = SHAPE_TASK.replace("}\n", "  constraint words weight 0.5 = count(words(y)) >= 1\n}\n")
 
 
 @pytest.fixture
