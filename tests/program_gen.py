@@ -222,6 +222,10 @@ class Gen:
     def text_arg(self, d: int) -> str:
         return self.expr("text", d)
 
+    def text_call(self, f: str, n: int, d: int) -> str:
+        """`f` applied to n text arguments."""
+        return f"{f}({', '.join(self.text_arg(d) for _ in range(n))})"
+
     # ---- one method per type ----
     def g_text(self, d: int) -> str:
         opts = ["first_line", "strip", "lower", "upper", "text", "parent", "join", "concat", "index", "field", "doc"]
@@ -230,8 +234,7 @@ class Gen:
         k = self.pick(opts)
         if k == "doc":  # the document functions (act_dsl/ops/document.py)
             f = self.pick(["first_word", "replace", "drop_first_line", "drop_last_line", "trim", "language_of"])
-            n = {"replace": 3, "trim": 2}.get(f, 1)
-            return f"{f}({', '.join(self.text_arg(d) for _ in range(n))})"
+            return self.text_call(f, {"replace": 3, "trim": 2}.get(f, 1), d)
         if k == "join":
             return f"join({self.any_list(d)}, {_q(self.pick(SEPS + ['', ', ']))})"
         if k == "concat":
@@ -258,8 +261,7 @@ class Gen:
             f = self.pick(["count_words", "count_sentences", "occurrences", "word_occurrences", "index_of"])
             if f == "index_of":
                 return f"index_of({self.expr('list<text>', d)}, {self.text_arg(d)})"
-            n = 2 if "occurrences" in f else 1
-            return f"{f}({', '.join(self.text_arg(d) for _ in range(n))})"
+            return self.text_call(f, 2 if "occurrences" in f else 1, d)
         if k == "number":
             return f"number({self.text_arg(d)})"
         if k == "field" and "o3" in self.ctx.names:

@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from act_dsl.cli.common import EXIT_OK, EXIT_USAGE
-
-INSTALL_HINT = "act lsp: the language server needs pygls; install it with: pip install 'act-dsl[lsp]'"
+from act_dsl.cli.common import EXIT_OK
 
 
 def register(sub: Any) -> None:
@@ -22,12 +19,6 @@ def register(sub: Any) -> None:
 
 
 def run_lsp(args: argparse.Namespace) -> int:
-    try:
-        from act_dsl.lsp.server import serve
-    except ImportError as exc:
-        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
-            raise
-        print(INSTALL_HINT, file=sys.stderr)
-        return EXIT_USAGE
+    from act_dsl.lsp.server import serve  # pygls: the command line checked the `lsp` extra (act_dsl.extras)
     serve()
     return EXIT_OK
