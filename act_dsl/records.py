@@ -217,6 +217,19 @@ class FieldReader:
         return v  # kept as written: prompts show it, and the executor reads it against the record's reference
 
 
+def plain_field(value: Any) -> Any:
+    """A typed input value as JSON again, for the files a run writes (reading it back gives the same value)."""
+    from act_dsl.ops.structured import Record as JsonRecord
+    from act_dsl.ops.values import LabelSet
+    if isinstance(value, JsonRecord):  # a field that was absent or null is left out: it reads back as none
+        return {k: plain_field(v) for k, v in value.items if v is not None}
+    if isinstance(value, LabelSet):
+        return list(value.labels)
+    if isinstance(value, (list, tuple)):
+        return [plain_field(v) for v in value]
+    return value
+
+
 def check_row(obj: Any, input_types: Mapping[str, str], need_response: bool, *, reader: FieldReader | None = None,
               max_chars: int = MAX_RESPONSE_CHARS, allow_many: bool = True, line: int = 0,
               scan_text: bool = True) -> Record:

@@ -262,3 +262,26 @@ def test_records_read_once_read_the_same_again() -> None:
     assert len(ds.records) == 60 and not ds.problems
     again = program.prompts([dict(r.fields) for r in ds.records])
     assert again == program.prompts([json.loads(line) for line in (EXAMPLE / "train.jsonl").read_text().splitlines()])
+
+
+@pytest.mark.slow
+def test_act_sample_writes_record_inputs_as_the_data_had_them(tiny_model: Path, tmp_path: Path) -> None:
+    """`kwargs` is a list of records; the samples file must hold it as JSON (a training run on IFEval once
+    stopped with a traceback here), and scoring the saved fields gives what scoring the source lines gives."""
+    from conftest import run_act
+    out = tmp_path / "samples.jsonl"
+    r = run_act("sample", str(EXAMPLE / "ifeval.act"), "--data", str(EXAMPLE / "train.jsonl"), "--limit", "3",
+                "--samples", "2", "--max-new-tokens", "4", "--model", str(tiny_model), "--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    source = [json.loads(line) for line in (EXAMPLE / "train.jsonl").read_text().splitlines()[:3]]
+    saved = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(saved) == 3
+    for src, row in zip(source, saved):
+        kept = {k: src[k] for k in ("prompt", "instruction_id_list")}
+        kept["kwargs"] = [{k: v for k, v in kw.items() if v is not None} for kw in src["kwargs"]]
+        assert row["fields"] == kept
+    program = act_dsl.load(EXAMPLE / "ifeval.act")
+    answers = ["Hello, world.", "all lower case, no title"]
+    from_file = [{**row["fields"], "response": a} for row in saved for a in answers]
+    from_source = [{**src, "response": a} for src in source for a in answers]
+    assert program.score(from_file).csr == program.score(from_source).csr

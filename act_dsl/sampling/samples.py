@@ -40,8 +40,9 @@ class Sample:
 
     def to_row(self) -> dict[str, Any]:
         """The JSON line of a samples file (keys in the order the files have always had)."""
+        from act_dsl.records import plain_field
         row: dict[str, Any] = {"index": self.index, "line": self.line, "prompt": self.prompt,
-                               "fields": dict(self.fields)}
+                               "fields": {k: plain_field(v) for k, v in self.fields.items()}}
         if self.prompt_text is not None:
             row["prompt_text"] = self.prompt_text
             row["responses"] = list(self.responses)
