@@ -285,3 +285,18 @@ def test_act_sample_writes_record_inputs_as_the_data_had_them(tiny_model: Path, 
     from_file = [{**row["fields"], "response": a} for row in saved for a in answers]
     from_source = [{**src, "response": a} for src in source for a in answers]
     assert program.score(from_file).csr == program.score(from_source).csr
+
+
+@pytest.mark.slow
+def test_act_train_runs_on_the_ifeval_task(tiny_model: Path, tmp_path: Path) -> None:
+    """Ranking and training read the samples file back: its record inputs must be typed again there (the
+    training run on IFEval once stopped with `unhashable type: 'list'` in the verifier)."""
+    from conftest import run_act
+    run = tmp_path / "run"
+    r = run_act("train", str(EXAMPLE / "ifeval.act"), "--limit", "3", "--eval-limit", "2", "--samples", "2",
+                "--max-new-tokens", "6", "--epochs", "1", "--model", str(tiny_model), "--run-dir", str(run),
+                "--force")
+    assert r.returncode == 0, r.stderr[-2000:]
+    ranked = [json.loads(line) for line in (run / "ranked.jsonl").read_text().splitlines()]
+    assert len(ranked) == 3 and all(len(row["csr"]) >= 1 for row in ranked)
+    assert (run / "adapter").is_dir() and (run / "report.md").exists()

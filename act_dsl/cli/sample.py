@@ -91,7 +91,7 @@ def write_best_of(graph: Any, out: Path, k: int, ref_date: Any) -> dict[str, Any
     """OUT.best.jsonl: each prompt's best response by CSR (the first of equals), with its fields."""
     from act_dsl.sampling.samples import read_samples
     from act_dsl.training.data import best_of, score_samples
-    samples = read_samples(out)
+    samples = read_samples(out, graph.input_types)
     table = score_samples(graph, samples, ref_date).table(len(samples))
     best = best_of(table)
     path = out.with_suffix(".best.jsonl")

@@ -71,10 +71,23 @@ def prompt_samples(graph: "Graph", records: "Sequence[Record]") -> list[Sample]:
             for i, (r, p) in enumerate(zip(records, prompts))]
 
 
-def read_samples(path: Path) -> list[Sample]:
-    """The finished prompts of a samples file, in prompt order (a torn last line is cut off)."""
+def read_samples(path: Path, input_types: Mapping[str, str] | None = None) -> list[Sample]:
+    """The finished prompts of a samples file, in prompt order (a torn last line is cut off). With the task's
+    `input_types`, each prompt's fields are read against them again, as the data reader read them before
+    sampling (a file holds JSON; the verifier needs typed values such as records inside lists)."""
+    from act_dsl.records import FieldReader, RowError, check_row
     from act_dsl.sampling.hf import read_done
-    return [Sample.from_row(v) for _, v in sorted(read_done(path).items())]
+    samples = [Sample.from_row(v) for _, v in sorted(read_done(path).items())]
+    if not input_types:
+        return samples
+    reader, out = FieldReader(None), []
+    for s in samples:
+        try:
+            fields = check_row(dict(s.fields), input_types, need_response=False, reader=reader).fields
+        except RowError as exc:
+            raise RowError(f"{path}: prompt {s.index} (data line {s.line}): {exc.message}", exc.field) from None
+        out.append(replace(s, fields=fields))
+    return out
 
 
 def sample_line(sample: Sample) -> str:

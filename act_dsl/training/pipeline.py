@@ -175,16 +175,18 @@ class Pipeline:
         backend = self.sampler()
         stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
-        from act_dsl.sampling.samples import read_samples
         from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
-        stats["greedy"] = greedy_to_file(backend, read_samples(self.path / "samples.jsonl"), self.path / GREEDY_FILE,
-                                         gen)
+        stats["greedy"] = greedy_to_file(backend, self.samples(), self.path / GREEDY_FILE, gen)
         return stats
 
-    def rank(self) -> dict[str, Any]:
+    def samples(self) -> list[Any]:
+        """The run's samples file, each prompt's fields read against the task's input types again."""
         from act_dsl.sampling.samples import read_samples
+        return read_samples(self.path / "samples.jsonl", self.job.graph.input_types)
+
+    def rank(self) -> dict[str, Any]:
         from act_dsl.training.data import item_row, rank
-        ranked = rank(self.job.graph, read_samples(self.path / "samples.jsonl"), self.ref_date)
+        ranked = rank(self.job.graph, self.samples(), self.ref_date)
         with (self.path / "ranked.jsonl").open("w") as fh:
             for it in ranked.items:
                 fh.write(json.dumps(item_row(it)) + "\n")
@@ -192,12 +194,11 @@ class Pipeline:
 
     def audit(self) -> dict[str, Any]:
         """The signal audit and the reward-hacking probes, scored against the mean CSR of the samples."""
-        from act_dsl.sampling.samples import read_samples
         from act_dsl.scoring.probes import run_probes
         from act_dsl.training.data import audit_table
         from act_dsl.training.signal import GREEDY_FILE, beats_greedy, gate_message
         ranked = dict(self.run_dir.stages["rank"]["result"])
-        samples = read_samples(self.path / "samples.jsonl")
+        samples = self.samples()
         probes = run_probes(self.job.graph, [dict(s.fields) for s in samples], ranked["mean_csr"],
                             "the training samples", self.ref_date).as_dict()
         greedy = self.path / GREEDY_FILE
@@ -213,11 +214,10 @@ class Pipeline:
         return {"probes": probes, "beats_greedy": ranked["beats_greedy"], "forced": bool(refusal)}
 
     def train(self) -> dict[str, Any]:
-        from act_dsl.sampling.samples import read_samples
         from act_dsl.training.data import item_from_row
         from act_dsl.training.loop import train
         self._base = None  # the trainer loads its own copy; free the sampler's
-        samples = {s.index: s for s in read_samples(self.path / "samples.jsonl")}
+        samples = {s.index: s for s in self.samples()}
         rows = [json.loads(x) for x in (self.path / "ranked.jsonl").read_text().splitlines()]
         items = [item_from_row(samples, row) for row in rows]
         return train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
