@@ -300,3 +300,17 @@ def test_act_train_runs_on_the_ifeval_task(tiny_model: Path, tmp_path: Path) -> 
     ranked = [json.loads(line) for line in (run / "ranked.jsonl").read_text().splitlines()]
     assert len(ranked) == 3 and all(len(row["csr"]) >= 1 for row in ranked)
     assert (run / "adapter").is_dir() and (run / "report.md").exists()
+
+
+def test_the_training_file_checks_every_instruction_as_the_strict_file_does() -> None:
+    """ifeval_train.act is ifeval.act plus `not_an_echo`: its 25 instruction constraints must stay the same text,
+    and on the project's scored records they give the same values."""
+    strict = (EXAMPLE / "ifeval.act").read_text()
+    block = strict[strict.index("  constraint "):strict.index("  example ")].rstrip()
+    assert block in (EXAMPLE / "ifeval_train.act").read_text()
+    rows = [json.loads(line) for line in (EXAMPLE / "records.jsonl").read_text().splitlines()]
+    a = act_dsl.load(EXAMPLE / "ifeval.act").score(rows)
+    b = act_dsl.load(EXAMPLE / "ifeval_train.act").score(rows)
+    names = [c for c in b.values[0] if c != "not_an_echo"]
+    assert [[r[c] for c in names] for r in a.values] == [[r[c] for c in names] for r in b.values]
+    assert all(r["not_an_echo"] is True for r in b.values)   # none of the scored answers is the prompt echoed
