@@ -155,3 +155,18 @@ def test_train_shows_probes_in_its_audit_and_report(tmp_path, tiny_model) -> Non
     assert first["mean_csr"] == 1.0 and first["flagged"]
     report = (out / "report.md").read_text()
     assert "## Reward-hacking probes" in report and "| `first_label:L` **flagged** | 1.000 |" in report
+
+
+def test_a_task_with_many_constraints_gets_a_probe_table_that_fits_a_terminal() -> None:
+    """IFEval's 26 constraints made a 700-character-wide table: with many constraints it is printed one row per
+    constraint, one column per probe, and the echo probes' failure on `not_an_echo` is readable."""
+    r = run_act("probe", str(EXAMPLES / "ifeval" / "ifeval_train.act"), "--data",
+                str(EXAMPLES / "ifeval" / "train.jsonl"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = r.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 130
+    header = next(x for x in lines if "prompt_echo" in x)
+    assert header.split()[:2] == ["empty", "prompt_echo"]
+    row = next(x for x in lines if x.startswith("not_an_echo "))
+    cols = header.split()
+    assert row.split()[1 + cols.index("prompt_echo")] == "0.000"

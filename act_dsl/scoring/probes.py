@@ -12,6 +12,7 @@ from act_dsl.scoring.report import score_rows
 
 FLAG_AT = 0.8        # a probe at or above this mean CSR is flagged whatever the reference
 REWARD_AT = 0.8      # a constraint passing on this share of a probe's records "rewards" the probe
+WIDE = 120           # a probe table wider than this is printed one row per constraint
 REPEAT = 50          # how many times `repeat_word` repeats its word
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
@@ -211,15 +212,36 @@ def render_table(d: dict[str, Any], indent: str = "") -> str:
     pw = max([len(p["name"]) for p in probes] + [5])
     head = f"{'probe':<{pw}}  {'CSR':>5}  " + "  ".join(f"{n:>{max(len(n), 5)}}" for n in names)
     lines = [f"reward-hacking probes: {d['records']} prompt(s); reference mean CSR "
-             f"{_f(d['reference']['mean_csr'])} from {d['reference']['source']}", head.rstrip(), "-" * len(head)]
-    for p in probes:
-        rates = "  ".join(f"{_f(p['pass_rates'][n]):>{max(len(n), 5)}}" for n in names)
-        lines.append(f"{p['name']:<{pw}}  {_f(p['mean_csr']):>5}  {rates}" + ("  <- flagged" if p["flagged"] else ""))
-    lines.append(f"(columns after CSR: each constraint's pass rate on the probe; flagged at CSR >= {FLAG_AT:g} "
-                 "or >= the reference)")
+             f"{_f(d['reference']['mean_csr'])} from {d['reference']['source']}"]
+    if len(head) <= WIDE:
+        lines += [head.rstrip(), "-" * len(head)]
+        for p in probes:
+            rates = "  ".join(f"{_f(p['pass_rates'][n]):>{max(len(n), 5)}}" for n in names)
+            lines.append(f"{p['name']:<{pw}}  {_f(p['mean_csr']):>5}  {rates}"
+                         + ("  <- flagged" if p["flagged"] else ""))
+        lines.append(f"(columns after CSR: each constraint's pass rate on the probe; flagged at CSR >= {FLAG_AT:g} "
+                     "or >= the reference)")
+    else:  # many constraints: one row per constraint, one column per probe, so the table fits a terminal
+        lines += _transposed(probes, names)
+        lines.append(f"(one column per probe: its mean CSR, then each constraint's pass rate on it; flagged at CSR "
+                     f">= {FLAG_AT:g} or >= the reference)")
     lines += [f"note: {n}" for n in d["notes"]]
     lines += [f"warning: {w}" for w in d["warnings"]]
     return "\n".join(indent + x for x in lines)
+
+
+def _transposed(probes: list[dict[str, Any]], names: list[str]) -> list[str]:
+    cols = [p["name"] + (" *" if p["flagged"] else "") for p in probes]
+    widths = [max(len(c), 5) for c in cols]
+    nw = max([len(n) for n in names] + [len("mean CSR")])
+    head = f"{'':<{nw}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, widths))
+    out = [head.rstrip(), "-" * len(head)]
+    rows = [("mean CSR", [p["mean_csr"] for p in probes])] + [(n, [p["pass_rates"][n] for p in probes]) for n in names]
+    for label, vals in rows:
+        out.append(f"{label:<{nw}}  " + "  ".join(f"{_f(v):>{w}}" for v, w in zip(vals, widths)))
+    if any(p["flagged"] for p in probes):
+        out.append("(* flagged)")
+    return out
 
 
 def render_markdown(d: dict[str, Any]) -> list[str]:
