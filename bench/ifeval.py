@@ -13,10 +13,11 @@ each strict and loose, with 95% bootstrap intervals over prompts, beside the mea
   python bench/ifeval.py prepare  --out runs/ifeval [--subset N --seed S]     prompts.jsonl for act sample/eval
   python bench/ifeval.py generate --out runs/ifeval [--max-new-tokens 256]    greedy answers, resumable
   python bench/ifeval.py score    --out runs/ifeval                           the table (also results.json)
+  python bench/ifeval.py compare  --base runs/ifeval --trained runs/ifeval_trained
+                                   trained minus base on the same prompts, paired 95% intervals
 
-After `act train examples/ifeval/ifeval.act ...` (trained on examples/ifeval/train.jsonl, never the 541),
-`generate --out runs/ifeval_trained --model <base> --adapter runs/ifeval/run-1/adapter` answers with the trained
-model.
+After `act train examples/ifeval/ifeval_train.act ...` (trained on examples/ifeval/train.jsonl, never the 541),
+`generate --out runs/ifeval_trained --adapter RUN/adapter` answers with the trained model.
 """
 from __future__ import annotations
 
@@ -157,6 +158,37 @@ def cmd_score(args: argparse.Namespace) -> None:
     print(f"command: python bench/ifeval.py score --out {args.out}")
 
 
+def cmd_compare(args: argparse.Namespace) -> None:
+    """Trained minus base, prompt by prompt (matched by IFEval's `key`): paired bootstrap over the prompts both
+    answered, for each accuracy, strict and loose."""
+    from act_dsl.scoring.stats import paired
+    for folder in (args.base, args.trained):
+        if not (Path(folder) / "responses.jsonl").is_file():
+            sys.exit(f"{folder}/responses.jsonl: no such file (run `python bench/ifeval.py generate --out {folder}`)")
+    base = {r["key"]: r for r in read_jsonl(Path(args.base) / "responses.jsonl")}
+    trained = {r["key"]: r for r in read_jsonl(Path(args.trained) / "responses.jsonl")}
+    keys = sorted(set(base) & set(trained))
+    if not keys:
+        sys.exit(f"no prompt is answered in both {args.base} and {args.trained}")
+    n_ins = sum(len(base[k]["instruction_id_list"]) for k in keys)
+    print(f"IFEval, trained ({args.trained}) minus base ({args.base}) on the {len(keys)} prompts both answered "
+          f"({n_ins} instructions); 95% paired bootstrap over prompts")
+    print(f"{'variant':<8} {'level':<12} {'base':>7} {'trained':>8} {'difference [95% CI]':>28}")
+    result: dict[str, Any] = {"n_prompts": len(keys), "n_instructions": n_ins}
+    for name, act in (("strict", STRICT), ("loose", LOOSE)):
+        vb, _ = score_file(act, [base[k] for k in keys])
+        vt, _ = score_file(act, [trained[k] for k in keys])
+        for level in ("prompt", "instruction"):
+            def stat(verdicts: list[tuple[bool, int, int]], level: str = level):
+                return lambda idx: accuracies([verdicts[i] for i in idx])[level]
+            iv = paired(stat(vb), stat(vt), len(keys))
+            b, t = accuracies(vb)[level], accuracies(vt)[level]
+            result[f"{name}_{level}"] = {"base": b, "trained": t, "difference": iv.as_dict()}
+            print(f"{name:<8} {level:<12} {b:>7.3f} {t:>8.3f} {iv.text(signed=True):>28}")
+    (Path(args.trained) / "compare.json").write_text(json.dumps(result, indent=2))
+    print(f"command: python bench/ifeval.py compare --base {args.base} --trained {args.trained}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -178,6 +210,10 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(fn=cmd_score)
     for p in sub.choices.values():
         p.add_argument("--out", default="runs/ifeval", help="working folder (default: runs/ifeval)")
+    p = sub.add_parser("compare", help="trained minus base, paired over the same prompts")
+    p.add_argument("--base", required=True, help="working folder of the base model's answers")
+    p.add_argument("--trained", required=True, help="working folder of the trained model's answers")
+    p.set_defaults(fn=cmd_compare)
     args = ap.parse_args(argv)
     args.fn(args)
 

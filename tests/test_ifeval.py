@@ -314,3 +314,23 @@ def test_the_training_file_checks_every_instruction_as_the_strict_file_does() ->
     names = [c for c in b.values[0] if c != "not_an_echo"]
     assert [[r[c] for c in names] for r in a.values] == [[r[c] for c in names] for r in b.values]
     assert all(r["not_an_echo"] is True for r in b.values)   # none of the scored answers is the prompt echoed
+
+
+def test_compare_gives_the_paired_difference_of_two_answer_sets(tmp_path: Path, capsys) -> None:
+    """`bench/ifeval.py compare` matches prompts by key; a trained model that answers nothing loses exactly
+    the base model's accuracy, and the paired interval lies below 0."""
+    rows = [json.loads(line) for line in (EXAMPLE / "records.jsonl").read_text().splitlines()]
+    base, trained = tmp_path / "base", tmp_path / "trained"
+    base.mkdir()
+    trained.mkdir()
+    bench.write_jsonl(base / "responses.jsonl", [{**r, "key": i} for i, r in enumerate(rows)])
+    bench.write_jsonl(trained / "responses.jsonl", [{**r, "key": i, "response": ""} for i, r in enumerate(rows)][::-1])
+    bench.main(["compare", "--base", str(base), "--trained", str(trained)])
+    got = json.loads((trained / "compare.json").read_text())
+    verdicts, _ = bench.score_file(bench.STRICT, rows)
+    expected = bench.accuracies(verdicts)["instruction"]
+    assert expected > 0
+    d = got["strict_instruction"]
+    assert d["base"] == expected and d["trained"] == 0.0
+    assert d["difference"]["value"] == pytest.approx(-expected) and d["difference"]["hi"] < 0
+    assert "strict   instruction" in capsys.readouterr().out
