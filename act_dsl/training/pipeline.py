@@ -154,6 +154,8 @@ class Pipeline:
         if engine is None or engine.backend == "hf":
             return HFBackend(*self.base_model())
         from act_dsl.sampling.backends import BackendError, make_backend
+        if adapter is None and self.job.init_adapter:  # --rounds: the policy so far, as base_model() loads it
+            adapter = str(self.job.init_adapter)
         try:
             if self._engine is None:
                 self._engine = make_backend(engine, self.model_ref, adapter, for_training=True)
