@@ -68,7 +68,7 @@ def make_tiny_llama(tokenizer_folder: Path, folder: Path, seed: int = 0) -> Path
     tok.save_pretrained(folder)
     torch.manual_seed(seed)
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
                       bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, tie_word_embeddings=False)
     LlamaForCausalLM(cfg).save_pretrained(folder)
     return folder

