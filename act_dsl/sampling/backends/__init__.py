@@ -166,7 +166,8 @@ def sample_to_file(backend: Backend, items: Sequence[Sample | Mapping[str, Any]]
                     finish[f] = finish.get(f, 0) + 1
             fh.flush()
             os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
-            bar.update(len(batch), tokens_per_s=round(tokens / max(time.perf_counter() - t0, 1e-9)))
+            seen = max(tokens, getattr(backend, "usage_tokens", 0) - reported)  # a server counts n responses together
+            bar.update(len(batch), tokens_per_s=round(seen / max(time.perf_counter() - t0, 1e-9)))
     bar.close()
     tokens = max(tokens, getattr(backend, "usage_tokens", 0) - reported)
     elapsed = time.perf_counter() - t0
