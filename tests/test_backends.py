@@ -215,7 +215,7 @@ def test_vllm_engine_samples_a_lora_adapter_as_peft_does(tmp_path, tiny_model) -
 
     from act_dsl.sampling import model as models
     from act_dsl.sampling.backends.hf import HFBackend
-    from act_dsl.sampling.backends.vllm import VLLMBackend, stop_engines
+    from act_dsl.sampling.backends.vllm import VLLMBackend
     from act_dsl.sampling.config import GenConfig
     llama = make_tiny_llama(tiny_model, tmp_path / "llama")
     adapter = str(make_lora_adapter(llama, tmp_path / "adapter"))
@@ -233,7 +233,7 @@ def test_vllm_engine_samples_a_lora_adapter_as_peft_does(tmp_path, tiny_model) -
         engine.use_adapter(None)
         again = greedy(engine)
     finally:
-        stop_engines()
+        engine.close()
     assert hf_adapter != hf_base                  # the adapter changes the text...
     assert base == hf_base and again == hf_base   # ...vLLM's base weights are transformers' base model
     assert with_adapter == hf_adapter             # ...and its LoRA request is peft's adapter

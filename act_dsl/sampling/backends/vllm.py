@@ -2,9 +2,9 @@
 on a machine without a GPU, the `vllm-cpu` package: see docs/scale.md for the recipe).
 
 vLLM is imported only when this backend is chosen. In `act train` the engine is started with LoRA enabled
-and kept for the whole process: it samples from the base weights, and, by LoRA request, from the adapter
-a round has trained (`use_adapter`), so evaluation after training and the next `--rounds` round sample
-from the trained weights without restarting the engine.
+and kept by the job (TrainJob.shared) for all its rounds: it samples from the base weights, and, by LoRA
+request, from the adapter a round has trained (`use_adapter`), so evaluation after training and the next
+`--rounds` round sample from the trained weights without restarting the engine.
 """
 from __future__ import annotations
 
@@ -21,9 +21,6 @@ MISSING = ("--backend vllm needs vLLM, which is not installed: `pip install 'act
 CPU_KV_CACHE_GIB = 1          # KV cache on a CPU unless VLLM_CPU_KVCACHE_SPACE says otherwise (GiB)
 TRAIN_GPU_SHARE = 0.35        # GPU memory the engine may take in `act train`: the trainer needs the rest
 MAX_LORA_RANK = 64
-
-_ENGINES: dict[tuple[str, bool, str | None], Any] = {}   # (model, LoRA, dtype) -> a started vllm.LLM
-_lora_ids = 0                                # LoRA ids must be unique for the engine's whole life
 
 
 def import_vllm() -> Any:
@@ -67,11 +64,7 @@ def engine_options(for_training: bool, enable_lora: bool, dtype: str | None = No
 
 def start_engine(model_ref: str, *, for_training: bool, enable_lora: bool,
                  dtype: str | None = None) -> tuple[Any, float]:
-    """A started vllm.LLM for `model_ref` (the one already running in this process when there is one) and
-    the seconds its start took (0.0 when reused)."""
-    key = (model_ref, enable_lora, dtype)
-    if key in _ENGINES:
-        return _ENGINES[key], 0.0
+    """A started vllm.LLM for `model_ref` and the seconds its start took."""
     vllm = import_vllm()
     from act_dsl import progress
     progress.message(f"starting the vLLM engine on {model_ref} (about half a minute on a CPU, more on a busy one)")
@@ -81,15 +74,7 @@ def start_engine(model_ref: str, *, for_training: bool, enable_lora: bool,
     except Exception as exc:  # vLLM reports a failed start as a RuntimeError after logging the cause above
         raise BackendError(f"the vLLM engine did not start on {model_ref}: {str(exc).splitlines()[0]} (the "
                            "cause is in vLLM's log above)") from None
-    _ENGINES[key] = llm
     return llm, time.perf_counter() - t0
-
-
-def stop_engines() -> None:
-    """Shut down every engine this process started (its worker processes and their memory)."""
-    while _ENGINES:
-        _, llm = _ENGINES.popitem()
-        _shutdown(llm)
 
 
 def _shutdown(llm: Any) -> None:
@@ -117,6 +102,7 @@ class VLLMBackend:
         self.enable_lora, self.dtype = enable_lora, dtype
         self.adapter: str | None = None
         self.lora: Any = None
+        self._lora_ids = 0                 # LoRA ids must be unique for the engine's whole life
         self.generated_tokens = 0
         self._tok = self.llm.get_tokenizer()
         if adapter:
@@ -126,16 +112,15 @@ class VLLMBackend:
         """Sample from `folder`'s LoRA weights from now on (None: the base weights). Each call with a folder
         gets a new LoRA id, so an adapter trained further in the same folder is loaded afresh rather than
         served from vLLM's cache of loaded adapters."""
-        global _lora_ids
         if folder is None:
             self.adapter, self.lora = None, None
             return
         if not self.enable_lora:
             raise BackendError("this vLLM engine was started without LoRA and cannot apply an adapter")
         from vllm.lora.request import LoRARequest
-        _lora_ids += 1
+        self._lora_ids += 1
         self.adapter = folder
-        self.lora = LoRARequest(f"act-{_lora_ids}", _lora_ids, folder)
+        self.lora = LoRARequest(f"act-{self._lora_ids}", self._lora_ids, folder)
 
     def format_prompt(self, text: str, chat: str) -> str:
         if chat != "plain" and getattr(self._tok, "chat_template", None):
@@ -151,9 +136,6 @@ class VLLMBackend:
 
     def close(self) -> None:
         """Shut the engine down (its worker processes hold the weights and the KV cache)."""
-        key = (self.model_ref, self.enable_lora, self.dtype)
-        if _ENGINES.get(key) is self.llm:
-            del _ENGINES[key]
         if self.llm is not None:
             _shutdown(self.llm)
         self.llm = None
