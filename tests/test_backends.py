@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from act_dsl.sampling.backends import engine_seed
 from conftest import EXAMPLES, run_act
 
 TASK = str(EXAMPLES / "entity_typing" / "task.act")
@@ -103,8 +104,9 @@ def test_openai_backend_samples_k_responses_per_prompt_with_the_stop_rule_applie
     assert r.returncode == 0, r.stderr
     got = sorted(rows(out), key=lambda x: x["index"])
     assert [g["index"] for g in got] == [0, 1, 2, 3]
-    for g in got:   # the newline rule cut each response after its first non-blank line; prompt i has seed 5 + i
-        assert g["responses"] == [reply_text(g["prompt_text"], i, 5 + g["index"]).split("\nSentence")[0]
+    for g in got:   # the newline rule cut each response after its first non-blank line; prompt i has seed 5 + i,
+        # sent spread out (engine_seed) since vLLM servers seed the K responses seed, seed + 1, ...
+        assert g["responses"] == [reply_text(g["prompt_text"], i, engine_seed(5 + g["index"])).split("\nSentence")[0]
                                   for i in range(3)]
         assert g["finish"] == ["stop"] * 3
     assert all(p["n"] == 3 and p["model"] == "test-model" and "stop" not in p for p in server.posts)
@@ -184,10 +186,57 @@ def test_vllm_backend_names_the_extra_when_vllm_is_missing(tmp_path) -> None:
 @pytest.mark.skipif(not _have_vllm(), reason="vLLM is not installed here (pip install 'act-dsl[vllm]'); "
                     "bench/sample_speed.py runs this backend where it is")
 def test_vllm_backend_samples_the_tiny_model(tmp_path, tiny_model) -> None:
-    r = run_act("sample", TASK, "--data", DATA, "--out", str(tmp_path / "s.jsonl"), "--backend", "vllm",
-                "--model", str(tiny_model), "-k", "2", "--limit", "2")
+    from tiny_model import make_tiny_llama
+    llama = make_tiny_llama(tiny_model, tmp_path / "llama")  # vLLM's CPU attention has no kernel for GPT-2's head size 16
+    out = tmp_path / "s.jsonl"
+    # 9 prompts of ~490 tiny-tokenizer tokens pass vLLM's 4,096-token step, where seeded requests once crashed
+    r = run_act("sample", TASK, "--data", DATA, "--out", str(out), "--backend", "vllm", "--model", str(llama),
+                "-k", "2", "--limit", "9", "--max-new-tokens", "6", "--stop", "")
     assert r.returncode == 0, r.stderr
-    assert [len(x["responses"]) for x in rows(tmp_path / "s.jsonl")] == [2, 2]
+    got = sorted(rows(out), key=lambda x: x["index"])
+    assert [len(x["responses"]) for x in got] == [2] * 9 and "[vllm] 9 prompt(s) sampled" in r.stdout
+    assert all(x["tokens"] == [6, 6] and x["finish"] == ["length"] * 2 for x in got)  # no stop rule, no EOS: 6 each
+    out.write_text("\n".join(out.read_text().splitlines()[:1]) + "\n")  # a killed run: one prompt done
+    r = run_act("sample", TASK, "--data", DATA, "--out", str(out), "--backend", "vllm", "--model", str(llama),
+                "-k", "2", "--limit", "9", "--max-new-tokens", "6", "--stop", "")
+    assert r.returncode == 0, r.stderr
+    again = sorted(rows(out), key=lambda x: x["index"])
+    assert "8 prompt(s) sampled (1 already done)" in r.stdout
+    assert again == got   # the same seeds give the same responses on resuming
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _have_vllm(), reason="vLLM is not installed here (pip install 'act-dsl[vllm]'); "
+                    "bench/sample_speed.py runs this backend where it is")
+def test_vllm_engine_samples_a_lora_adapter_as_peft_does(tmp_path, tiny_model) -> None:
+    """One engine, the base weights then an adapter by LoRA request (what `act train --backend vllm` does
+    after training): greedy text equals transformers' with and without the peft adapter."""
+    from tiny_model import make_lora_adapter, make_tiny_llama
+
+    from act_dsl.sampling import model as models
+    from act_dsl.sampling.backends.hf import HFBackend
+    from act_dsl.sampling.backends.vllm import VLLMBackend
+    from act_dsl.sampling.config import GenConfig
+    llama = make_tiny_llama(tiny_model, tmp_path / "llama")
+    adapter = str(make_lora_adapter(llama, tmp_path / "adapter"))
+    prompts = ["Sentence: Obama visited Paris . Types:", "Give the types of", "Summary:"]
+    cfg = GenConfig(max_new_tokens=8, stop="")
+
+    def greedy(backend: object) -> list[str]:   # vLLM holds back a trailing half UTF-8 character; transformers shows U+FFFD
+        return [c.texts[0].rstrip("\ufffd") for c in backend.complete(prompts, 1, cfg, greedy=True)]  # type: ignore[attr-defined]
+    hf_base, hf_adapter = greedy(HFBackend(*models.load(str(llama)))), greedy(HFBackend(*models.load(str(llama), adapter)))
+    engine = VLLMBackend(str(llama), enable_lora=True, dtype="float32")  # float32: the same numbers as transformers
+    try:
+        base = greedy(engine)
+        engine.use_adapter(adapter)
+        with_adapter = greedy(engine)
+        engine.use_adapter(None)
+        again = greedy(engine)
+    finally:
+        engine.close()
+    assert hf_adapter != hf_base                  # the adapter changes the text...
+    assert base == hf_base and again == hf_base   # ...vLLM's base weights are transformers' base model
+    assert with_adapter == hf_adapter             # ...and its LoRA request is peft's adapter
 
 
 # ---- hf --------------------------------------------------------------------------------------------------

@@ -58,3 +58,35 @@ def make_scripted_model(tokenizer_folder: Path, folder: Path, prompt: str, scrip
     tok.save_pretrained(folder)
     model.save_pretrained(folder)
     return folder
+
+
+def make_tiny_llama(tokenizer_folder: Path, folder: Path, seed: int = 0) -> Path:
+    """A tiny Llama on the tiny tokenizer: vLLM applies LoRA to Llama layers (not to GPT-2's)."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    tok = AutoTokenizer.from_pretrained(tokenizer_folder)
+    tok.save_pretrained(folder)
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
+                      bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id, tie_word_embeddings=False)
+    LlamaForCausalLM(cfg).save_pretrained(folder)
+    return folder
+
+
+def make_lora_adapter(model_folder: Path, folder: Path, seed: int = 1) -> Path:
+    """A peft LoRA adapter (q/v, r=8) with large random weights, so that it changes the model's greedy text."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(model_folder, dtype=torch.float32)
+    lora = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False,
+                      task_type="CAUSAL_LM")
+    peft_model = get_peft_model(model, lora)
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.mul_(20.0)   # peft's random init is small; make the adapter's effect unmistakable
+    peft_model.save_pretrained(folder)
+    return folder

@@ -54,6 +54,7 @@ class TrainJob:
     log: Callable[[str], None] = _stderr
     init_adapter: Path | None = None  # continue from this LoRA adapter (the previous round of --rounds)
     force: bool = False               # train even when a degenerate probe outranks the mean sample
+    shared: dict[str, Any] = field(default_factory=dict)  # kept across the rounds of one job: a started engine
 
 
 def distributed() -> Any:
@@ -133,7 +134,6 @@ class Pipeline:
         except models.ModelError as exc:
             raise JobError(str(exc)) from None
         self._base: tuple[Any, Any] | None = None
-        self._engine: Any = None          # a vllm backend, started once and kept across stages
 
     @property
     def path(self) -> Path:
@@ -154,14 +154,16 @@ class Pipeline:
         if engine is None or engine.backend == "hf":
             return HFBackend(*self.base_model())
         from act_dsl.sampling.backends import BackendError, make_backend
-        try:
-            if self._engine is None:
-                self._engine = make_backend(engine, self.model_ref, adapter, for_training=True)
+        if adapter is None and self.job.init_adapter:  # --rounds: the policy so far, as base_model() loads it
+            adapter = str(self.job.init_adapter)
+        try:  # one engine for every stage and every round of the job (a start costs half a minute or more)
+            if self.job.shared.get("engine") is None:
+                self.job.shared["engine"] = make_backend(engine, self.model_ref, adapter, for_training=True)
             else:
-                self._engine.use_adapter(adapter)
+                self.job.shared["engine"].use_adapter(adapter)
         except BackendError as exc:
             raise JobError(str(exc)) from None
-        return self._engine
+        return self.job.shared["engine"]
 
     # ---- the stages ------------------------------------------------------------------------------
     def eval_before(self) -> dict[str, Any]:

@@ -97,6 +97,16 @@ def rule_of(cfg: GenConfig) -> str | None:
     return rule or None
 
 
+SEED_STRIDE = 1_000_003   # a prime larger than any K: engine seeds of different prompts never overlap
+
+
+def engine_seed(seed: int) -> int:
+    """The seed sent to an engine that derives the K responses' seeds as seed, seed + 1, ..., seed + K - 1
+    (vLLM, and servers built on it): prompt i's `--seed` + i spread out, so that prompt i's second response
+    does not reuse prompt i + 1's first seed (near-identical few-shot prompts then gave identical responses)."""
+    return (seed * SEED_STRIDE) % (2 ** 31 - 1)
+
+
 def make_backend(engine: EngineConfig, model: str | None, adapter: str | None = None, *,
                  for_training: bool = False) -> Backend:
     """The backend `engine` names, ready to sample from `model` (and a LoRA `adapter` folder where given)."""
@@ -115,7 +125,7 @@ def make_backend(engine: EngineConfig, model: str | None, adapter: str | None = 
         return OpenAIBackend(str(engine.base_url), model, key, engine.concurrency)
     if engine.backend == "vllm":
         from act_dsl.sampling.backends.vllm import VLLMBackend
-        return VLLMBackend(model, adapter, enable_lora=for_training or adapter is not None)
+        return VLLMBackend(model, adapter, enable_lora=for_training or adapter is not None, for_training=for_training)
     from act_dsl.sampling import model as models
     from act_dsl.sampling.backends.hf import HFBackend
     tok, lm = models.load(model, adapter)
@@ -156,7 +166,8 @@ def sample_to_file(backend: Backend, items: Sequence[Sample | Mapping[str, Any]]
                     finish[f] = finish.get(f, 0) + 1
             fh.flush()
             os.fsync(fh.fileno())  # a finished prompt survives a SIGKILL
-            bar.update(len(batch), tokens_per_s=round(tokens / max(time.perf_counter() - t0, 1e-9)))
+            seen = max(tokens, getattr(backend, "usage_tokens", 0) - reported)  # a server counts n responses together
+            bar.update(len(batch), tokens_per_s=round(seen / max(time.perf_counter() - t0, 1e-9)))
     bar.close()
     tokens = max(tokens, getattr(backend, "usage_tokens", 0) - reported)
     elapsed = time.perf_counter() - t0

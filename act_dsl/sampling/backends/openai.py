@@ -17,7 +17,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from act_dsl.sampling.backends import BackendError, Completion, rule_of
+from act_dsl.sampling.backends import BackendError, Completion, engine_seed, rule_of
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.stop import stop_at
 
@@ -77,7 +77,7 @@ class OpenAIBackend:
             seeds = [seeds[0] + i for i in range(len(prompts))]
         bodies: list[dict[str, Any]] = [{"model": self.model, "prompt": p, "n": 1 if greedy else k, "max_tokens": cfg.max_new_tokens,
                    "temperature": 0.0 if greedy else cfg.temperature, "top_p": 1.0 if greedy else cfg.top_p,
-                   "seed": s} for p, s in zip(prompts, seeds)]
+                   "seed": engine_seed(s)} for p, s in zip(prompts, seeds)]
         replies = list(self._pool.map(lambda b: self._post("/completions", b), bodies))
         return [self._completion(r, b["n"], rule) for r, b in zip(replies, bodies)]
 
