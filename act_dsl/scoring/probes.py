@@ -12,6 +12,7 @@ from act_dsl.scoring.report import score_rows
 
 FLAG_AT = 0.8        # a probe at or above this mean CSR is flagged whatever the reference
 REWARD_AT = 0.8      # a constraint passing on this share of a probe's records "rewards" the probe
+MAX_CONSTANT_LABELS = 200  # labels of one set tried as a constant answer by the best_label probe
 WIDE = 120           # a probe table wider than this is printed one row per constraint
 REPEAT = 50          # how many times `repeat_word` repeats its word
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -109,6 +110,29 @@ def probe_responses(graph: Graph, records: list[dict[str, Any]]) -> tuple[dict[s
     return probes, notes
 
 
+def best_constant_labels(graph: Graph, records: list[dict[str, Any]], reference_date: dt.date | None = None
+                         ) -> dict[str, str]:
+    """Per label set, the label that scores the highest mean CSR when given as the answer to every record (the
+    first label on ties), scoring at most MAX_CONSTANT_LABELS labels. The first label alone missed what a
+    trainer found: `/event` for every FIGER mention outranked the constant `/person`."""
+    out: dict[str, str] = {}
+    for name, ls in graph.labelsets.items():
+        labels = list(ls.labels[:MAX_CONSTANT_LABELS])
+        if len(labels) < 2 or not records:
+            continue
+        rows = [{**rec, "response": lab} for lab in labels for rec in records]
+        cand = [k for k in range(len(labels)) for _ in records]
+        scores = score_rows(graph, rows, cand, reference_date, progress=False)
+        means = []
+        for k in range(len(labels)):
+            csrs = [c for c in scores.csr[k * len(records):(k + 1) * len(records)] if c is not None]
+            means.append(sum(csrs) / len(csrs) if csrs else -1.0)
+        best = max(range(len(labels)), key=lambda k: (means[k], -k))
+        if best != 0:  # the first label is its own probe already
+            out[name] = labels[best]
+    return out
+
+
 def _summarise(graph: Graph, scores, rows: list[int]) -> tuple[float | None, dict[str, float | None], int]:
     csrs = [scores.csr[r] for r in rows if scores.csr[r] is not None]
     rates: dict[str, float | None] = {}
@@ -123,6 +147,8 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
     """Score every probe on every record. All probes go through one executor call (one NER pass over the
     inputs); the probe's index is the candidate index, so group constraints group each probe on its own."""
     responses, notes = probe_responses(graph, records)
+    for name, label in best_constant_labels(graph, records, reference_date).items():
+        responses[f"best_label:{name}={label}"] = [label] * len(records)
     rows: list[dict[str, Any]] = []
     cand: list[int] = []
     spans: dict[str, list[int]] = {}
