@@ -172,8 +172,15 @@ class VLLMBackend:
 
     def _tokens_to(self, ids: list[int], end: int) -> int:
         """The tokens up to and including the one that carries character `end` (where the stop rule cut):
-        what the hf backend, which stops generating there, counts for the same response."""
-        for i in range(1, len(ids) + 1):
-            if len(self._tok.decode(ids[:i], skip_special_tokens=True)) > end:
-                return i
-        return len(ids)
+        what the hf backend, which stops generating there, counts for the same response. The decoded length
+        grows with the tokens, so a binary search decodes log2(n) prefixes instead of up to n."""
+        lo, hi = 1, len(ids)
+        if hi == 0 or len(self._tok.decode(ids, skip_special_tokens=True)) <= end:
+            return len(ids)
+        while lo < hi:  # the shortest prefix whose text passes character `end`
+            mid = (lo + hi) // 2
+            if len(self._tok.decode(ids[:mid], skip_special_tokens=True)) > end:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
