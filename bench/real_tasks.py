@@ -82,6 +82,50 @@ FEW_SHOT = '''  prompt """
 '''
 
 
+# `ner-named`: four worked examples (an organisation, a person, a time, a place: the four commonest FIGER
+# types) and one more constraint that names the right type where spaCy's NER is sure of the mention's kind.
+# The three `*_agrees` constraints only forbid (not a person unless spaCy sees one), so a constant label
+# that is none of the three passes them on most mentions: with them alone the best constant answer scored
+# 0.863 on the 150 held-out mentions, above the base model (0.787) and close to the gold types (0.898).
+FEW_SHOT_NAMED = FEW_SHOT.replace('''    Sentence: Pablo Picasso moved to Paris in 1904 .
+    Mention: Pablo Picasso
+    Types: /person
+
+    Sentence: Boeing delivered the plane to Qantas .
+    Mention: Qantas
+    Types: /organization
+
+    Sentence: The Thames froze in the winter of 1814 .
+    Mention: Thames
+    Types: /location
+''', '''    Sentence: Boeing delivered the plane to Qantas .
+    Mention: Qantas
+    Types: /organization
+
+    Sentence: Pablo Picasso moved to Paris in 1904 .
+    Mention: Pablo Picasso
+    Types: /person
+
+    Sentence: The Thames froze in the winter of 1814 .
+    Mention: the winter of 1814
+    Types: /time
+
+    Sentence: Pablo Picasso moved to Paris in 1904 .
+    Mention: Paris
+    Types: /location
+''')
+
+NAMED_AS_NER = '''  constraint named_as_ner weight 3 =
+      (not spacy_sees(mention, entities(sentence, types: ["PERSON"])) or says(types, "^[/ ]*person")) and
+      (not spacy_sees(mention, entities(sentence, types: ["GPE", "LOC"])) or says(types, "^[/ ]*location")) and
+      (not spacy_sees(mention, entities(sentence, types: ["ORG"])) or
+           says(types, "^[/ ]*(organization|government_agency|news_agency)")) and
+      (not spacy_sees(mention, entities(sentence, types: ["DATE", "TIME"])) or says(types, "^[/ ]*time")) and
+      (not spacy_sees(mention, entities(sentence, types: ["FAC"])) or says(types, "^[/ ]*(building|location)"))
+      when spacy_sees(mention, entities(sentence, types: ["PERSON", "GPE", "LOC", "ORG", "DATE", "TIME", "FAC"]))
+'''
+
+
 def _with_prompt(act: str, prompt: str) -> str:
     start = act.index("  prompt")
     end = act.index('"""', act.index('"""', start) + 3) + 4
@@ -104,6 +148,9 @@ def figer(data: Path, n_train: int, n_eval: int, constraints: str = "ner") -> tu
     act = FIGER_NER if constraints.startswith("ner") else FIGER_ACT
     if constraints.endswith("fewshot"):
         act = _with_prompt(act, FEW_SHOT)
+    if constraints == "ner-named":
+        act = _with_prompt(act, FEW_SHOT_NAMED)
+        act = act[:act.rindex("}")] + NAMED_AS_NER + "}\n"
     return act, {"types.txt": "\n".join(top) + "\n"}, train, evald
 
 
@@ -172,10 +219,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="iterated ACT: rounds of sample-rank-train per loss")
     ap.add_argument("--model", default=None, help="model id or folder (default: the project's default model)")
     ap.add_argument("--max-new-tokens", type=int, default=24)
+    ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: act train's)")
     ap.add_argument("--run-dir", dest="out", default=None, help="folder for run artefacts and results.json")
-    ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot", "fewshot", "nonempty"], default="ner",
+    ap.add_argument("--constraints", choices=["ner", "label", "ner-fewshot", "ner-named", "fewshot", "nonempty"], default="ner",
                     help="figer: label-set constraints only, or with the NER-agreement span constraints "
-                    "(zero-shot prompt, or three worked examples); timeqa: `fewshot` puts one worked example "
+                    "(zero-shot prompt, or three worked examples; `ner-named`: four worked examples and a constraint that "
+                    "names the type where spaCy's NER is sure of the mention's kind); timeqa: `fewshot` puts one worked example "
                     "before the question (the example's own prompt otherwise); summ: `nonempty` adds a constraint that the "
                     "summary has at least 8 words")
     args = ap.parse_args()
@@ -205,7 +254,7 @@ def main() -> None:
     train_recs = read_records(out / "train.jsonl", graph.input_types, False).records
     eval_recs = read_records(out / "eval.jsonl", graph.input_types, False).records
     base_cfg = TrainConfig().override(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens,
-                                      seed=args.seed, model=args.model)
+                                      seed=args.seed, model=args.model, temperature=args.temperature)
     ks = [int(x) for x in args.best_of.split(",") if x]
     timings: dict[str, float] = {}
     results: dict[str, dict] = {}
@@ -261,6 +310,7 @@ def main() -> None:
           f"--train {args.train} --eval {args.eval} --samples {args.samples} --epochs {args.epochs} "
           f"--losses {args.losses} --best-of '{args.best_of}' --seed {args.seed} --rounds {args.rounds}"
           + (f" --model {args.model}" if args.model else "")
+          + (f" --temperature {args.temperature}" if args.temperature is not None else "")
           + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints != "ner" else ""))
 
 

@@ -286,3 +286,35 @@ def test_act_eval_scores_greedy_answers_from_the_server(tmp_path, server) -> Non
     assert [p["n"] for p in server.posts] == [1, 1, 1] and all(p["temperature"] == 0.0 for p in server.posts)
     got = json.loads(out.read_text())["responses"]
     assert [g["response"].strip().startswith("/type/") for g in got] == [True] * 3
+
+
+def test_hf_prefix_sampling_prints_no_transformers_deprecation_warning(tiny_model) -> None:
+    """The shared-prefix path read the cache under its old name, and transformers 5.2x printed
+    "`past_key_values`/`cache_params` are deprecated" in the middle of `act sample`'s output."""
+    import logging
+    from transformers.utils import logging as tf_logging
+    from act_dsl.sampling import model as models
+    from act_dsl.sampling.backends.hf import HFBackend
+    from act_dsl.sampling.config import GenConfig
+    tok, lm = models.load(str(tiny_model))
+    tf_logging.warning_once.cache_clear()  # a warning printed earlier in this process is printed once only
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Collect()
+    root = tf_logging.get_logger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)  # as while `act sample` logs library warnings (printed after the run)
+    try:
+        fast = HFBackend(tok, lm)
+        fast.complete([PREFIX + "Sentence: The war ended . Types:", PREFIX + "Summary:"], 2,
+                      GenConfig(max_new_tokens=4, stop=""))
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert fast.prefix_tokens_saved > 0
+    assert not [m for m in seen if "deprecated" in m], seen

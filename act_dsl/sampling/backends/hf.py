@@ -84,7 +84,11 @@ class HFBackend:
             input_ids = torch.tensor(inp, device=device)
             attention = torch.tensor(mask, device=device)
             with torch.no_grad():
-                cache = self.model(input_ids[:1, :shared], use_cache=True).past_key_values
+                first = self.model(input_ids[:1, :shared], use_cache=True)
+            # transformers 5.2x names the output's cache `cache` and warns on the old `past_key_values`
+            cache = getattr(first, "cache", None)
+            if cache is None:
+                cache = first.past_key_values
             cache = copy.deepcopy(cache)
             cache.batch_repeat_interleave(len(rows))
             kwargs.update({self.cache_arg: cache})
