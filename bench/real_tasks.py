@@ -228,7 +228,21 @@ def main() -> None:
                     "before the question (the example's own prompt otherwise); summ: `nonempty` adds a constraint that the "
                     "summary has at least 8 words")
     args = ap.parse_args()
+    from act_dsl.progress import capture_warnings
 
+    losses = [x for x in args.losses.split(",") if x]
+    if not losses:
+        ap.error("--losses must name at least one loss")
+    out = Path(args.out or tempfile.mkdtemp(prefix=f"act-bench-{args.task}-"))
+    out.mkdir(parents=True, exist_ok=True)
+    # the model libraries' warnings go to a file, as in `act train`, not between the progress lines
+    with capture_warnings(out / "library_warnings.log") as warned:
+        run(args, out, losses)
+    if warned.count:
+        print(f"({warned.count} library warning(s) in {out / 'library_warnings.log'})")
+
+
+def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
     import act_dsl
     from act_dsl.records import read_records
     from act_dsl.sampling import model as models
@@ -237,13 +251,8 @@ def main() -> None:
     from act_dsl.training.multi import run_rounds
     from act_dsl.training.pipeline import TrainJob, share_stages
 
-    losses = [x for x in args.losses.split(",") if x]
-    if not losses:
-        ap.error("--losses must name at least one loss")
     act_text, files, train_rows, eval_rows = TASKS[args.task](Path(args.data), args.train, args.eval,
                                                               args.constraints)
-    out = Path(args.out or tempfile.mkdtemp(prefix=f"act-bench-{args.task}-"))
-    out.mkdir(parents=True, exist_ok=True)
     (out / "task.act").write_text(act_text)
     for name, text in files.items():
         (out / name).write_text(text)

@@ -22,7 +22,7 @@ def test_default_model_trains_end_to_end_on_a_few_prompts(tmp_path) -> None:
     assert report["model"] == "SmolLM2-135M-Instruct"
     assert 0.0 <= report["csr_before"] <= 1.0 and 0.0 <= report["csr_after"] <= 1.0
     assert set(report["constraints"]) == {"in_label_set", "hierarchy", "nonempty", "person_agrees",
-                                          "place_agrees", "org_agrees"}
+                                          "place_agrees", "org_agrees", "named_as_ner"}
     assert report["task_metric"]["name"] == "micro_f1" and report["task_metric"]["gold"] == "gold_types"
     samples = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
     assert len(samples) == 4 and all(len(s["responses"]) == 3 for s in samples)
