@@ -226,3 +226,36 @@ def test_the_shipped_entity_typing_example_gives_no_constant_answer_the_top_scor
     gold = program.score([{**rec, "response": ", ".join(rec["gold_types"])} for rec in records]).mean_csr
     assert max(means) == means[0] and labels[0] == "/person"
     assert gold - max(means) > 0.2
+
+
+def test_gold_answers_are_scored_beside_the_probes_for_comparison() -> None:
+    import act_dsl
+    task, data = EXAMPLES / "entity_typing" / "task.act", EXAMPLES / "entity_typing" / "eval.jsonl"
+    r = run_act("probe", str(task), "--data", str(data), "--gold", "gold_types", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    records = [json.loads(x) for x in data.read_text().splitlines()]
+    want = act_dsl.load(task).score([{**rec, "response": ", ".join(rec["gold_types"])} for rec in records]).mean_csr
+    assert d["gold"]["name"] == "gold:gold_types" and d["gold"]["mean_csr"] == pytest.approx(want)
+    assert "gold:gold_types" not in {p["name"] for p in d["probes"]}           # not a degenerate probe
+    best = max(p["mean_csr"] for p in d["probes"])
+    assert d["gold"]["mean_csr"] - best > 0.2 and not any("gold answers" in w for w in d["warnings"])
+    table = run_act("probe", str(task), "--data", str(data), "--gold", "gold_types")
+    assert "gold:gold_types" in table.stdout and "the records' own answers" in table.stdout
+
+
+def test_a_degenerate_answer_scoring_like_the_gold_answers_is_warned_about(tmp_path) -> None:
+    # label-set constraints only: the first label scores 1.0, as the gold tags do
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": s, "gold": ["beta"]} for s in SENTENCES])
+    r = run_act("probe", str(act), "--data", str(data), "--gold", "gold")
+    assert r.returncode == 0, r.stderr
+    warning = [w for w in r.stdout.splitlines() if "of the gold answers" in w]
+    assert warning and warning[0].startswith("warning: probe `first_label:L` scores mean CSR 1.000, within 0.05")
+
+
+def test_a_record_without_its_gold_answer_is_a_clear_error(tmp_path) -> None:
+    act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": "a b", "gold": "alpha"}, {"sentence": "c d"},
+                                                {"sentence": "e f", "gold": 3}])
+    r = run_act("probe", str(act), "--data", str(data), "--gold", "gold")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{data}:2: the gold field `gold` is missing, not a text or a list of texts" in r.stderr

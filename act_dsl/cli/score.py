@@ -36,6 +36,9 @@ def register(sub: Any) -> None:
     p.add_argument("--data", required=True, help="JSONL records with the task's inputs (the prompts)")
     p.add_argument("--samples", help="sampled responses (`act sample` output, or records with `response`) "
                    "whose mean CSR is the reference; default: responses in --data, else the task's examples")
+    p.add_argument("--gold", metavar="FIELD", default=None,
+                   help="also score each record's gold answer (this field: a text, or a list of texts joined with "
+                   "', ') and warn where a degenerate answer scores within 0.05 of it")
     p.add_argument("--format", choices=["table", "json"], default="table")
     data_options(p)
     p.set_defaults(fn=run_probe)
@@ -126,8 +129,8 @@ def run_trace(args: argparse.Namespace) -> int:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Score degenerate responses (empty, the prompt, a copied input, a first label, ...) on every prompt."""
-    from act_dsl.scoring.probes import (example_reference, read_samples, render_table, responses_reference,
-                                        run_probes)
+    from act_dsl.scoring.probes import (example_reference, gold_responses, read_samples, render_table,
+                                        responses_reference, run_probes)
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -147,6 +150,11 @@ def run_probe(args: argparse.Namespace) -> int:
                                         args.data, ref_date)
     else:
         reference = example_reference(graph, ref_date)
-    report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date).as_dict()
+    if args.gold:  # every record needs a usable gold answer; the first that has none is named by its line
+        try:
+            gold_responses([r.fields for r in ds.records], args.gold, [r.line for r in ds.records])
+        except ValueError as exc:
+            raise UsageError(f"{args.data}:{exc}".replace(":line ", ":", 1)) from None
+    report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date, gold=args.gold).as_dict()
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else render_table(report))
     return EXIT_OK  # warnings are advice, not failure

@@ -15,6 +15,7 @@ REWARD_AT = 0.8      # a constraint passing on this share of a probe's records "
 MAX_CONSTANT_LABELS = 200  # labels of one set tried as a constant answer by the best_label probe
 WIDE = 120           # a probe table wider than this is printed one row per constraint
 REPEAT = 50          # how many times `repeat_word` repeats its word
+GOLD_MARGIN = 0.05   # a probe within this much of the gold answers' mean CSR: the verifier barely tells them apart
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -43,9 +44,18 @@ class ProbeReport:
     reference_source: str            # where the reference came from, in words
     probes: list[ProbeResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # probes that could not be built, and why
+    gold: ProbeResult | None = None  # the records' own gold answers (`act probe --gold FIELD`), never flagged
 
     def warnings(self) -> list[str]:
         out = []
+        gold = self.gold.mean_csr if self.gold is not None else None
+        if gold is not None and self.gold is not None:
+            close = [p for p in self.probes if p.mean_csr is not None and p.mean_csr > 0
+                     and p.mean_csr >= gold - GOLD_MARGIN]
+            for p in close:
+                out.append(f"probe `{p.name}` scores mean CSR {p.mean_csr:.3f}, within {GOLD_MARGIN:g} of the gold "
+                           f"answers (`{self.gold.name}`: {gold:.3f}): the verifier barely tells this degenerate "
+                           "answer from the right one, so training on it cannot learn the task")
         for p in self.probes:
             if not p.flagged:
                 continue
@@ -66,6 +76,9 @@ class ProbeReport:
                 "reference": {"mean_csr": self.reference, "source": self.reference_source},
                 "probes": [{"name": p.name, "mean_csr": p.mean_csr, "scored": p.scored, "flagged": p.flagged,
                             "rewarding": p.rewarding, "pass_rates": p.pass_rates} for p in self.probes],
+                "gold": None if self.gold is None else {"name": self.gold.name, "mean_csr": self.gold.mean_csr,
+                                                        "scored": self.gold.scored,
+                                                        "pass_rates": self.gold.pass_rates},
                 "notes": self.notes, "warnings": self.warnings()}
 
 
@@ -142,13 +155,34 @@ def _summarise(graph: Graph, scores, rows: list[int]) -> tuple[float | None, dic
     return (sum(csrs) / len(csrs) if csrs else None), rates, len(csrs)
 
 
+def gold_responses(records: list[dict[str, Any]], gold: str, lines: list[int] | None = None) -> list[str]:
+    """Each record's gold answer as a response: a text as it is, a list of texts joined with ", " (as a model
+    would list labels). Raises ValueError naming the first record (its data line, when `lines` gives them) whose
+    gold answer is missing or not text."""
+    out = []
+    for i, rec in enumerate(records):
+        v = rec.get(gold)
+        if isinstance(v, list) and all(isinstance(x, str) for x in v):
+            v = ", ".join(v)
+        if not isinstance(v, str):
+            what = "missing" if v is None else f"a {type(v).__name__}"
+            where = f"line {lines[i]}" if lines else f"record {i + 1}"
+            raise ValueError(f"{where}: the gold field `{gold}` is {what}, not a text or a list of texts")
+        out.append(v)
+    return out
+
+
 def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | None, reference_source: str,
-               reference_date: dt.date | None = None) -> ProbeReport:
+               reference_date: dt.date | None = None, gold: str | None = None) -> ProbeReport:
     """Score every probe on every record. All probes go through one executor call (one NER pass over the
-    inputs); the probe's index is the candidate index, so group constraints group each probe on its own."""
+    inputs); the probe's index is the candidate index, so group constraints group each probe on its own.
+    With `gold`, the records' gold answers (that field) are scored the same way, for comparison."""
     responses, notes = probe_responses(graph, records)
     for name, label in best_constant_labels(graph, records, reference_date).items():
         responses[f"best_label:{name}={label}"] = [label] * len(records)
+    gold_name = f"gold:{gold}" if gold else None
+    if gold_name:
+        responses[gold_name] = gold_responses(records, gold or "")
     rows: list[dict[str, Any]] = []
     cand: list[int] = []
     spans: dict[str, list[int]] = {}
@@ -160,6 +194,9 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
     report = ProbeReport(graph.name, len(records), reference, reference_source, notes=notes)
     for name, idx in spans.items():
         mean, rates, scored = _summarise(graph, scores, idx)
+        if name == gold_name:
+            report.gold = ProbeResult(name, mean, rates, scored)
+            continue
         flagged = mean is not None and mean > 0 and (
             mean >= FLAG_AT or (reference is not None and mean >= reference))  # a probe scoring 0 rewards nothing
         report.probes.append(ProbeResult(name, mean, rates, scored, flagged))
@@ -233,7 +270,7 @@ def _f(x: float | None) -> str:
 
 def render_table(d: dict[str, Any], indent: str = "") -> str:
     """The probe table (from ProbeReport.as_dict()), then one `warning:` line per flagged probe."""
-    probes = d["probes"]
+    probes = d["probes"] + ([{**d["gold"], "flagged": False}] if d.get("gold") else [])
     names = list(probes[0]["pass_rates"]) if probes else []
     pw = max([len(p["name"]) for p in probes] + [5])
     head = f"{'probe':<{pw}}  {'CSR':>5}  " + "  ".join(f"{n:>{max(len(n), 5)}}" for n in names)
@@ -246,11 +283,13 @@ def render_table(d: dict[str, Any], indent: str = "") -> str:
             lines.append(f"{p['name']:<{pw}}  {_f(p['mean_csr']):>5}  {rates}"
                          + ("  <- flagged" if p["flagged"] else ""))
         lines.append(f"(columns after CSR: each constraint's pass rate on the probe; flagged at CSR >= {FLAG_AT:g} "
-                     "or >= the reference)")
+                     "or >= the reference" + ("; the gold row is the records' own answers, for comparison)"
+                                              if d.get("gold") else ")"))
     else:  # many constraints: one row per constraint, one column per probe, so the table fits a terminal
         lines += _transposed(probes, names)
         lines.append(f"(one column per probe: its mean CSR, then each constraint's pass rate on it; flagged at CSR "
-                     f">= {FLAG_AT:g} or >= the reference)")
+                     f">= {FLAG_AT:g} or >= the reference" + ("; the gold column is the records' own answers, for "
+                                                             "comparison)" if d.get("gold") else ")"))
     lines += [f"note: {n}" for n in d["notes"]]
     lines += [f"warning: {w}" for w in d["warnings"]]
     return "\n".join(indent + x for x in lines)
@@ -273,11 +312,12 @@ def _transposed(probes: list[dict[str, Any]], names: list[str]) -> list[str]:
 def render_markdown(d: dict[str, Any]) -> list[str]:
     """The probes as report.md lines."""
     names = list(d["probes"][0]["pass_rates"]) if d["probes"] else []
+    rows = d["probes"] + ([{**d["gold"], "flagged": False}] if d.get("gold") else [])
     lines = ["## Reward-hacking probes", "",
              f"Degenerate responses scored on the {d['records']} training prompts, against the reference mean CSR "
              f"{_f(d['reference']['mean_csr'])} ({d['reference']['source']}).", "",
              "| probe | mean CSR | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|---|" + "---|" * len(names)]
-    for p in d["probes"]:
+    for p in rows:
         flag = " **flagged**" if p["flagged"] else ""
         lines.append(f"| `{p['name']}`{flag} | {_f(p['mean_csr'])} | "
                      + " | ".join(_f(p["pass_rates"][n]) for n in names) + " |")
