@@ -129,7 +129,7 @@ def run_trace(args: argparse.Namespace) -> int:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Score degenerate responses (empty, the prompt, a copied input, a first label, ...) on every prompt."""
-    from act_dsl.scoring.probes import (example_reference, gold_responses, read_samples, render_table,
+    from act_dsl.scoring.probes import (GoldError, example_reference, gold_responses, read_samples, render_table,
                                         responses_reference, run_probes)
     graph = checked_graph(args)
     if graph is None:
@@ -152,9 +152,9 @@ def run_probe(args: argparse.Namespace) -> int:
         reference = example_reference(graph, ref_date)
     if args.gold:  # every record needs a usable gold answer; the first that has none is named by its line
         try:
-            gold_responses([r.fields for r in ds.records], args.gold, [r.line for r in ds.records])
-        except ValueError as exc:
-            raise UsageError(f"{args.data}:{exc}".replace(":line ", ":", 1)) from None
+            gold_responses([r.fields for r in ds.records], args.gold)
+        except GoldError as exc:
+            raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
     report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date, gold=args.gold).as_dict()
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else render_table(report))
     return EXIT_OK  # warnings are advice, not failure

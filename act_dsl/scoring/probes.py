@@ -49,7 +49,7 @@ class ProbeReport:
     def warnings(self) -> list[str]:
         out = []
         gold = self.gold.mean_csr if self.gold is not None else None
-        if gold is not None and self.gold is not None:
+        if self.gold is not None and gold is not None:
             close = [p for p in self.probes if p.mean_csr is not None and p.mean_csr > 0
                      and p.mean_csr >= gold - GOLD_MARGIN]
             for p in close:
@@ -155,10 +155,17 @@ def _summarise(graph: Graph, scores, rows: list[int]) -> tuple[float | None, dic
     return (sum(csrs) / len(csrs) if csrs else None), rates, len(csrs)
 
 
-def gold_responses(records: list[dict[str, Any]], gold: str, lines: list[int] | None = None) -> list[str]:
+class GoldError(ValueError):
+    """A record whose gold answer is missing or not text: `index` is its position among the records."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"record {index + 1}: {reason}")
+        self.index, self.reason = index, reason
+
+
+def gold_responses(records: list[dict[str, Any]], gold: str) -> list[str]:
     """Each record's gold answer as a response: a text as it is, a list of texts joined with ", " (as a model
-    would list labels). Raises ValueError naming the first record (its data line, when `lines` gives them) whose
-    gold answer is missing or not text."""
+    would list labels). Raises GoldError for the first record whose gold answer is missing or not text."""
     out = []
     for i, rec in enumerate(records):
         v = rec.get(gold)
@@ -166,8 +173,7 @@ def gold_responses(records: list[dict[str, Any]], gold: str, lines: list[int] | 
             v = ", ".join(v)
         if not isinstance(v, str):
             what = "missing" if v is None else f"a {type(v).__name__}"
-            where = f"line {lines[i]}" if lines else f"record {i + 1}"
-            raise ValueError(f"{where}: the gold field `{gold}` is {what}, not a text or a list of texts")
+            raise GoldError(i, f"the gold field `{gold}` is {what}, not a text or a list of texts")
         out.append(v)
     return out
 
