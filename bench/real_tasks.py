@@ -60,60 +60,27 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
-FEW_SHOT = '''  prompt """
-    Give the types of the mention, separated by commas, chosen from: {TYPES}
+def _few_shot(examples: list[tuple[str, str, str]]) -> str:
+    """The FIGER prompt with worked examples (sentence, mention, type) before the mention to type."""
+    shots = "".join(f"    Sentence: {s}\n    Mention: {m}\n    Types: {t}\n\n" for s, m, t in examples)
+    return ('  prompt """\n    Give the types of the mention, separated by commas, chosen from: {TYPES}\n\n'
+            + shots + '    Sentence: {sentence}\n    Mention: {mention}\n    Types:\n    """\n')
 
-    Sentence: Pablo Picasso moved to Paris in 1904 .
-    Mention: Pablo Picasso
-    Types: /person
 
-    Sentence: Boeing delivered the plane to Qantas .
-    Mention: Qantas
-    Types: /organization
-
-    Sentence: The Thames froze in the winter of 1814 .
-    Mention: Thames
-    Types: /location
-
-    Sentence: {sentence}
-    Mention: {mention}
-    Types:
-    """
-'''
-
+PICASSO = "Pablo Picasso moved to Paris in 1904 ."
+QANTAS = "Boeing delivered the plane to Qantas ."
+THAMES = "The Thames froze in the winter of 1814 ."
+# the demo's recipe: three worked examples written for this benchmark (a person, an organisation, a river)
+FEW_SHOT = _few_shot([(PICASSO, "Pablo Picasso", "/person"), (QANTAS, "Qantas", "/organization"),
+                      (THAMES, "Thames", "/location")])
 
 # `ner-named`: four worked examples (an organisation, a person, a time, a place: the four commonest FIGER
 # types) and one more constraint that names the right type where spaCy's NER is sure of the mention's kind.
 # The three `*_agrees` constraints only forbid (not a person unless spaCy sees one), so a constant label
 # that is none of the three passes them on most mentions: with them alone the best constant answer scored
 # 0.863 on the 150 held-out mentions, above the base model (0.787) and close to the gold types (0.898).
-FEW_SHOT_NAMED = FEW_SHOT.replace('''    Sentence: Pablo Picasso moved to Paris in 1904 .
-    Mention: Pablo Picasso
-    Types: /person
-
-    Sentence: Boeing delivered the plane to Qantas .
-    Mention: Qantas
-    Types: /organization
-
-    Sentence: The Thames froze in the winter of 1814 .
-    Mention: Thames
-    Types: /location
-''', '''    Sentence: Boeing delivered the plane to Qantas .
-    Mention: Qantas
-    Types: /organization
-
-    Sentence: Pablo Picasso moved to Paris in 1904 .
-    Mention: Pablo Picasso
-    Types: /person
-
-    Sentence: The Thames froze in the winter of 1814 .
-    Mention: the winter of 1814
-    Types: /time
-
-    Sentence: Pablo Picasso moved to Paris in 1904 .
-    Mention: Paris
-    Types: /location
-''')
+FEW_SHOT_NAMED = _few_shot([(QANTAS, "Qantas", "/organization"), (PICASSO, "Pablo Picasso", "/person"),
+                            (THAMES, "the winter of 1814", "/time"), (PICASSO, "Paris", "/location")])
 
 NAMED_AS_NER = '''  constraint named_as_ner weight 3 =
       (not spacy_sees(mention, entities(sentence, types: ["PERSON"])) or says(types, "^[/ ]*person")) and

@@ -129,8 +129,8 @@ def run_trace(args: argparse.Namespace) -> int:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Score degenerate responses (empty, the prompt, a copied input, a first label, ...) on every prompt."""
-    from act_dsl.scoring.probes import (GoldError, example_reference, gold_responses, read_samples, render_table,
-                                        responses_reference, run_probes)
+    from act_dsl.scoring.probes import (GoldError, example_reference, read_samples, render_table, responses_reference,
+                                        run_probes)
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -150,11 +150,9 @@ def run_probe(args: argparse.Namespace) -> int:
                                         args.data, ref_date)
     else:
         reference = example_reference(graph, ref_date)
-    if args.gold:  # every record needs a usable gold answer; the first that has none is named by its line
-        try:
-            gold_responses([r.fields for r in ds.records], args.gold)
-        except GoldError as exc:
-            raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
-    report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date, gold=args.gold).as_dict()
+    try:
+        report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date, gold=args.gold).as_dict()
+    except GoldError as exc:  # a record without a usable gold answer, named by its line
+        raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else render_table(report))
     return EXIT_OK  # warnings are advice, not failure

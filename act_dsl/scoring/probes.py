@@ -50,9 +50,9 @@ class ProbeReport:
         out = []
         gold = self.gold.mean_csr if self.gold is not None else None
         if self.gold is not None and gold is not None:
-            close = [p for p in self.probes if p.mean_csr is not None and p.mean_csr > 0
-                     and p.mean_csr >= gold - GOLD_MARGIN]
-            for p in close:
+            for p in self.probes:
+                if p.mean_csr is None or p.mean_csr <= 0 or p.mean_csr < gold - GOLD_MARGIN:
+                    continue
                 out.append(f"probe `{p.name}` scores mean CSR {p.mean_csr:.3f}, within {GOLD_MARGIN:g} of the gold "
                            f"answers (`{self.gold.name}`: {gold:.3f}): the verifier barely tells this degenerate "
                            "answer from the right one, so training on it cannot learn the task")
@@ -182,13 +182,15 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
                reference_date: dt.date | None = None, gold: str | None = None) -> ProbeReport:
     """Score every probe on every record. All probes go through one executor call (one NER pass over the
     inputs); the probe's index is the candidate index, so group constraints group each probe on its own.
-    With `gold`, the records' gold answers (that field) are scored the same way, for comparison."""
+    With `gold`, the records' gold answers (that field) are scored the same way, for comparison; a record
+    without a usable one raises GoldError."""
+    gold_name = f"gold:{gold}" if gold else None
+    answers = gold_responses(records, gold) if gold else []  # raises GoldError before any scoring
     responses, notes = probe_responses(graph, records)
     for name, label in best_constant_labels(graph, records, reference_date).items():
         responses[f"best_label:{name}={label}"] = [label] * len(records)
-    gold_name = f"gold:{gold}" if gold else None
     if gold_name:
-        responses[gold_name] = gold_responses(records, gold or "")
+        responses[gold_name] = answers
     rows: list[dict[str, Any]] = []
     cand: list[int] = []
     spans: dict[str, list[int]] = {}
