@@ -29,6 +29,22 @@ def test_a_literal_stop_string_ends_before_itself_once_the_answer_has_started() 
     assert stop_at("END", "it never ends") is None
 
 
+@pytest.mark.parametrize("written, text, kept", [
+    ('stop "json"', 'Answer: {"a": 1} as json, then more', 'Answer: {"a": 1} as '),
+    ('stop "end"', "Paris. The end of it", "Paris. The "),
+    ('stop "newline"', "first\nsecond newline third", "first\nsecond "),
+    ('stop "\\"x\\""', 'keep "x" drop', "keep "),
+    ("stop json", 'Answer: {"a": 1} as json, then more', 'Answer: {"a": 1}'),
+    ("stop end", "Paris. The end of it", "Paris. The end of it"),
+])
+def test_a_quoted_stop_string_is_literal_even_when_it_reads_as_a_rule_word(written: str, text: str, kept: str) -> None:
+    # `stop "json"` stops at the four letters json; only the bare words are the special rules
+    import act_dsl
+    program = act_dsl.loads("task t {\n  input q: text\n  output a: text = response\n  prompt \"{q}\"\n"
+                            f"  {written}\n  constraint c = a != \"\"\n}}\n", strict=True)
+    assert cut(program.stop(), text) == kept
+
+
 def test_no_rule_never_stops() -> None:
     assert stop_at(None, "a\nb}") is None and stop_at("", "a\nb") is None
     assert cut(None, "a\nb") == "a\nb"

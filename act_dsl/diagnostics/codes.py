@@ -126,8 +126,9 @@ ACT215 bad-regular-expression error
 ACT216 bad-stop-rule error
     A task's `stop` statement says where sampling ends a response: `stop newline` (the default: at the first
     line break once the answer has started), `stop json` (right after the first complete JSON object or array),
-    `stop end` (only at the end of the text) or `stop "TEXT"` (at that text, which is not kept). Any other word,
-    an empty text, or the words `json`/`newline`/`end` written in quotes are this error.
+    `stop end` (only at the end of the text) or `stop "TEXT"` (at that text, which is not kept; a quoted text is
+    always literal, so `stop "json"` stops at the four letters json). Any other bare word, or an empty text, is
+    this error.
 ACT217 json-without-type error
     `json(x)` reads the first JSON object (or array) of `x` against a declared type: a field that is missing or
     of another JSON type reads as `none`. It therefore has to be the whole expression of an `output` declared

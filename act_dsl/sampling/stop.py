@@ -1,6 +1,7 @@
 """Where sampling ends a response (a task's `stop` rule), as pure functions any generation engine can call.
 
-A rule is "newline", "json" or a literal string (None or "" never stops: the response runs to end of text):
+A rule is "newline", "json", "end" or a literal string (None, "" and "end" never stop: the response runs to end of
+text); a rule in double quotes is the literal text inside them (`stop "json"` stops at the four letters json):
 
 - newline: the response ends before the first newline that follows some non-blank text, so a model that
   starts its answer on a new line (after "Summary:") is not cut to nothing;
@@ -32,6 +33,9 @@ class StopScanner:
 
     def __init__(self, rule: str | None) -> None:
         self.rule = None if rule in (None, "", END) else rule  # `stop end`: run to the end of text
+        # what ends the response: a complete JSON value, or the first occurrence of this text
+        self._json = self.rule == JSON
+        self._stop = "\n" if self.rule == NEWLINE else literal_text(self.rule or "")
         self.end: int | None = None       # cut position in the whole text fed so far, once found
         self._size = 0                    # characters fed so far
         self._start: int | None = None    # index of the first non-blank character, once seen
@@ -52,10 +56,10 @@ class StopScanner:
             return self.end
         offset = self._size
         self._size += len(piece)
-        if self.rule == JSON:
+        if self._json:
             self._feed_json(piece, offset)
             return self.end
-        stop = "\n" if self.rule == NEWLINE else self.rule
+        stop = self._stop
         if self._start is None:
             blank = len(piece) - len(piece.lstrip())
             if blank == len(piece):       # still blank: the answer has not started, nothing can end it
@@ -106,6 +110,14 @@ class StopScanner:
                         return
         if stack and begin is not None:
             self._candidate.append(piece[begin:])
+
+
+def literal_text(rule: str) -> str:
+    """The text a literal rule stops at. A rule in double quotes is the text inside them, so the rule `"json"`
+    (with its quotes, as `stop "json"` in a task gives it) stops at the four letters json, not after JSON."""
+    if len(rule) >= 2 and rule[0] == rule[-1] == '"':
+        return rule[1:-1]
+    return rule
 
 
 def _is_json(text: str) -> bool:
