@@ -101,12 +101,19 @@ def render(name: str) -> str | None:
 
 
 def _function_list() -> str:
+    """Every built-in with its keyword arguments (`entities(x, types: list<text>)`), then `load`, which is not an
+    expression's function but is called in a file all the same."""
     from act_dsl.ops.registry import REGISTRY
     docs = sections()
     rows = []
     for op in REGISTRY.values():
         heading = next((s.heading.replace("`", "") for s in docs.get(op.name, [])), op.name)
+        if op.kwargs:
+            keywords = ", ".join(f"{name}: {typ}" for name, typ, _ in op.kwargs)
+            heading = heading[:-1] + f", {keywords})" if heading.endswith(")") else f"{heading} ({keywords})"
         rows.append(f"  {heading}: {op.doc}")
+    rows.append('  load("file"): a label set read from a file beside the .act file, one label a line '
+                '(only in `labels NAME = load("file")`)')
     return "\n".join(rows)
 
 
