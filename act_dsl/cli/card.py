@@ -1,0 +1,173 @@
+"""`act card`: a verifier card for a task (gold acceptance, mutation testing, derived attacks, a search adversary
+and, with samples, proxy quality), as text, JSON or Markdown; no model needed."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, positive_int,
+                                read_data, reference_date)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("card", help="a verifier card: gold acceptance, mutants, attacks and proxy quality")
+    p.add_argument("file")
+    p.add_argument("--data", required=True, help="JSONL records with the task's inputs (and the gold field)")
+    p.add_argument("--gold", metavar="FIELD", default=None,
+                   help="record field with the gold answer (a text or a list of texts; for a JSON answer an object, "
+                   "or fields joined by commas: `gold_name,gold_price` gives the keys `name` and `price`)")
+    p.add_argument("--samples", help="sampled responses (`act sample` output) to rank against the gold answers")
+    p.add_argument("--mutants", type=positive_int, default=20, help="mutants of each gold answer, at most")
+    p.add_argument("--search", type=int, default=40, metavar="N",
+                   help="records the search adversary works on (0: no search)")
+    p.add_argument("--out", metavar="FILE", help="write the card to this file (default: stdout)")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    data_options(p)
+    p.set_defaults(fn=run_card)
+
+
+def run_card(args: argparse.Namespace) -> int:
+    from act_dsl.safe_files import AtomicWriter, OutputError, check_output
+    from act_dsl.scoring.card import build_card
+    from act_dsl.scoring.probes import GoldError, example_reference, read_samples, responses_reference
+    target = None
+    if args.out:
+        try:
+            target = check_output(args.out, [args.data, args.file] + ([args.samples] if args.samples else []))
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
+    graph = checked_graph(args)
+    if graph is None:
+        return EXIT_FAILED
+    if args.search < 0:
+        raise UsageError("--search must be 0 or more")
+    ref_date = reference_date(args.reference_date)
+    ds = read_data(args, graph, need_response=False)
+    if not ds.records:
+        raise UsageError(f"{args.data}: no usable records")
+    samples = None
+    if args.samples:
+        if not args.gold:
+            raise UsageError("--samples needs --gold: proxy quality compares CSR with the task metric")
+        samples = read_samples(graph, args.samples, ref_date)
+        if samples is None:
+            sds = read_data(args, graph, need_response=True, path=args.samples)
+            samples = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
+    where = [f"{args.data}:{r.line}" for r in ds.records]
+    reference = None
+    if not args.gold:  # attacks are then compared with real answers: the data's responses, else the examples'
+        have = [r for r in ds.records if r.responses]
+        reference = (responses_reference(graph, [r.fields for r in have], [r.responses or [] for r in have],
+                                         args.data, ref_date) if have else example_reference(graph, ref_date))
+    try:
+        card = build_card(graph, [r.fields for r in ds.records], where, args.gold, samples,
+                          per_record=args.mutants, search_records=args.search, reference_date=ref_date,
+                          reference=reference)
+    except GoldError as exc:
+        raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
+    d = card.as_dict()
+    text = (json.dumps(d, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
+            else render_markdown(d) if args.format == "markdown" else render_text(d))
+    if target is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        with AtomicWriter(target) as out:
+            out.write(text)
+    except OSError as exc:
+        print(f"act card: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"act card: {d['verdict']} (written to {args.out})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def _ok(v: bool | None) -> str:
+    return "n/a" if v is None else "pass" if v else "FAIL"
+
+
+def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The card as (title, text lines, table rows: the first row is the header) per section."""
+    names = [c for c in (d["gold"] or (d["attacks"][0] if d["attacks"] else {"pass_rates": {}}))["pass_rates"]]
+    out: list[tuple[str, list[str], list[list[str]]]] = []
+    g = d["gold"]
+    if g:
+        lines = [f"gold CSR {_f(g['csr'])} over {d['records']} record(s) (`{d['gold_field']}`); "
+                 f"{g['rejected_count']} record(s) not fully accepted"]
+        lines += [f"rejected: {r['where']} (CSR {_f(r['csr'])}, fails " + ", ".join(f"`{c}`" for c in r["failed"]) + ")"
+                  for r in g["rejected"]]
+        if g["rejected_count"] > len(g["rejected"]):
+            lines.append(f"... and {g['rejected_count'] - len(g['rejected'])} more")
+        out.append(("1. Gold acceptance", lines, [["constraint", "gold pass rate"]] +
+                    [[f"`{c}`", _f(g["pass_rates"][c])] for c in names]))
+    else:
+        ref = d.get("reference") or {}
+        out.append(("1. Gold acceptance", ["no gold answers given (--gold FIELD): sections 1, 2 and 4 are empty"] +
+                    ([f"reference for the attacks: mean CSR {_f(ref['mean_csr'])} of {ref['source']}"] if ref else []),
+                    []))
+    m = d["mutants"]
+    if m and m["kinds"]:
+        rows = [["mutation", "mutants", "killed"] + [f"`{c}`" for c in names]]
+        rows += [[f"`{k}`", str(v["n"]), _pct(v["killed"])] + [_pct(v["by_constraint"][c]) for c in names]
+                 for k, v in m["kinds"].items()]
+        out.append(("2. Mutation testing", [f"{m['total']} mutants of the gold answers; killed: CSR below the gold "
+                                            "answer's (per constraint: its value below gold's)"], rows))
+    elif g:
+        out.append(("2. Mutation testing", ["no mutant could be made from the gold answers"], []))
+    rows = [["attack", "mean CSR", "below gold", "rewarded by"]]
+    for a in sorted(d["attacks"], key=lambda a: -(a["mean_csr"] or 0)):
+        rows.append([f"`{a['name']}`", _f(a["mean_csr"]), _f(a["gap"]), ", ".join(f"`{c}`" for c in a["rewarding"])])
+    lines = []
+    adv = d["adversary"]
+    if adv:
+        lines.append(f"search adversary: wrong answers on {adv['found']} of {adv['records']} record(s), mean CSR "
+                     f"{_f(adv['mean_csr'])} against gold {_f(adv['gold_csr'])} on the same records")
+        lines += [f"  e.g. {e['where']}: {e['response']!r} (CSR {_f(e['csr'])})" for e in adv["examples"]]
+    out.append(("3. Derived attacks and search adversary", lines, rows))
+    p = d["proxy"]
+    if p:
+        out.append(("4. Proxy quality", [
+            f"{p['responses']} sampled response(s) over {p['prompts']} prompt(s) with two or more: Spearman "
+            f"{_f(p['spearman'])} between CSR and {d['metric']}; best sample by CSR is best by {d['metric']} on "
+            f"{_pct(p['best_agrees'])} of prompts"], []))
+    checks = d["checks"]
+    lines = [f"verdict: {d['verdict']}",
+             "thresholds: " + ", ".join(f"{n} {_ok(v)}" for n, v in checks.items())]
+    lines += [f"fix: {f}" for f in d["fixes"]] + [f"note: {n}" for n in d["notes"]]
+    out.append(("5. Verdict", lines, []))
+    return out
+
+
+def render_text(d: dict[str, Any]) -> str:
+    out = [f"verifier card: task `{d['task']}`, {d['records']} record(s), output `{d['output']}`"
+           + (f", metric {d['metric']}" if d["metric"] else "")]
+    for title, lines, rows in _sections(d):
+        out += ["", title] + lines
+        if rows:
+            widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+            out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows[:1]]
+            out.append("-" * len(out[-1]))
+            out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows[1:]]
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(d: dict[str, Any]) -> str:
+    out = [f"# Verifier card: `{d['task']}`", "",
+           f"{d['records']} record(s), output `{d['output']}`" + (f", metric {d['metric']}" if d["metric"] else "")
+           + ". Written by `act card`; thresholds: gold CSR >= 0.95, the best attack and the search adversary at "
+           "least 0.15 below gold, at least 80 % of each kind of mutant killed."]
+    for title, lines, rows in _sections(d):
+        out += ["", f"## {title}", ""] + [f"- {x}" if not x.startswith("  ") else f"  - {x.strip()}" for x in lines]
+        if rows:
+            out += ["", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+            out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows[1:]]
+    return "\n".join(out) + "\n"

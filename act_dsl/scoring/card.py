@@ -1,0 +1,385 @@
+"""The verifier card: how the gold answers score, which mutants of them the verifier catches, what the derived
+attacks and a search adversary reach, and (with samples) how well CSR ranks answers by the task's metric."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from act_dsl.graph.executor import Executor
+from act_dsl.graph.graph import Graph
+from act_dsl.ops.values import as_text
+from act_dsl.scoring.metrics import METRICS
+from act_dsl.scoring.mutants import Shape, _canon, contexts, mutate, output_shape
+from act_dsl.scoring.probes import REWARD_AT, GoldError
+
+GOLD_AT = 0.95       # the gold answers' CSR a card asks for
+ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
+KILL_AT = 0.80       # the share of each kind of mutant a card asks the verifier to catch
+GATE_GAP = 0.05      # `act train` refuses an attack within this much of gold
+SHOW_REJECTED = 10   # rejected gold records named in the card
+
+
+@dataclass
+class Card:
+    """One task's verifier card; every part is plain data (as_dict() is the JSON format)."""
+
+    task: str
+    records: int
+    output: str | None
+    metric: str | None
+    gold_field: str | None
+    gold: dict[str, Any] | None = None
+    mutants: dict[str, Any] | None = None
+    attacks: list[dict[str, Any]] = field(default_factory=list)
+    adversary: dict[str, Any] | None = None
+    proxy: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    reference: dict[str, Any] | None = None  # without gold: {mean_csr, source} of real answers, to compare with
+
+    def best_attack(self) -> dict[str, Any] | None:
+        scored = [a for a in self.attacks if a["mean_csr"] is not None]
+        return max(scored, key=lambda a: a["mean_csr"], default=None)
+
+    def checks(self) -> dict[str, bool | None]:
+        """Each threshold of a passing card: True, False, or None where the card cannot tell (no gold)."""
+        g = self.gold["csr"] if self.gold else None
+        best = self.best_attack()
+        kinds = (self.mutants or {}).get("kinds", {})
+        adv = self.adversary["mean_csr"] if self.adversary else None
+        adv_gold = self.adversary["gold_csr"] if self.adversary else 0.0
+        return {"gold_csr": None if g is None else g >= GOLD_AT,
+                "attacks": None if g is None or best is None else best["mean_csr"] <= g - ATTACK_GAP,
+                "adversary": None if g is None or adv is None else adv <= adv_gold - ATTACK_GAP,
+                "mutants": None if not kinds else all(k["killed"] >= KILL_AT for k in kinds.values())}
+
+    def fixes(self) -> list[str]:
+        out = []
+        if self.gold:
+            for c, rate in self.gold["pass_rates"].items():
+                if rate is not None and rate < GOLD_AT:
+                    first = next((r["where"] for r in self.gold["rejected"] if c in r["failed"]), None)
+                    out.append(f"`{c}` rejects {1 - rate:.0%} of gold answers" + (f" (first: {first})" if first else "")
+                               + ": loosen it, or read the answer the way the gold is written")
+        g = self.gold["csr"] if self.gold else None
+        for a in self.attacks:
+            if g is not None and a["mean_csr"] and a["mean_csr"] > g - ATTACK_GAP:
+                why = ", ".join(f"`{c}`" for c in a["rewarding"]) or "no single constraint"
+                out.append(f"`{a['name']}` scores {a['mean_csr']:.3f}, within {ATTACK_GAP:g} of gold ({g:.3f}), "
+                           f"rewarded by {why}: add a constraint that ties the answer to the input")
+        ref = (self.reference or {}).get("mean_csr")
+        for a in self.attacks if g is None and ref is not None else []:
+            if a["mean_csr"] is not None and a["mean_csr"] > ref:
+                why = ", ".join(f"`{c}`" for c in a["rewarding"]) or "no single constraint"
+                out.append(f"`{a['name']}` scores {a['mean_csr']:.3f}, above the real answers' {ref:.3f}, rewarded "
+                           f"by {why}: add a constraint that ties the answer to the input")
+        if self.adversary and self.adversary["mean_csr"] > self.adversary["gold_csr"] - ATTACK_GAP:
+            ex = self.adversary["examples"][:1]
+            out.append(f"the search adversary reaches {self.adversary['mean_csr']:.3f} with wrong answers"
+                       + (f" (e.g. {ex[0]['response']!r} at {ex[0]['where']})" if ex else "")
+                       + ": some constraint must reward what only the right answer has")
+        for kind, k in ((self.mutants or {}).get("kinds") or {}).items():
+            if k["killed"] < KILL_AT:
+                out.append(f"only {k['killed']:.0%} of `{kind}` mutants score below gold: no constraint tells "
+                           f"{_KIND_WORDS.get(kind, kind)} from the right answer")
+        return out
+
+    def verdict(self) -> str:
+        checks = self.checks()
+        failed = [n for n, ok in checks.items() if ok is False]
+        if self.gold is None:
+            best = self.best_attack()
+            ref = (self.reference or {}).get("mean_csr")
+            if best is None:
+                return "no gold answers (--gold) and no attack could be scored"
+            against = "" if ref is None else (f", {'above' if best['mean_csr'] > ref else 'below'} the "
+                                              f"{ref:.3f} of {self.reference['source']}")  # type: ignore[index]
+            return (f"no gold answers (--gold), so attacks only: the best, `{best['name']}`, scores "
+                    f"{best['mean_csr']:.3f}{against}")
+        if not failed:
+            return "passes its card: gold answers accepted, attacks and mutants kept below gold"
+        words = {"gold_csr": f"gold CSR {self.gold['csr']:.3f} < {GOLD_AT:g}",
+                 "attacks": "an attack scores within 0.15 of gold",
+                 "adversary": "the search adversary scores within 0.15 of gold",
+                 "mutants": f"some mutation kind is caught less than {KILL_AT:.0%} of the time"}
+        return "fails its card: " + "; ".join(words[n] for n in failed)
+
+    def gate(self, mean_sample: float | None = None) -> str | None:
+        """Why training should not start (the card's verdict), or None: an attack within GATE_GAP of the gold
+        answers, or without gold, above the mean sample."""
+        best = self.best_attack()
+        if best is None:
+            return None
+        g = self.gold["csr"] if self.gold else None
+        if g is not None and best["mean_csr"] >= g - GATE_GAP:
+            against = f"within {GATE_GAP:g} of the gold answers' {g:.3f}"
+        elif g is None and mean_sample is not None and best["mean_csr"] > mean_sample:
+            against = f"above the mean sample's {mean_sample:.3f}"
+        else:
+            return None
+        why = ", ".join(f"`{c}`" for c in best["rewarding"]) or "no single constraint"
+        return (f"training refused: the attack `{best['name']}` scores mean CSR {best['mean_csr']:.3f}, {against}, "
+                f"rewarded by {why} (card: {self.verdict()}); run `act card` for the fixes it suggests, or pass "
+                "--force to train anyway")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "records": self.records, "output": self.output, "metric": self.metric,
+                "gold_field": self.gold_field, "gold": self.gold, "mutants": self.mutants, "attacks": self.attacks,
+                "adversary": self.adversary, "proxy": self.proxy, "checks": self.checks(), "verdict": self.verdict(),
+                "reference": self.reference, "fixes": self.fixes(), "notes": self.notes}
+
+
+_KIND_WORDS = {"label_sibling": "a sibling label", "label_parent": "the parent label alone",
+               "label_unrelated": "an unrelated label", "label_drop": "a dropped label", "label_add": "an added label",
+               "entity_swap": "another entity of the input", "number_shift": "a shifted number",
+               "date_shift": "a shifted date", "sentence_swap": "a sentence from elsewhere in the input",
+               "json_drop": "a dropped field", "json_swap": "a field holding another field's value",
+               "json_type": "a field of the wrong type", "choice_other": "another option",
+               "item_drop": "a dropped item"}
+
+
+def gold_values(records: list[dict[str, Any]], gold: str, shape: Shape) -> list[Any]:
+    """Each record's gold answer as a value of the output: a text or a list of texts (a text answer takes the
+    first of several), or for a JSON answer an object, or comma-separated fields `gold_name,gold_price` read as
+    the keys `name` and `price`. Raises GoldError (from act probe) for a record without a usable one."""
+    fields = [f.strip() for f in gold.split(",") if f.strip()]
+    keyed = len(fields) > 1 or (shape.kind == "json" and any(not isinstance(r.get(gold), dict) for r in records))
+    out: list[Any] = []
+    for i, rec in enumerate(records):
+        if keyed:  # fields of a JSON answer: `gold_name` holds its `name`
+            missing = [f for f in fields if f not in rec]
+            if missing:
+                raise GoldError(i, f"the gold field `{missing[0]}` is missing")
+            out.append({f[5:] if f.startswith("gold_") else f: rec[f] for f in fields})
+            continue
+        v = rec.get(gold)
+        if shape.kind == "json" and isinstance(v, dict):
+            out.append(v)
+        elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+            out.append(v if shape.kind == "list" else v[0])
+        elif isinstance(v, str):
+            out.append([v] if shape.kind == "list" else v)
+        else:
+            what = "missing" if v is None else f"a {type(v).__name__}"
+            raise GoldError(i, f"the gold field `{gold}` is {what}, not a text or a list of texts")
+    return out
+
+
+def _complete(shape: Shape, gold: Any, notes: list[str]) -> Any:
+    """A JSON gold answer with every declared field: one the gold data lacks is written empty of its type (and
+    the card says so), since an answer without it could never pass a `conforms` check."""
+    if shape.kind != "json" or not isinstance(gold, dict):
+        return gold
+    from act_dsl.ops.types import record_fields
+    from act_dsl.scoring.attacks import empty_of
+    fields = record_fields(shape.type)
+    missing = [k for k in fields if k not in gold]
+    note = "gold answers lack " + ", ".join(f"`{k}`" for k in missing) + ": written empty of the declared type"
+    if missing and note not in notes:
+        notes.append(note)
+    return {**{k: gold.get(k, empty_of(t)) for k, t in fields.items()}, **gold}
+
+
+def metric_name(shape: Shape) -> str:
+    return {"list": "micro_f1", "json": "field_accuracy"}.get(shape.kind, "token_f1")
+
+
+def record_metric(shape: Shape, pred: Any, gold: Any, raw: Any = None) -> float:
+    """The task metric of one answer against one gold answer (metrics.py; JSON: the share of gold fields right)."""
+    if shape.kind == "json":
+        if not isinstance(gold, dict) or not gold:
+            return 0.0
+        p = pred if isinstance(pred, dict) else {}
+        return sum(_canon(p.get(k)) == _canon(v) for k, v in gold.items()) / len(gold)
+    if shape.kind == "list":
+        return METRICS["micro_f1"]([pred if isinstance(pred, list) else []], [gold])
+    return METRICS["token_f1"]([as_text(pred) if pred is not None else ""], [raw if raw is not None else gold])
+
+
+def spearman(xs: list[float], ys: list[float]) -> float | None:
+    """Spearman's rank correlation (average ranks for ties); None when either side is constant."""
+    def ranks(v: list[float]) -> list[float]:
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        out = [0.0] * len(v)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                out[order[k]] = (i + j) / 2
+            i = j + 1
+        return out
+    if len(xs) < 3:
+        return None
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    vx, vy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
+    return cov / (vx * vy) ** 0.5 if vx and vy else None
+
+
+def pass_rates(graph: Graph, scores: Any, rows: list[int]) -> dict[str, float | None]:
+    rates: dict[str, float | None] = {}
+    for c in graph.constraints:
+        vals = [scores.values[r][c.name] for r in rows if scores.values[r][c.name] is not None]
+        rates[c.name] = sum(1 for v in vals if float(v) >= 1.0) / len(vals) if vals else None
+    return rates
+
+
+def mean(xs: list[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def rewarding(rates: dict[str, float | None]) -> list[str]:
+    return [n for n, p in rates.items() if p is not None and p >= REWARD_AT]
+
+
+def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], gold: str | None = None,
+               samples: tuple[list[dict[str, Any]], list[list[str]]] | None = None, per_record: int = 20,
+               search_records: int = 40, reference_date: dt.date | None = None, progress: bool = True,
+               seed: int = 0, reference: tuple[float | None, str] | None = None) -> Card:
+    """Assemble a card over `records` (`where` names each one, `file:line`). Gold answers, their mutants and the
+    derived attacks go through one scoring call (spaCy runs once per distinct text); the search adversary and
+    the samples reuse the same executor and its caches. Raises GoldError for a record without a usable gold."""
+    from act_dsl import progress as reporting
+    from act_dsl.scoring.attacks import derived_attacks, parse, score_with, search
+    shape = output_shape(graph)
+    ex = Executor(graph, reference_date)
+    card = Card(graph.name, len(records), shape.output if shape else None,
+                metric_name(shape) if shape and gold else None, gold)
+    golds = gold_values(records, gold, shape) if gold and shape else None  # GoldError before any work
+    gk = gold or ""
+    if reference is not None:
+        card.reference = {"mean_csr": reference[0], "source": reference[1]}
+    ctxs = None
+    if shape is not None and any(t == "text" for t in graph.input_types.values()):
+        reporting.message("card: reading the inputs' sentences and entities")
+        ctxs = contexts(graph, records)
+    attack_resps, card.notes = derived_attacks(graph, shape, records, ctxs, reference_date)
+    rows: list[dict[str, Any]] = []
+    cand: list[int] = []
+    spans: dict[str, list[int]] = {}
+
+    def add(name: str, recs: list[int], texts: list[str], k: int) -> None:
+        spans[name] = list(range(len(rows), len(rows) + len(texts)))
+        rows.extend({**records[i], "response": t} for i, t in zip(recs, texts))
+        cand.extend([k] * len(texts))
+
+    everyone = list(range(len(records)))
+    for k, (name, resps) in enumerate(attack_resps.items(), 1):
+        add("attack:" + name, everyone, resps, k)
+    gold_texts: list[str] = []
+    parsed_gold: list[Any] = []
+    muts: list[Any] = []
+    if golds is not None and shape is not None:
+        gold_texts = [shape.render(_complete(shape, g, card.notes)) for g in golds]
+        parsed_gold = parse(ex, shape, records, gold_texts)
+        add("gold", everyone, gold_texts, 0)
+        raw = mutate(shape, graph, parsed_gold, ctxs or [], per_record, seed)
+        texts = [shape.render(m.value) for m in raw]
+        back = parse(ex, shape, [records[m.record] for m in raw], texts)
+        base = [record_metric(shape, parsed_gold[i], golds[i], records[i].get(gk)) for i in everyone]
+        # kept: read back as written (a JSON reader turns a dropped or mistyped field into none, which is the
+        # mutation), a different answer from the gold's, and wrong by the task metric
+        muts = [(m, t) for m, t, b in zip(raw, texts, back)
+                if (shape.kind == "json" or shape.same(b, m.value)) and not shape.same(b, parsed_gold[m.record])
+                and record_metric(shape, b, golds[m.record], records[m.record].get(gk)) < base[m.record]]
+        if len(muts) < len(raw):
+            card.notes.append(f"{len(raw) - len(muts)} of {len(raw)} mutants left out: the output reader does not "
+                              "read them back as written, or the task metric scores them as right")
+        add("mutants", [m.record for m, _ in muts], [t for _, t in muts], 1 + len(attack_resps))
+    scores = score_with(ex, rows, cand, desc="card")
+    gold_csr = [scores.csr[r] for r in spans.get("gold", [])]
+    if golds is not None:
+        card.gold = _gold_part(graph, scores, spans["gold"], where)
+        card.mutants = _mutant_part(graph, scores, spans["mutants"], muts, spans["gold"])
+    for name in attack_resps:
+        idx = spans["attack:" + name]
+        rates = pass_rates(graph, scores, idx)
+        m = mean([scores.csr[r] for r in idx])
+        card.attacks.append({"name": name, "mean_csr": m, "rewarding": rewarding(rates), "pass_rates": rates,
+                             "gap": None if card.gold is None or m is None else card.gold["csr"] - m})
+    if golds is not None and shape is not None and search_records > 0:
+        take = everyone[:search_records]
+        values = parse(ex, shape, [records[i] for i in take for _ in attack_resps],
+                       [resps[i] for i in take for resps in attack_resps.values()])
+        n = len(attack_resps)
+        seeds = [values[j * n:(j + 1) * n] for j in range(len(take))]
+        base = [record_metric(shape, parsed_gold[i], golds[i], records[i].get(gk)) for i in take]
+        found = search(ex, shape, [records[i] for i in take], seeds, [ctxs[i] for i in take] if ctxs else None,
+                       lambda j, v: record_metric(shape, v, golds[take[j]], records[take[j]].get(gk)) < base[j],
+                       seed=seed, progress=progress)
+        hits = [(j, f) for j, f in enumerate(found) if f is not None]
+        card.adversary = {"records": len(take), "found": len(hits),
+                          "mean_csr": mean([f.csr for _, f in hits]) or 0.0,
+                          "gold_csr": mean([gold_csr[take[j]] for j, _ in hits]) or 0.0,
+                          "examples": [{"where": where[take[j]], "response": f.response[:200], "csr": f.csr}
+                                       for j, f in sorted(hits, key=lambda x: -x[1].csr)[:3]]}
+    if samples is not None and gold and shape is not None:
+        card.proxy = _proxy_part(ex, shape, gold, samples, progress)
+    return card
+
+
+def _gold_part(graph: Graph, scores: Any, idx: list[int], where: list[str]) -> dict[str, Any]:
+    rejected = []
+    for i, r in enumerate(idx):
+        failed = [c.name for c in graph.constraints
+                  if scores.values[r][c.name] is not None and float(scores.values[r][c.name]) < 1.0]
+        if failed:
+            rejected.append({"where": where[i], "csr": scores.csr[r], "failed": failed})
+    return {"csr": mean([scores.csr[r] for r in idx]) or 0.0, "pass_rates": pass_rates(graph, scores, idx),
+            "rejected_count": len(rejected), "rejected": rejected[:SHOW_REJECTED]}
+
+
+def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gold_idx: list[int]) -> dict[str, Any]:
+    """Per mutation kind: how many mutants, the share scoring below the gold answer of their record (killed),
+    and per constraint the share it scores below gold."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for (m, _), r in zip(muts, idx):
+        g = gold_idx[m.record]
+        k = kinds.setdefault(m.kind, {"n": 0, "killed_n": 0, "by": {c.name: [0, 0] for c in graph.constraints}})
+        k["n"] += 1
+        k["killed_n"] += (scores.csr[r] or 0.0) < (scores.csr[g] or 0.0)
+        for c in graph.constraints:
+            mv, gv = scores.values[r][c.name], scores.values[g][c.name]
+            if mv is None or gv is None:
+                continue
+            k["by"][c.name][1] += 1
+            k["by"][c.name][0] += float(mv) < float(gv)
+    return {"total": len(muts), "kinds": {
+        kind: {"n": k["n"], "killed": k["killed_n"] / k["n"],
+               "by_constraint": {c: (a / b if b else None) for c, (a, b) in k["by"].items()}}
+        for kind, k in kinds.items()}}
+
+
+def _proxy_part(ex: Executor, shape: Shape, gold: str, samples: tuple[list[dict[str, Any]], list[list[str]]],
+                progress: bool) -> dict[str, Any]:
+    """Rank correlation of CSR with the task metric over every sampled response, and the share of prompts whose
+    best response by CSR is also best by the metric."""
+    from act_dsl.scoring.attacks import parse, score_with
+    recs, resps = samples
+    golds = gold_values(recs, gold, shape)
+    rows, owner = [], []
+    for i, (rec, rs) in enumerate(zip(recs, resps)):
+        for r in rs:
+            rows.append({**rec, "response": r})
+            owner.append(i)
+    scores = score_with(ex, rows, None, desc="samples", progress=progress)
+    parsed = parse(ex, shape, [recs[i] for i in owner], [r["response"] for r in rows])
+    metric = [record_metric(shape, p, golds[i], recs[i].get(gold)) for p, i in zip(parsed, owner)]
+    csr = [c if c is not None else 0.0 for c in scores.csr]
+    agree = prompts = 0
+    by_prompt: dict[int, list[int]] = {}
+    for j, i in enumerate(owner):
+        by_prompt.setdefault(i, []).append(j)
+    for js in by_prompt.values():
+        if len(js) < 2:
+            continue
+        prompts += 1
+        top = max(js, key=lambda j: csr[j])
+        agree += metric[top] >= max(metric[j] for j in js)
+    return {"responses": len(rows), "prompts": prompts, "spearman": spearman(csr, metric),
+            "best_agrees": agree / prompts if prompts else None, "mean_metric": mean(list(metric)),
+            "mean_csr": mean(list(csr))}
