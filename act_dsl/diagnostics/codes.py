@@ -135,10 +135,12 @@ ACT217 json-without-type error
     with a record type or a list, as in `output item: {name: text, price: number} = json(response)`; read its
     fields from that output.
 ACT218 example-value-type error
-    An example sets an input declared with a record type (or a list of them) to a value the data reader would
-    refuse: not an object, or a field of another type than declared. Write it as the data would hold it,
-    `{"num_words": 300, "relation": "at least"}`; fields the type declares may be left out (they read as
-    `none`).
+    An example sets an input to a value the data reader would refuse for that input's declared type (examples
+    are read by the data's rules): `flag = "false"` for a `bool` (a string, which is not a bool: write
+    `false`), `n = "3"` for a `number`, `none` for any input, a date that does not exist, or for a record type
+    something that is not an object or a field of another type than declared (write it as the data would hold
+    it, `{"num_words": 300, "relation": "at least"}`; fields the type declares may be left out). A `response`
+    that is not a string is this error too.
 # ACT3xx: lint warnings about the constraint logic
 ACT301 unused-let warning
     A `let` is never used. Remove it, or use it in a constraint; unused lets still cost time when their

@@ -102,10 +102,14 @@ class Labels(CheckerBase):
             given.add(f.name)
         types = {i.name: str(i.type) for i in self.task.inputs}
         for f in ex.fields:
-            if "{" in types.get(f.name, ""):
+            if f.name == "response" and not isinstance(f.value, str):
+                self.error("ACT218", f"example \"{ex.name}\": `response` is the model's raw text, a string, "
+                           f"got {_shown(f.value)}", f.span, hint='write it in quotes, as `response = "..."`')
+            elif f.name in types:  # read by the data's rules: the string "false" is not a bool, "3" not a number
                 problem = example_value_problem(f.value, types[f.name], f.name)
                 if problem:
-                    self.error("ACT218", f"example \"{ex.name}\": {problem}", f.span)
+                    self.error("ACT218", f"example \"{ex.name}\": {problem}", f.span,
+                               hint=_example_hint(f.value, types[f.name]))
         missing = [n for n in inputs + ["response"] if n not in given]
         if missing:
             self.error("ACT114", f"example \"{ex.name}\" does not set " + ", ".join(f"`{m}`" for m in missing),
@@ -118,9 +122,45 @@ class Labels(CheckerBase):
 
 
 def example_value(value: object, declared: str, name: str) -> object:
-    """An example's literal for a record-typed input, read by the data reader's rules (RowError if it refuses)."""
+    """An example's literal for an input, read by the data reader's rules (RowError if it refuses): the value the
+    same field of a JSON record would give (lists become tuples, numbers floats, dates stay as written)."""
     from act_dsl.records import FieldReader
-    return FieldReader(None).value(A.literal_json(value), declared, name)
+    return FieldReader(None).value(_as_json(A.literal_json(value)), declared, name)
+
+
+def _as_json(value: object) -> object:
+    """A literal as JSON would hold it: `2004` is a whole number there (a year for a `date`), not 2004.0."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    return value
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, float):
+        return f"the number {value:g}"
+    return "a list" if isinstance(value, tuple) else "an object"
+
+
+def _example_hint(value: object, declared: str) -> str | None:
+    if declared == "bool" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return f"write `{value.strip().lower()}` without quotes"
+    if declared == "number" and isinstance(value, str):
+        return "write the number without quotes"
+    if value is None:
+        return "an input is never none in the data; give it a value"
+    if "{" in declared:
+        return "write it as the data would hold it, e.g. `{\"num_words\": 300}`; declared fields may be left out"
+    return None
 
 
 def example_value_problem(value: object, declared: str, name: str) -> str | None:

@@ -26,8 +26,8 @@ def lower(task: CheckedTask, path: str = "") -> Graph:
 
 
 def _example_field(value: object, declared: str, name: str) -> object:
-    """A record-typed input's literal becomes the value data would give it (the checker has vetted it, ACT218)."""
-    if "{" not in declared:
+    """An input's literal becomes the value data would give it (the checker has vetted it, ACT218)."""
+    if not declared:  # `response`, or a field the task does not declare (ACT113)
         return value
     try:
         return example_value(value, declared, name)
