@@ -42,6 +42,12 @@ class EngineConfig:
     api_key_env: str | None = setting(None, "with --backend openai: the environment variable that holds the "
                                       "API key (default: none, no key sent)", metavar="NAME")
     concurrency: int = setting(8, "with --backend openai: requests in flight at once")
+    timeout: float | None = setting(None, "with --backend openai: seconds one request may take from sending to "
+                                    "the answer's last byte, retries and waits included (default: 180)",
+                                    metavar="SECONDS")
+    run_timeout: float | None = setting(None, "with --backend openai: seconds the whole run may wait on the server; "
+                                        "past it the run stops, the finished prompts kept (default: none)",
+                                        metavar="SECONDS")
 
     def problems(self) -> list[str]:
         out = []
@@ -53,6 +59,11 @@ class EngineConfig:
             out.append("--backend openai needs --base-url (the server's API root, e.g. http://localhost:8000/v1)")
         if self.backend != "openai" and (self.base_url or self.api_key_env):
             out.append("--base-url and --api-key-env only apply to --backend openai")
+        for flag, value in (("--timeout", self.timeout), ("--run-timeout", self.run_timeout)):
+            if value is not None and not 0 < value < 1e9:   # NaN fails this too
+                out.append(f"{flag} must be a number of seconds above 0")
+        if self.backend != "openai" and (self.timeout is not None or self.run_timeout is not None):
+            out.append("--timeout and --run-timeout only apply to --backend openai")
         if self.api_key_env and not os.environ.get(self.api_key_env):
             out.append(f"--api-key-env {self.api_key_env}: that environment variable is not set")
         return out
@@ -122,7 +133,8 @@ def make_backend(engine: EngineConfig, model: str | None, adapter: str | None = 
                                "its name with --model")
         from act_dsl.sampling.backends.openai import OpenAIBackend
         key = os.environ.get(engine.api_key_env) if engine.api_key_env else None
-        return OpenAIBackend(str(engine.base_url), model, key, engine.concurrency)
+        return OpenAIBackend(str(engine.base_url), model, key, engine.concurrency, timeout=engine.timeout,
+                             run_timeout=engine.run_timeout)
     if engine.backend == "vllm":
         from act_dsl.sampling.backends.vllm import VLLMBackend
         return VLLMBackend(model, adapter, enable_lora=for_training or adapter is not None, for_training=for_training)

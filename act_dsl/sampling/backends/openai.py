@@ -1,39 +1,36 @@
 """The `openai` backend: any OpenAI-compatible /v1/completions server (vLLM, SGLang, llama.cpp's server, a
 hosted API), through the standard library only. Sampling only: training needs the weights.
 
-One request per prompt asks for its K responses (`n`); up to `concurrency` requests are in flight. A 429,
-a 5xx, a refused connection or a timeout is retried with exponential backoff (honouring Retry-After);
-whatever still fails, or a reply that is not a completions response, is a BackendError with one line
-naming the server. The task's stop rule is applied here, not sent to the server: the server's own `stop`
+One request per prompt asks for its K responses (`n`); up to `concurrency` requests are in flight. Every
+request has one deadline (`timeout` seconds from its first byte sent to the last byte of its answer, retries
+and waits included) and the run may have another (`run_timeout`): a watchdog shuts a connection down when its
+deadline passes, so a silent server or one that trickles a byte at a time never holds a run past them. A
+429, a 5xx, a refused or reset connection or an answer cut short is retried with exponential backoff
+(honouring a sane Retry-After); whatever still fails, an answer that is not HTTP, or a reply that is not a
+completions response, is a BackendError with one line naming the server. The API key is never sent to
+another origin than --base-url's, and `close()` cuts every request in flight, so an interrupt ends the
+process at once. The task's stop rule is applied here, not sent to the server: the server's own `stop`
 would end a response at a newline that comes before the answer has started.
 """
 from __future__ import annotations
 
-import json
-import socket
+import math
+import re
+import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from act_dsl.sampling.backends import BackendError, Completion, engine_seed, rule_of
+from act_dsl.sampling.backends.wire import (MAX_WAIT, Cut, Flight, Retry, checked_key, checked_url, clip,
+                                            exchange)
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.stop import stop_at
 
 RETRIES = 4             # retries after the first try: 5 tries in all
 BACKOFF = 0.25          # seconds before the first retry; doubled each time
-MAX_WAIT = 8.0          # the longest single wait, Retry-After included
-TIMEOUT = 120.0         # seconds for one request
-RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
-
-
-class _Retry(Exception):
-    """A failure worth another try; `wait` is the server's Retry-After when it gave one."""
-
-    def __init__(self, message: str, wait: float | None = None) -> None:
-        super().__init__(message)
-        self.wait = wait
+TIMEOUT = 180.0         # seconds one request may take, retries and waits included (--timeout)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class OpenAIBackend:
@@ -42,16 +39,23 @@ class OpenAIBackend:
     name = "openai"
 
     def __init__(self, base_url: str, model: str | None, api_key: str | None = None, concurrency: int = 8,
-                 *, retries: int = RETRIES, backoff: float = BACKOFF, timeout: float = TIMEOUT) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
+                 *, retries: int = RETRIES, backoff: float = BACKOFF, timeout: float | None = None,
+                 run_timeout: float | None = None) -> None:
+        self.base_url = checked_url(base_url.rstrip("/"))
+        self.api_key = checked_key(api_key)
         self.concurrency = max(1, concurrency)
-        self.retries, self.backoff, self.timeout = retries, backoff, timeout
+        self.retries, self.backoff = retries, backoff
+        self.timeout = TIMEOUT if timeout is None else timeout
+        self.run_timeout = run_timeout
+        self._run_end = time.monotonic() + run_timeout if run_timeout else math.inf
         self.requests = 0                 # HTTP requests sent, retries included
         self.retried = 0                  # of which retries
         self.usage_tokens = 0             # completion tokens the server reported
-        self.model = model if model and model != "default" else self._served_model()
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._flights: set[Flight] = set()
         self._pool = ThreadPoolExecutor(self.concurrency)
+        self.model = model if model and model != "default" else self._served_model()
 
     # ---- the Backend interface -------------------------------------------------------------------
     def format_prompt(self, text: str, chat: str) -> str:
@@ -67,6 +71,12 @@ class OpenAIBackend:
         return list(range(len(prompts)))
 
     def close(self) -> None:
+        """Stop: requests in flight are cut at once (their threads end), queued ones never start."""
+        self._closed.set()
+        with self._lock:
+            flights = list(self._flights)
+        for flight in flights:
+            flight.cut("closed")
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def complete(self, prompts: Sequence[str], k: int, cfg: GenConfig, *, greedy: bool = False,
@@ -75,100 +85,132 @@ class OpenAIBackend:
         seeds = list(seeds) if seeds else [cfg.seed] * len(prompts)
         if len(seeds) < len(prompts):  # one seed for the batch: each prompt gets its own from it
             seeds = [seeds[0] + i for i in range(len(prompts))]
-        bodies: list[dict[str, Any]] = [{"model": self.model, "prompt": p, "n": 1 if greedy else k, "max_tokens": cfg.max_new_tokens,
-                   "temperature": 0.0 if greedy else cfg.temperature, "top_p": 1.0 if greedy else cfg.top_p,
-                   "seed": engine_seed(s)} for p, s in zip(prompts, seeds)]
+        bodies: list[dict[str, Any]] = [
+            {"model": self.model, "prompt": p, "n": 1 if greedy else k, "max_tokens": cfg.max_new_tokens,
+             "temperature": 0.0 if greedy else cfg.temperature, "top_p": 1.0 if greedy else cfg.top_p,
+             "seed": engine_seed(s)} for p, s in zip(prompts, seeds)]
         replies = list(self._pool.map(lambda b: self._post("/completions", b), bodies))
         return [self._completion(r, b["n"], rule) for r, b in zip(replies, bodies)]
 
-    # ---- HTTP ------------------------------------------------------------------------------------
+    # ---- answers ---------------------------------------------------------------------------------
     def _completion(self, reply: Any, n: int, rule: str | None) -> Completion:
-        try:
-            choices = sorted(reply["choices"], key=lambda c: c.get("index", 0))
-            texts = [c["text"] for c in choices]
-            reasons = [c.get("finish_reason") or "stop" for c in choices]
-            if len(texts) != n or not all(isinstance(t, str) for t in texts):
-                raise TypeError(f"{len(texts)} choice(s) for n={n}")
-            usage = reply.get("usage") or {}
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise BackendError(f"{self.base_url}/completions answered something that is not a completions "
-                               f"response ({exc}): {json.dumps(reply)[:120]}") from None
-        if isinstance(usage.get("completion_tokens"), int):
-            self.usage_tokens += usage["completion_tokens"]
-        per = usage.get("completion_tokens") if n == 1 else None  # the server counts all n together
+        url = self.base_url + "/completions"
+
+        def bad(why: str) -> BackendError:
+            return BackendError(f"{url} answered something that is not a completions response ({why}): "
+                                f"{clip(reply)}")
+        if not isinstance(reply, dict):
+            raise bad("not a JSON object")
+        choices = reply.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise bad("no `choices` list")
+        if len(choices) != n or not all(isinstance(c, dict) for c in choices):
+            raise bad(f"{len(choices)} choice(s) for n={n}")
+        index = [c.get("index", i) for i, c in enumerate(choices)]
+        if sorted(i if _whole(i) else -1 for i in index) != list(range(n)):
+            raise bad("the choices' `index` values are not 0 to n-1")
+        choices = [c for _, c in sorted(zip(index, choices), key=lambda p: p[0])]
+        texts, reasons = [], []
+        for i, c in enumerate(choices):
+            text, why = c.get("text"), c.get("finish_reason")
+            if not isinstance(text, str):
+                raise bad(f"choice {i} has no `text`")
+            lone = _LONE_SURROGATE.search(text)
+            if lone:
+                raise bad(f"choice {i}'s text holds a lone surrogate (\\u{ord(lone.group()):04x}), which is not "
+                          "Unicode text")
+            if why is not None and not isinstance(why, str):
+                raise bad(f"choice {i}'s `finish_reason` is not a text")
+            texts.append(text)
+            reasons.append(why or "stop")
+        usage = reply.get("usage")
+        if usage is not None and not isinstance(usage, dict):
+            raise bad(f"`usage` is {type(usage).__name__}, not an object")
+        count = (usage or {}).get("completion_tokens")
+        if count is not None and not (_whole(count) and count >= 0):
+            raise bad("`usage.completion_tokens` is not a whole number")
+        with self._lock:
+            self.usage_tokens += count or 0
+        per = count if n == 1 else None  # the server counts all n together
         out_t, out_f = [], []
         for text, why in zip(texts, reasons):
             end = stop_at(rule, text) if rule else None
             out_t.append(text if end is None else text[:end])
             out_f.append("stop" if end is not None else ("length" if why == "length" else "stop"))
-        return Completion(tuple(out_t), tuple(per if isinstance(per, int) else None for _ in texts), tuple(out_f))
+        return Completion(tuple(out_t), tuple(per for _ in texts), tuple(out_f))
 
     def _served_model(self) -> str:
         """The first model the server lists (GET /models), for a run that named none."""
         reply = self._request("GET", "/models", None)
-        try:
-            return str(reply["data"][0]["id"])
-        except (KeyError, IndexError, TypeError):
-            raise BackendError(f"{self.base_url}/models lists no model; pass --model with the served name") from None
+        data = reply.get("data") if isinstance(reply, dict) else None
+        first = data[0] if isinstance(data, list) and data else None
+        name = first.get("id") if isinstance(first, dict) else None
+        if not isinstance(name, str) or not name.strip() or len(name) > 1000 or _LONE_SURROGATE.search(name):
+            raise BackendError(f"{self.base_url}/models lists no model; pass --model with the served name")
+        return name
 
+    # ---- HTTP ------------------------------------------------------------------------------------
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         return self._request("POST", path, body)
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         url = self.base_url + path
-        last = ""
+        start = time.monotonic()
+        deadline = min(start + self.timeout, self._run_end)
+        last, tries = "", 0
         for attempt in range(self.retries + 1):
-            if attempt:
-                self.retried += 1
-            self.requests += 1
+            if self._closed.is_set():
+                raise BackendError(f"{url}: stopped (the run was interrupted)")
+            if time.monotonic() >= deadline:
+                break
+            with self._lock:
+                self.requests += 1
+                self.retried += attempt > 0
+            tries += 1
             try:
-                return self._once(method, url, body)
-            except _Retry as exc:
+                return self._once(method, url, body, deadline)
+            except Retry as exc:
                 last = str(exc)
                 if attempt == self.retries:
+                    raise BackendError(f"{url}: {last} (gave up after {tries} tries; is the server running at "
+                                       f"--base-url {self.base_url}?)") from None
+                wait = min(MAX_WAIT, exc.wait if exc.wait is not None else self.backoff * 2 ** attempt)
+                if time.monotonic() + wait >= deadline:
                     break
-                wait = self.backoff * 2 ** attempt
-                time.sleep(min(MAX_WAIT, exc.wait if exc.wait is not None else wait))
-        raise BackendError(f"{url}: {last} (gave up after {self.retries + 1} tries; is the server running at "
-                           f"--base-url {self.base_url}?)")
+                if self._closed.wait(wait):
+                    raise BackendError(f"{url}: stopped (the run was interrupted)") from None
+            except Cut:
+                if self._closed.is_set():
+                    raise BackendError(f"{url}: stopped (the run was interrupted)") from None
+                last = "still unanswered at the deadline"
+                break
+        run_bound = self._run_end <= start + self.timeout
+        flag = f"--run-timeout {self.run_timeout:g}" if run_bound else f"--timeout {self.timeout:g}"
+        raise BackendError(f"{url}: no complete answer within {flag} s ({tries} tr{'y' if tries == 1 else 'ies'}; "
+                           f"last: {last or 'none'}); raise {flag.split()[0]} or check the server")
 
-    def _once(self, method: str, url: str, body: dict[str, Any] | None) -> Any:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    def _once(self, method: str, url: str, body: dict[str, Any] | None, deadline: float) -> Any:
+        flight = Flight()
+        with self._lock:
+            self._flights.add(flight)
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), flight.cut, ("deadline",))
+        timer.daemon = True
+        timer.start()
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = _detail(exc)
-            if exc.code in RETRY_STATUS:
-                raise _Retry(f"HTTP {exc.code}{detail}", _retry_after(exc)) from None
-            hint = " (--base-url should be the API root, usually ending in /v1)" if exc.code == 404 else ""
-            hint = " (check the key in --api-key-env)" if exc.code in (401, 403) else hint
-            raise BackendError(f"{url}: HTTP {exc.code}{detail}{hint}") from None
-        except urllib.error.URLError as exc:
-            raise _Retry(f"cannot connect: {getattr(exc.reason, 'strerror', None) or exc.reason}") from None
-        except (ConnectionError, socket.timeout, TimeoutError) as exc:
-            raise _Retry(f"connection failed: {exc}") from None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            text = raw[:80].decode("utf-8", "replace").replace("\n", " ")
-            raise BackendError(f"{url} answered something that is not JSON: {text!r}") from None
+            if self._closed.is_set():
+                flight.cut("closed")
+            return exchange(flight, method, url, body, deadline, home=self.base_url, api_key=self.api_key)
+        except Exception:
+            if flight.why is not None:  # whatever a shut-down socket raised: the deadline or the stop is why
+                raise Cut() from None
+            raise
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._flights.discard(flight)
 
 
-def _detail(exc: urllib.error.HTTPError) -> str:
-    try:
-        body = exc.read()[:200].decode("utf-8", "replace").strip().replace("\n", " ")
-    except OSError:
-        body = ""
-    return f": {body}" if body else ""
+def _whole(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
-def _retry_after(exc: urllib.error.HTTPError) -> float | None:
-    try:
-        return float(exc.headers.get("Retry-After", ""))
-    except (TypeError, ValueError):
-        return None
