@@ -138,3 +138,59 @@ def test_list_mutants_read_back_as_written(tmp_path_factory: pytest.TempPathFact
     assert muts
     back = parse(Executor(graph), shape, [{"sentence": "x"}] * len(muts), [shape.render(m.value) for m in muts])
     assert all(shape.same(b, m.value) and not shape.same(b, gold) for b, m in zip(back, muts))
+
+
+def test_the_training_gate_refuses_an_attack_within_0_05_of_gold(tmp_path: Path) -> None:
+    """`act train`'s gate: with gold answers in the training records, a constant label scoring as well as gold
+    refuses training with the card's verdict; without gold, an attack above the mean sample does."""
+    from act_dsl.records import Record
+    from act_dsl.training.evaluate import MetricSpec
+    from act_dsl.training.signal import card_gate
+    graph = _graph(tmp_path, TAGS)
+    records = [Record(i + 1, r, None, False) for i, r in enumerate(TAG_ROWS)]
+    card, refusal = card_gate(graph, records, MetricSpec(), 0.3, log=lambda m: None)
+    assert card["gold"]["csr"] == 1.0
+    assert refusal is not None and refusal.startswith("training refused: the attack `")
+    assert "within 0.05 of the gold answers' 1.000" in refusal and "fails its card" in refusal and "--force" in refusal
+    bare = [Record(r.line, {"sentence": r.fields["sentence"]}, None, False) for r in records]
+    card, refusal = card_gate(graph, bare, MetricSpec(), 0.3, log=lambda m: None)
+    assert card["gold"] is None and refusal is not None and "above the mean sample's 0.300" in refusal
+    assert card_gate(graph, bare, MetricSpec(), 1.0, log=lambda m: None)[1] is None  # equal is not above
+
+
+# Every shipped example and `act init` starter with its card: (folder, task file, data, gold field or None).
+# Held-out data where a folder has it; no gold where the folder has none (the card then compares attacks with
+# the data's own responses or the task's example responses).
+CARDS = [("examples/entity_typing", "task.act", "eval.jsonl", "gold_types"),
+         ("examples/product_extraction", "task.act", "eval.jsonl", "gold_name,gold_price"),
+         ("examples/temporal_qa", "task.act", "data.jsonl", "gold_answers"),
+         ("examples/event_ordering", "task.act", "data.jsonl", None),
+         ("examples/summarization", "task.act", "data.jsonl", None),
+         ("examples/ifeval", "ifeval.act", "eval.jsonl", None),
+         ("act_dsl/starters/json", "task.act", "eval.jsonl", "gold_name"),
+         ("act_dsl/starters/label", "task.act", "eval.jsonl", "gold_topics"),
+         ("act_dsl/starters/span", "task.act", "eval.jsonl", "gold"),
+         ("act_dsl/starters/temporal", "task.act", "eval.jsonl", "gold")]
+
+
+def test_every_example_and_starter_folder_has_a_card_entry() -> None:
+    folders = {str(p.parent.relative_to(ROOT)) for p in (ROOT / "examples").glob("*/README.md")}
+    folders |= {str(p.parent.relative_to(ROOT)) for p in (ROOT / "act_dsl" / "starters").glob("*/task.act")}
+    assert folders == {c[0] for c in CARDS}
+
+
+@pytest.mark.parametrize("folder,task,data,gold", CARDS, ids=[c[0].split("/")[-1] for c in CARDS])
+def test_committed_card_is_what_act_card_writes(folder: str, task: str, data: str, gold: str | None,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """CARD.md beside each example and starter is exactly `act card ... --format markdown` run in its folder.
+    After a change to a verifier, its data or act card: `ACT_REGEN_CARDS=1 python -m pytest tests/test_card.py`."""
+    from act_dsl.cli import main
+    monkeypatch.chdir(ROOT / folder)
+    assert main(["card", task, "--data", data, *(["--gold", gold] if gold else []), "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    path = ROOT / folder / "CARD.md"
+    if os.environ.get("ACT_REGEN_CARDS") == "1":
+        path.write_text(text)
+    assert path.exists() and path.read_text() == text, \
+        f"{path} is out of date: regenerate with ACT_REGEN_CARDS=1 python -m pytest tests/test_card.py"

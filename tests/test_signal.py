@@ -82,7 +82,7 @@ def test_training_refuses_to_start_when_a_probe_outranks_the_samples(small_task,
     r = run_act("train", str(small_task / "task.act"), "--model", str(tiny_model), "--run-dir", str(out), "--samples", "3",
                 "--epochs", "1", "--max-new-tokens", "6")
     assert r.returncode == 2, r.stderr[-2000:]
-    assert "act train: training refused: the degenerate response `copy:topic`" in r.stderr and "--force" in r.stderr
+    assert "act train: training refused: the attack `copy:topic`" in r.stderr and "--force" in r.stderr
     assert "Traceback" not in r.stderr
     audit = json.loads((out / "audit.json").read_text())  # kept for the user to read
     assert audit["beats_greedy"]["items"] == 8 and not (out / "adapter").exists()

@@ -198,7 +198,7 @@ class Pipeline:
         """The signal audit and the reward-hacking probes, scored against the mean CSR of the samples."""
         from act_dsl.scoring.probes import run_probes
         from act_dsl.training.data import audit_table
-        from act_dsl.training.signal import GREEDY_FILE, beats_greedy, gate_message
+        from act_dsl.training.signal import GREEDY_FILE, beats_greedy, card_gate
         ranked = dict(self.run_dir.stages["rank"]["result"])
         samples = self.samples()
         probes = run_probes(self.job.graph, [dict(s.fields) for s in samples], ranked["mean_csr"],
@@ -207,13 +207,16 @@ class Pipeline:
         ranked["beats_greedy"] = beats_greedy(self.job.graph, samples, json.loads(greedy.read_text()),
                                               self.ref_date) if greedy.exists() else None
         self.log(audit_table(ranked, probes))
-        self.run_dir.write_json("audit.json", {**ranked, "probes": probes})
-        refusal = gate_message(probes)
+        card, refusal = card_gate(self.job.graph, self.train_records, self.job.metric, ranked["mean_csr"],
+                                  self.ref_date, self.log)
+        self.log(f"verifier card: {card['verdict']}")
+        self.run_dir.write_json("audit.json", {**ranked, "probes": probes, "card": card})
         if refusal and not self.job.force:
             raise JobError(refusal)
         if refusal:
             self.log("warning: " + refusal.replace("training refused", "training anyway (--force)", 1))
-        return {"probes": probes, "beats_greedy": ranked["beats_greedy"], "forced": bool(refusal)}
+        return {"probes": probes, "beats_greedy": ranked["beats_greedy"], "forced": bool(refusal),
+                "card_verdict": card["verdict"], "refusal": refusal}
 
     def train(self) -> dict[str, Any]:
         from act_dsl.training.data import item_from_row
@@ -284,6 +287,7 @@ def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
             "train_items": ranked["items"], "eval_prompts": len(p.eval_records), "train": results["train"],
             "warnings": ranked["warnings"], "probes": results["audit"].get("probes"),
             "beats_greedy": results["audit"].get("beats_greedy"), "forced_past_probes": results["audit"].get("forced"),
+            "card_verdict": results["audit"].get("card_verdict"), "forced_refusal": results["audit"].get("refusal"),
             "distinct_candidates": ranked.get("distinct_candidates"), "candidates": ranked.get("candidates"),
             "timings": p.run_dir.timings(), "intervals": run_evidence(p.path)}
 

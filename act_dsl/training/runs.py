@@ -88,7 +88,8 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
                   "greedy decoding only there.", ""]
     if report.get("forced_past_probes"):
         lines += ["**Trained with --force although a degenerate probe response outranks the mean sample** (see "
-                  "the probes below).", ""]
+                  "the probes below)" + (f": {report['forced_refusal']}" if report.get("forced_refusal") else "") + ".",
+                  ""]
     if report.get("warnings"):
         lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
     if report.get("probes"):

@@ -76,3 +76,30 @@ def gate_message(probes: dict[str, Any]) -> str | None:
             f"{worst['mean_csr']:.3f}, above the mean sample's {ref:.3f}, so ranking would pull the model toward it "
             f"(rewarded by {why}); add a constraint that ties the answer to the input (see audit.json and "
             "`act probe`), or pass --force to train anyway")
+
+
+def card_gate(graph: Graph, records: Sequence[Any], metric: Any, mean_sample: float | None,
+              reference_date: dt.date | None = None, log: Any = print) -> tuple[dict[str, Any], str | None]:
+    """The verifier card's gate over the training records (`Record`s; their gold answers where the job's
+    MetricSpec finds a gold field): the card (gold acceptance and derived attacks, no mutants or search, as a
+    dict) and why training should not start (an attack within GATE_GAP of the gold answers, or without gold,
+    above the mean sample), or None."""
+    from act_dsl.scoring.card import build_card
+    from act_dsl.scoring.probes import GoldError
+    from act_dsl.training.evaluate import resolve_metric
+    try:
+        found = resolve_metric(graph, list(records), metric)
+    except ValueError:
+        found = None
+    gold = found[0] if found else None
+    fields = [r.fields for r in records]
+    where = [f"training record on line {r.line}" for r in records]
+    ref = (mean_sample, "the training samples")
+    try:
+        card = build_card(graph, fields, where, gold, per_record=1, search_records=0, reference_date=reference_date,
+                          progress=False, reference=ref)
+    except GoldError as exc:  # some record lacks a usable gold answer: the gate falls back to the mean sample
+        log(f"note: the card's gate compares with the mean sample: {exc}")
+        card = build_card(graph, fields, where, None, search_records=0, reference_date=reference_date,
+                          progress=False, reference=ref)
+    return card.as_dict(), card.gate(mean_sample)
