@@ -14,6 +14,10 @@ from typing import Any
 # --max-chars (4 UTF-8 bytes per allowed response character, plus 1 MiB for the other fields).
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 200          # JSON nesting deeper than this is refused (deeper would exhaust Python's stack)
+# Every line `act sample` writes starts with this key, so a samples file is known by its first bytes (even a
+# first line cut short by a kill), and `act score` reads such a line as its `fields` and `responses`.
+SAMPLES_FORMAT = "act-samples/1"
+SAMPLES_PREFIX = ('{"format": "%s",' % SAMPLES_FORMAT).encode()
 
 
 class DataError(ValueError):

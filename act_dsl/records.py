@@ -14,7 +14,8 @@ from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from act_dsl.jsonl import MAX_DEPTH, MAX_LINE_BYTES, DataError, LineError, line_limit, lines, parse_line
+from act_dsl.jsonl import (MAX_DEPTH, MAX_LINE_BYTES, SAMPLES_FORMAT, DataError, LineError, line_limit, lines,
+                           parse_line)
 
 __all__ = ["DataError", "RowError", "Record", "Problem", "Dataset", "FieldReader", "check_row", "check_rows",
            "read_records", "parse_line", "line_limit", "MAX_LINE_BYTES", "MAX_RESPONSE_CHARS"]
@@ -301,6 +302,14 @@ def check_rows(rows: Iterable[Any], input_types: Mapping[str, str], need_respons
     return out
 
 
+def samples_line(obj: Any) -> Any:
+    """A line of an `act sample` file (it starts with the samples marker) as the record it stands for: its
+    input `fields` with its `responses`; any other line as it is."""
+    if isinstance(obj, dict) and obj.get("format") == SAMPLES_FORMAT and isinstance(obj.get("fields"), dict):
+        return {**obj["fields"], "responses": obj.get("responses")}
+    return obj
+
+
 def read_records(path: str | Path, inputs: Mapping[str, str] | Sequence[str], need_response: bool,
                  on_error: str = "fail", max_chars: int = MAX_RESPONSE_CHARS, dates: Sequence[str] = (), *,
                  reference_date: dt.date | None = None, max_line_bytes: int | None = None,
@@ -328,8 +337,8 @@ def read_records(path: str | Path, inputs: Mapping[str, str] | Sequence[str], ne
             if not text.strip():
                 continue
             try:
-                rec = check_row(parse_line(text), types, need_response, reader=reader, max_chars=max_chars, line=n,
-                                scan_text=_SURROGATE_ESCAPE.search(text) is not None)
+                rec = check_row(samples_line(parse_line(text)), types, need_response, reader=reader,
+                                max_chars=max_chars, line=n, scan_text=_SURROGATE_ESCAPE.search(text) is not None)
             except LineError as exc:
                 problem = str(exc)
             except RowError as exc:

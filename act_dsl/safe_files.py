@@ -204,13 +204,15 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return False
 
 
-def check_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+def check_output(out: str | Path, inputs: Sequence[str | Path] = (), flag: str = "--out", hint: str | None = None
+                 ) -> Path:
     """The file to replace for `out` (the file a symlink names, so the link survives), checked before any
-    work is done: not one of `inputs`, not a folder, and its folder is one this process can create files in."""
+    work is done: not one of `inputs`, not a folder, and its folder is one this process can create files in.
+    `flag` names the option in messages (`--out-json`), `hint` what to do instead (default: another `flag`)."""
     for i in inputs:
         if same_file(out, i):
-            raise OutputError(f"--out {out} is the same file as the input {i}; writing it would destroy the input "
-                              "(choose another --out)")
+            raise OutputError(f"{flag} {out} is the same file as the input {i}; writing it would destroy the input "
+                              f"({hint or f'choose another {flag}'})")
     try:
         target = Path(os.path.realpath(out))
         os.stat(target)  # an over-long name or a path through a file fails here, before any work
@@ -218,12 +220,12 @@ def check_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         pass
     except (OSError, ValueError) as exc:
         message = _os_message(exc)[0] if isinstance(exc, OSError) else "the name contains a NUL byte"
-        raise OutputError(f"{out}: cannot be used as an output: {message}") from None
+        raise OutputError(f"{flag} {out}: cannot be used as an output: {message}") from None
     if os.path.isdir(target):
-        raise OutputError(f"{out} is a folder; --out needs a file name")
+        raise OutputError(f"{flag} {out} is a folder; {flag} needs a file name")
     folder = target.parent
     if not os.path.isdir(folder):
-        raise OutputError(f"{out}: the folder {folder} does not exist")
+        raise OutputError(f"{flag} {out}: the folder {folder} does not exist")
     if _is_special(target):
         return target  # a device or FIFO (/dev/null, a pipe) is written in place; it cannot be replaced
     try:  # the only sure test of writability is to create a file there (permissions, read-only mounts, quotas)
@@ -231,8 +233,14 @@ def check_output(out: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot write in the folder {folder}: {exc.strerror or exc}") from None
+        raise OutputError(f"{flag} {out}: cannot write in the folder {folder}: {exc.strerror or exc}") from None
     return target
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """`text` into `target` through AtomicWriter: the old file or the whole new one, never a part."""
+    with AtomicWriter(target) as fh:
+        fh.write(text)
 
 
 def _tmp_prefix(target: Path) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +46,10 @@ def best_of_option(p: argparse.ArgumentParser, more: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from act_dsl.sampling.backends import BackendError, sample_to_file
+    from act_dsl.safe_files import OutputError, check_output
+    from act_dsl.sampling.backends import BackendError, plan_samples, sample_to_file
     from act_dsl.sampling.prompts import PromptError
-    from act_dsl.sampling.samples import prompt_samples
+    from act_dsl.sampling.samples import SamplesError, prompt_samples
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -58,47 +58,75 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--best-of {args.best_of} samples {args.best_of} responses per prompt; "
                              f"drop -k/--samples {args.samples} or give the same K")
         args.samples = args.best_of
+    out = Path(args.out)
+    try:  # before any work: never an input, a folder that exists and can be written in
+        check_output(out, [args.data, args.file])
+        best = check_output(best_path(out), [args.data, args.file, out], "--best-of writes",
+                            "choose another --out") \
+            if args.best_of > 1 else None
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
     gen = gen_config(args).for_task(graph.stop)
     ds = read_data(args, graph, need_response=False)
     records = ds.records[:args.limit] if args.limit else ds.records
     try:
         prompts = prompt_samples(graph, records)
+        todo, _ = plan_samples(prompts, out, gen, task=graph.name, model=args.model)
     except PromptError as exc:
         raise UsageError(str(exc)) from None
-    out = Path(args.out)
+    except SamplesError as exc:  # another run's file, or not a samples file at all: left as it is
+        raise UsageError(str(exc)) from None
     with session(args, default_log_path("sample")) as say:
-        backend = open_backend(args, args.model)
-        try:
-            stats = sample_to_file(backend, prompts, out, gen)
-        except BackendError as exc:  # the server went away: the prompts finished so far stay in --out
-            raise UsageError(f"{exc}; {out} keeps the finished prompts, rerun to resume") from None
-        finally:
-            backend.close()
-        line = (f"[{stats['backend']}] {stats['prompts']} prompt(s) sampled ({len(prompts) - stats['prompts']} "
-                f"already done), {stats['tokens']} tokens, {stats['tokens_per_s']:.0f} tokens/s -> {out}")
+        if not todo:  # nothing left: no model is loaded
+            stats: dict[str, Any] = {"prompts": 0, "tokens": 0, "seconds": 0.0, "backend": args.backend,
+                                     "tokens_per_s": 0.0, "finish": {}}
+            line = f"all {len(prompts)} prompt(s) already sampled in {out}: complete, nothing to do"
+        else:
+            backend = open_backend(args, args.model)
+            try:
+                stats = sample_to_file(backend, prompts, out, gen, task=graph.name, model=args.model)
+            except BackendError as exc:  # the server went away: the prompts finished so far stay in --out
+                raise UsageError(f"{exc}; {out} keeps the finished prompts, rerun to resume") from None
+            except SamplesError as exc:  # the file changed under the run
+                raise UsageError(str(exc)) from None
+            finally:
+                backend.close()
+            line = (f"[{stats['backend']}] {stats['prompts']} prompt(s) sampled ({len(prompts) - stats['prompts']} "
+                    f"already done), {stats['tokens']} tokens, {stats['tokens_per_s']:.0f} tokens/s -> {out}")
         result: dict[str, Any] = {"command": "sample", "out": str(out), **stats}
-        if args.best_of > 1:
+        if best is not None:
             say.say(line, err=True)
-            best = write_best_of(graph, out, gen.k, reference_date(args.reference_date))
-            line = (f"best-of-{gen.k}: mean CSR {best['mean_csr']:.3f} (first sample: {best['first_csr']:.3f}) "
-                    f"-> {best['path']}")
-            result["best_of"] = best
+            try:
+                summary = write_best_of(graph, out, best, gen.k, reference_date(args.reference_date), len(prompts))
+            except (SamplesError, OSError) as exc:
+                raise UsageError(f"{best}: not written: {exc}") from None
+            summary["path"] = str(best_path(out))
+            line = (f"best-of-{gen.k}: mean CSR {summary['mean_csr']:.3f} (first sample: {summary['first_csr']:.3f}) "
+                    f"-> {summary['path']}")
+            result["best_of"] = summary
         say.final(line, **result)
     return EXIT_OK
 
 
-def write_best_of(graph: Any, out: Path, k: int, ref_date: Any) -> dict[str, Any]:
-    """OUT.best.jsonl: each prompt's best response by CSR (the first of equals), with its fields."""
+def best_path(out: Path) -> Path:
+    """OUT.best.jsonl beside the samples file (OUT without its last suffix)."""
+    return out.with_suffix(".best.jsonl") if out.suffix else out.with_name(out.name + ".best.jsonl")
+
+
+def write_best_of(graph: Any, out: Path, target: Path, k: int, ref_date: Any, limit: int | None = None
+                  ) -> dict[str, Any]:
+    """`target` (OUT.best.jsonl, written whole or not at all): each prompt's best response by CSR (the first
+    of equals), with its fields; the first `limit` prompts of the samples file."""
+    from act_dsl.safe_files import AtomicWriter
     from act_dsl.sampling.samples import read_samples
     from act_dsl.training.data import best_of, score_samples
-    samples = read_samples(out, graph.input_types)
+    samples = [s for s in read_samples(out, graph.input_types) if limit is None or s.index < limit]
     table = score_samples(graph, samples, ref_date).table(len(samples))
     best = best_of(table)
-    path = out.with_suffix(".best.jsonl")
-    with path.open("w", encoding="utf-8") as fh:
+    with AtomicWriter(target) as fh:
         for s, (c, csr) in zip(samples, best):
             fh.write(json.dumps({"index": s.index, "line": s.line, "response": s.responses[c], "csr": csr,
                                  **s.fields}, ensure_ascii=False) + "\n")
     mean_best = sum(csr for _, csr in best) / len(best) if best else 0.0
     mean_first = sum(row[0] for row in table) / len(table) if table else 0.0
-    return {"k": k, "mean_csr": mean_best, "first_csr": mean_first, "path": str(path)}
+    return {"k": k, "mean_csr": mean_best, "first_csr": mean_first, "path": str(target)}

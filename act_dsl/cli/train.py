@@ -61,6 +61,11 @@ def register(sub: Any) -> None:
     p.set_defaults(fn=run_eval)
 
 
+# the files of a run folder that `act eval --run` reads: --out-json may not name one of them
+RUN_INPUTS = ("config.json", "stages.json", "eval_before.json", "eval_after.json", "samples.jsonl", "ranked.jsonl",
+              "report.json", "report.md")
+
+
 def _metric_spec(args: argparse.Namespace) -> Any:
     from act_dsl.training.evaluate import MetricSpec
     return MetricSpec(args.gold, args.metric, args.metric_output)
@@ -101,11 +106,13 @@ def run_train(args: argparse.Namespace) -> int:
         run_path = latest_run_dir(base) or new_run_dir(base)
     else:
         run_path = new_run_dir(base)
+    about = {"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
+             "eval_data": str(eval_path.resolve())}
+    _check_run_dir(run_path, args, graph.name, about, [Path(args.file), train_path, eval_path])
     job = TrainJob(graph, read_data(args, graph, False, train_path).records,
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
                    resume=args.resume, engine=engine, force=args.force,
-                   about={"file": str(Path(args.file).resolve()), "data": str(train_path.resolve()),
-                          "eval_data": str(eval_path.resolve())})
+                   about=about)
     from act_dsl.training.multi import run_rounds, run_seeds
     with session(args, run_path / "log.txt") as out:
         job.log = out.log
@@ -123,6 +130,28 @@ def run_train(args: argparse.Namespace) -> int:
                 out.say((run_path / "report.md").read_text())
             print_summary(report, run_path if args.rounds == 1 else run_path / f"round-{args.rounds}", out)
     return EXIT_OK
+
+
+def _check_run_dir(run_path: Path, args: argparse.Namespace, task: str, about: dict[str, Any],
+                   inputs: list[Path]) -> None:
+    """Before any work: the run folder is new, empty or a run of `act train` (never a user's folder, a file or a
+    dangling link); a resumed run is of this task, data and settings; no input is one of the run's files."""
+    from act_dsl.safe_files import same_file
+    from act_dsl.training.runs import RUN_FILES, RunDirError, check_resume, check_run_dir
+    try:
+        check_run_dir(run_path)
+        if args.resume:
+            changes = {**given_settings(args, TrainConfig), **given_settings(args, GenConfig)}
+            if args.reference_date is not None:
+                changes["reference_date"] = args.reference_date
+            check_resume(run_path, task, about, changes)
+    except RunDirError as exc:
+        raise UsageError(str(exc)) from None
+    for p in inputs:
+        for name in RUN_FILES:
+            if same_file(p, run_path / name):
+                raise UsageError(f"{p} is the run's own {name} in --run-dir {run_path}; the run would overwrite "
+                                 "it: copy it elsewhere or give another --run-dir")
 
 
 def _f(x: float | None) -> str:
@@ -190,6 +219,14 @@ def run_eval(args: argparse.Namespace) -> int:
     if graph is None:
         return EXIT_FAILED
     gen = gen_config(args)
+    json_target = None
+    if args.out_json is not None:  # checked before the evaluation: never an input, a folder we can write in
+        from act_dsl.safe_files import OutputError, check_output
+        inputs = [args.data, args.file] + ([Path(args.run) / n for n in RUN_INPUTS] if args.run else [])
+        try:
+            json_target = check_output(args.out_json, inputs, "--out-json")
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
     model, adapter = args.model, None
     if args.run:
         model, adapter, gen = _trained_model(Path(args.run), gen)
@@ -219,8 +256,12 @@ def run_eval(args: argparse.Namespace) -> int:
         out.say(f"prompt-level accuracy {_f(res['prompt_accuracy'])} (all applicable constraints pass), "
                 f"constraint-level accuracy {_f(res['constraint_accuracy'])} (applicable verdicts that pass)")
         out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
-        if args.out_json:
-            Path(args.out_json).write_text(json.dumps(res, indent=2, ensure_ascii=False))
+        if json_target is not None:
+            from act_dsl.safe_files import finite, write_text_atomic
+            try:
+                write_text_atomic(json_target, json.dumps(finite(res), indent=2, ensure_ascii=False))
+            except OSError as exc:
+                raise UsageError(f"--out-json {args.out_json}: cannot write: {exc.strerror or exc}") from None
         out.final(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
                   f"{interval_text(iv['csr'])}, n {iv['csr']['n']}", command="eval",
                   csr=res["csr"], prompts=len(records), best_of=args.best_of, task_metric=m,

@@ -5,7 +5,6 @@ the hf backend of act_dsl/sampling/backends/, where the other engines plug in.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -58,20 +57,9 @@ def _length(ids: list[int], eos: int) -> int:
 
 
 def read_done(path: Path) -> dict[int, dict]:
-    """Finished prompts in a samples file; a torn last line (a killed writer) is cut off."""
-    done: dict[int, dict] = {}
-    if not path.exists():
-        return done
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if end < len(data):
-        with path.open("r+b") as fh:
-            fh.truncate(end)
-    for line in data[:end].decode("utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            done[row["index"]] = row
-    return done
+    """Finished prompts in a samples file by index (act_dsl/sampling/samples.py reads it; the file is never changed)."""
+    from act_dsl.sampling.samples import scan_samples
+    return scan_samples(path).rows
 
 
 def sample_to_file(tok, model, items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig,

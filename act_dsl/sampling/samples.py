@@ -1,18 +1,30 @@
 """`Sample`: one prompt and its K candidate responses, the value passed from sampling to ranking and training.
 
 A samples file (`act sample --out`, a run's samples.jsonl) holds one Sample per line; its JSON keys are
-fixed here and nowhere else. No torch here.
+fixed here and nowhere else. Every line `act sample` writes begins with `{"format": "act-samples/1",` (the
+project's marker) and names its task and sampling settings, so a resumed run can tell its own file from
+anything else. Reading never changes a file. No torch here.
 """
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from act_dsl.jsonl import MAX_LINE_BYTES, SAMPLES_FORMAT, SAMPLES_PREFIX, DataError, LineError, parse_line
+
 if TYPE_CHECKING:
     from act_dsl.graph.graph import Graph
     from act_dsl.records import Record
+
+MAX_SAMPLES_LINE = 8 * MAX_LINE_BYTES   # K responses of up to max_new_tokens each, with their prompt
+
+
+class SamplesError(DataError):
+    """A samples file that cannot be read or resumed: one line naming the file (and line)."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +83,112 @@ def prompt_samples(graph: "Graph", records: "Sequence[Record]") -> list[Sample]:
             for i, (r, p) in enumerate(zip(records, prompts))]
 
 
+# ---- reading a samples file ---------------------------------------------------------------------------
+@dataclass
+class SamplesScan:
+    """What a samples file holds: its finished prompts by index (with the line each is on), whether it
+    carries the marker, and where its last complete line ends (bytes after it: a killed writer's half line)."""
+
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    where: dict[int, int] = field(default_factory=dict)
+    marked: bool = False
+    keep_bytes: int = 0
+    torn: bool = False
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_row(obj: Any, marked: bool) -> str | None:
+    """Why a parsed line is not a finished line of a samples file, or None."""
+    if not isinstance(obj, dict):
+        return f"a samples line is a JSON object, not {type(obj).__name__}"
+    if marked and obj.get("format") != SAMPLES_FORMAT:
+        return f'the line lacks "format": "{SAMPLES_FORMAT}" that the file\'s first line has'
+    if not _is_int(obj.get("index")) or obj["index"] < 0:
+        return f"`index` must be a whole number >= 0, got {json.dumps(obj.get('index'))[:40]}"
+    if not _is_int(obj.get("line", 0)):
+        return "`line` must be a whole number"
+    for key, kind in (("prompt", str), ("prompt_text", str), ("fields", dict), ("responses", list)):
+        if not isinstance(obj.get(key), kind):
+            return f"`{key}` must be {'a text' if kind is str else 'an object' if kind is dict else 'a list'}"
+    if not all(isinstance(r, str) for r in obj["responses"]):
+        return "`responses` must be a list of texts"
+    return None
+
+
+def scan_samples(path: Path) -> SamplesScan:
+    """The finished prompts of a samples file (missing or empty: none). Never modifies the file.
+
+    A last line without its newline (a killed writer) is passed over when the file carries the marker;
+    in any other file it is refused, as is every line that is not a samples line: SamplesError with file:line."""
+    scan = SamplesScan()
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return scan
+    except OSError as exc:
+        raise SamplesError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise SamplesError(f"{path}: is a folder; a samples file is a JSONL file")
+    if not stat.S_ISREG(st.st_mode):
+        if st.st_size == 0 and stat.S_ISCHR(st.st_mode):
+            return scan  # /dev/null: nothing to resume
+        raise SamplesError(f"{path}: is not a regular file (a FIFO, socket or device)")
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise SamplesError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with fh:
+        n = offset = 0
+        while True:
+            raw = fh.readline(MAX_SAMPLES_LINE + 1)
+            if not raw:
+                break
+            n += 1
+            if n == 1:
+                scan.marked = raw.startswith(SAMPLES_PREFIX)
+            if not raw.endswith(b"\n"):
+                if len(raw) > MAX_SAMPLES_LINE:
+                    raise SamplesError(f"{path}:{n}: line longer than {MAX_SAMPLES_LINE:,} bytes")
+                if not scan.marked:
+                    raise SamplesError(f"{path}:{n}: the last line is cut off (no final newline), and the file is "
+                                       f"not a samples file of `act sample` (no \"format\": \"{SAMPLES_FORMAT}\"); "
+                                       "left unchanged: choose another --out")
+                scan.torn = True
+                break
+            offset += len(raw)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise SamplesError(f"{path}:{n}: not valid UTF-8 (byte {exc.start + 1})") from None
+            if not text.strip():
+                scan.keep_bytes = offset
+                continue
+            try:
+                obj = parse_line(text)
+            except LineError as exc:
+                raise SamplesError(f"{path}:{n}: {exc}; not a line of an `act sample` file") from None
+            problem = _check_row(obj, scan.marked)
+            if problem is not None:
+                raise SamplesError(f"{path}:{n}: not a line of an `act sample` file: {problem}")
+            if obj["index"] in scan.rows:
+                raise SamplesError(f"{path}:{n}: prompt {obj['index']} is already on line {scan.where[obj['index']]}")
+            scan.rows[obj["index"]] = obj
+            scan.where[obj["index"]] = n
+            scan.keep_bytes = offset
+    return scan
+
+
 def read_samples(path: Path, input_types: Mapping[str, str] | None = None) -> list[Sample]:
-    """The finished prompts of a samples file, in prompt order (a torn last line is cut off). With the task's
-    `input_types`, each prompt's fields are read against them again, as the data reader read them before
-    sampling (a file holds JSON; the verifier needs typed values such as records inside lists)."""
+    """The finished prompts of a samples file, in prompt order (a torn last line is passed over, the file
+    is not changed). With the task's `input_types`, each prompt's fields are read against them again, as
+    the data reader read them before sampling (a file holds JSON; the verifier needs typed values such as
+    records inside lists)."""
     from act_dsl.records import FieldReader, RowError, check_row
-    from act_dsl.sampling.hf import read_done
-    samples = [Sample.from_row(v) for _, v in sorted(read_done(path).items())]
+    scan = scan_samples(path)
+    samples = [Sample.from_row(v) for _, v in sorted(scan.rows.items())]
     if not input_types:
         return samples
     reader, out = FieldReader(None), []
@@ -85,9 +196,50 @@ def read_samples(path: Path, input_types: Mapping[str, str] | None = None) -> li
         try:
             fields = check_row(dict(s.fields), input_types, need_response=False, reader=reader).fields
         except RowError as exc:
-            raise RowError(f"{path}: prompt {s.index} (data line {s.line}): {exc.message}", exc.field) from None
+            raise RowError(f"{path}:{scan.where[s.index]}: prompt {s.index} (data line {s.line}): {exc.message}",
+                           exc.field) from None
         out.append(replace(s, fields=fields))
     return out
+
+
+# ---- resuming ------------------------------------------------------------------------------------------
+def sample_settings(cfg: Any, model: str | None = None) -> dict[str, Any]:
+    """The settings that change what a prompt's responses are; a resumed run must use the same ones."""
+    return {"model": model, "temperature": cfg.temperature, "top_p": cfg.top_p,
+            "max_new_tokens": cfg.max_new_tokens, "seed": cfg.seed, "chat": cfg.chat, "stop": cfg.stop}
+
+
+def check_resume(path: Path, scan: SamplesScan, prompts: Sequence[Sample], task: str | None, k: int,
+                 settings: Mapping[str, Any] | None) -> None:
+    """SamplesError unless every finished prompt in the file was sampled for this task, from these prompts,
+    with this K and these settings: resuming must never take another run's responses for this one's."""
+    if scan.rows and not scan.marked:
+        raise SamplesError(f"{path}: not a samples file of this version of `act sample` (its lines carry no "
+                           f"\"format\": \"{SAMPLES_FORMAT}\"); it is left unchanged: choose another --out")
+    by_index = {s.index: s for s in prompts}
+    for i, row in sorted(scan.rows.items()):
+        where = f"{path}:{scan.where[i]}"
+        if task is not None and row.get("task") != task:
+            raise SamplesError(f"{where}: sampled for task `{row.get('task')}`, not `{task}`; choose another --out")
+        now = by_index.get(i)
+        if now is not None and row["prompt"] != now.prompt:
+            raise SamplesError(f"{where}: prompt {i} is not the prompt data line {now.line} gives now (another "
+                               "data file or task?); choose another --out")
+        if len(row["responses"]) != k:
+            raise SamplesError(f"{where}: holds {len(row['responses'])} response(s) per prompt, but this run asks "
+                               f"for {k} (-k/--best-of); give the same K or choose another --out")
+        saved = row.get("settings")
+        if settings is not None and saved != dict(settings):
+            old = saved if isinstance(saved, dict) else {}
+            diff = [f"{key} {old.get(key)!r} there, {settings[key]!r} now" for key in settings
+                    if old.get(key) != settings[key]]
+            raise SamplesError(f"{where}: sampled with other settings ({'; '.join(diff) or 'none recorded'}); "
+                               "give the same settings or choose another --out")
+
+
+def file_row(sample: Sample, task: str | None, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A finished prompt as its samples-file line: the marker first, then the task, the sample, the settings."""
+    return {"format": SAMPLES_FORMAT, "task": task, **sample.to_row(), "settings": dict(settings or {})}
 
 
 def sample_line(sample: Sample) -> str:

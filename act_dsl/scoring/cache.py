@@ -71,14 +71,45 @@ def decode(value: Any) -> Any:
     raise ValueError(f"unexpected {type(value).__name__}")
 
 
+class CacheError(Exception):
+    """A cache folder that cannot be used at all (a file, a dangling link, a device): a one-line message."""
+
+
+def _usable_folder(folder: Path) -> bool:
+    """Make sure `folder` is a folder (created when missing); True when entries can be written in it,
+    False when it can only be read. CacheError when it is a file, a dangling link or cannot be made."""
+    if os.path.islink(folder) and not os.path.exists(folder):
+        raise CacheError(f"--cache {folder}: a symbolic link to a missing {os.readlink(folder)}; give a folder")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CacheError(f"--cache {folder}: is a file or device, not a folder; give a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"--cache {folder}: cannot create the folder: {exc.strerror or exc}") from None
+    try:  # the only sure test of writability is to write (permissions, read-only mounts)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError:
+        return False
+    return True
+
+
 class ValueCache:
-    """Files DIR/ab/abcdef....json, one per key; hits, misses and unreadable entries are counted."""
+    """Files DIR/ab/abcdef....json, one per key; hits, misses and unreadable entries are counted. A folder
+    that cannot be written is only read (one warning); a write that fails later stops the writing."""
 
     def __init__(self, folder: str | Path, names: list[str]) -> None:
         self.folder = Path(folder)
         self.names = names
         self.hits = self.misses = self.bad = 0
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.writable = _usable_folder(self.folder)
+        if not self.writable:
+            self._warn(f"cache folder {self.folder} cannot be written; its entries are read, new values are not kept")
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        print(f"act score: warning: {message}", file=sys.stderr)
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -104,20 +135,27 @@ class ValueCache:
         return values
 
     def put(self, key: str, values: dict[str, Any]) -> None:
+        if not self.writable:
+            return
         try:
             data = {"key": key, "values": {n: encode(values[n]) for n in self.names}}
         except KeyError:
             return  # a value the cache cannot keep: scored afresh next time
         path = self._path(key)
-        path.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        tmp = None
         try:
+            path.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(json.dumps(data, ensure_ascii=False))
             os.replace(tmp, path)  # readers see the old entry or the whole new one, never half
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            tmp = None
+        except OSError as exc:  # a full disk, a folder made read-only meanwhile: the scores stay right
+            self.writable = False
+            self._warn(f"cannot write to the cache {self.folder} ({exc.strerror or exc}); new values are not kept")
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     def summary(self) -> dict[str, int]:
         return {"hits": self.hits, "misses": self.misses, "unreadable": self.bad}

@@ -175,7 +175,8 @@ class Pipeline:
         prompts = prompt_samples(self.job.graph, self.train_records)
         gen = self.cfg.gen.for_task(self.job.graph.stop)
         backend = self.sampler()
-        stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen)
+        stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen, task=self.job.graph.name,
+                               model=self.cfg.model)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
         from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
         stats["greedy"] = greedy_to_file(backend, self.samples(), self.path / GREEDY_FILE, gen)

@@ -2,10 +2,93 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+
+RUN_MARK = ".act-run"   # written into every folder `act train` creates: the folder is a run and may be written
+RUN_FILES = ("config.json", "stages.json", "samples.jsonl", "ranked.jsonl", "audit.json", "greedy.json",
+             "eval_before.json", "eval_after.json", "train_log.jsonl", "report.json", "report.md", "log.txt")
+
+
+class RunDirError(ValueError):
+    """A --run-dir that is not a run folder of `act train` (a user's folder, a file, a dangling link)."""
+
+
+def is_run_dir(path: Path) -> bool:
+    """Whether `path` is a folder `act train` made: its mark, a config.json of a run (runs made before the
+    mark), or a seed-K/round-R folder that is one (the top of --seeds and --rounds)."""
+    if (path / RUN_MARK).is_file():
+        return True
+    try:
+        saved = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        if isinstance(saved, dict) and isinstance(saved.get("config"), dict) and "task" in saved:
+            return True
+    except (OSError, ValueError):
+        pass
+    return any(re.fullmatch(r"(seed|round)-\d+", p.name) and p.is_dir() and is_run_dir(p) for p in path.iterdir())
+
+
+def check_run_dir(path: Path) -> None:
+    """RunDirError unless `path` can be a run folder: missing (it is created), empty, or a run of `act train`.
+    A file, a dangling link and a folder holding anything else (a user's own files) are refused."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise RunDirError(f"--run-dir {path}: a symbolic link to a missing {os.readlink(path)}; give a folder")
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise RunDirError(f"--run-dir {path}: is a file, not a folder; give a new or empty folder")
+    if not os.path.isdir(path):
+        return
+    try:
+        if not any(path.iterdir()) or is_run_dir(path):
+            return
+    except OSError as exc:
+        raise RunDirError(f"--run-dir {path}: cannot read: {exc.strerror or exc}") from None
+    raise RunDirError(f"--run-dir {path}: holds files that are not a run of `act train` (no config.json or "
+                      f"{RUN_MARK}); nothing written there: give a new or empty folder")
+
+
+def claim_run_dir(path: Path) -> None:
+    """Create the run folder (and its parents) and mark it as a run of `act train`."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        mark = path / RUN_MARK
+        if not mark.exists():
+            mark.write_text('{"format": "act-run/1"}\n')
+    except OSError as exc:
+        raise RunDirError(f"--run-dir {path}: cannot create the run folder: {exc.strerror or exc}") from None
+
+
+def check_resume(path: Path, task: str, about: dict[str, Any], changes: dict[str, Any]) -> None:
+    """RunDirError unless run `path` (resumed) is of `task`, was trained on the same data files (`about`) and
+    has the settings `changes` (the flags given now, by flag name) already: a resume never mixes two runs."""
+    from act_dsl.training.config import TrainConfig
+    cfg_file = path / "config.json"
+    if not cfg_file.is_file():
+        return  # nothing finished yet: the run starts with the settings given now
+    try:
+        saved = json.loads(cfg_file.read_text(encoding="utf-8"))
+        old = TrainConfig.from_dict(saved["config"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunDirError(f"{cfg_file}: unreadable ({exc}); not a run to resume") from None
+    if saved.get("task") != task:
+        raise RunDirError(f"--run-dir {path}: a run of task `{saved.get('task')}`, not `{task}`; give another --run-dir")
+    for key, flag in (("file", "the .act file"), ("data", "--data"), ("eval_data", "--eval-data")):
+        if key in saved and key in about and saved[key] != about[key]:
+            raise RunDirError(f"--run-dir {path}: the run used {flag} {saved[key]}, not {about[key]}; resume it "
+                              "with the same files or give another --run-dir")
+    try:
+        now = old.override(**changes).to_dict()
+    except ValueError as exc:
+        raise RunDirError(str(exc)) from None
+    was = old.to_dict()
+    diff = [f"{k} {was[k]!r} there, {now[k]!r} now" for k in was if k != "gen" and was[k] != now[k]]
+    diff += [f"{k} {was['gen'][k]!r} there, {now['gen'][k]!r} now" for k in was["gen"] if was["gen"][k] != now["gen"][k]]
+    if diff:
+        raise RunDirError(f"--run-dir {path}: the run has other settings ({'; '.join(diff)}); resume it with its "
+                          "own settings (or none) or give another --run-dir")
 
 
 class RunDir:
@@ -13,7 +96,7 @@ class RunDir:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
+        claim_run_dir(path)
         self._stages_file = path / "stages.json"
         self.stages: dict[str, Any] = json.loads(self._stages_file.read_text()) if self._stages_file.exists() \
             else {}
@@ -37,15 +120,15 @@ class RunDir:
     def record(self, name: str, result: Any, seconds: float) -> None:
         """Mark stage `name` finished with its result (JSON) and wall time."""
         self.stages[name] = {"result": result, "seconds": round(seconds, 2)}
-        tmp = self._stages_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.stages, indent=2))
-        tmp.replace(self._stages_file)  # atomic: a kill leaves the old or the new file, never half of one
+        self.write_json("stages.json", self.stages)  # atomic: a kill leaves the old or the new file, never half
 
     def timings(self) -> dict[str, float]:
         return {k: v["seconds"] for k, v in self.stages.items()}
 
     def write_json(self, name: str, obj: Any) -> None:
-        (self.path / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False))
+        """RUN_DIR/name, written whole or not at all."""
+        from act_dsl.safe_files import write_text_atomic
+        write_text_atomic(self.path / name, json.dumps(obj, indent=2, ensure_ascii=False))
 
 
 def new_run_dir(base: Path) -> Path:

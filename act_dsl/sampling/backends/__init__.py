@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from act_dsl.sampling.config import GenConfig, setting
-from act_dsl.sampling.samples import Sample, as_samples, sample_line
+from act_dsl.sampling.samples import (Sample, SamplesScan, as_samples, check_resume, file_row, sample_settings,
+                                     scan_samples)
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "Completion", "EngineConfig", "make_backend", "sample_to_file"]
+__all__ = ["BACKENDS", "Backend", "BackendError", "Completion", "EngineConfig", "make_backend", "plan_samples",
+           "sample_to_file"]
 
 BACKENDS = ("hf", "vllm", "openai")
 
@@ -144,35 +146,51 @@ def make_backend(engine: EngineConfig, model: str | None, adapter: str | None = 
     return HFBackend(tok, lm)
 
 
+def plan_samples(items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig, *, task: str | None = None,
+                 model: str | None = None) -> tuple[list[Sample], SamplesScan]:
+    """The prompts of `items` still to sample into `out`, after checking that what `out` already holds was
+    sampled for this task, from these prompts, with this K and these settings (SamplesError otherwise).
+    Reads `out` only, so a command can stop before loading a model when nothing is left to do."""
+    samples = as_samples(items)
+    scan = scan_samples(out)
+    settings = sample_settings(cfg, model) if task is not None else None
+    check_resume(out, scan, samples, task, cfg.k, settings)
+    return [it for it in samples if it.index not in scan.rows], scan
+
+
 def sample_to_file(backend: Backend, items: Sequence[Sample | Mapping[str, Any]], out: Path, cfg: GenConfig,
-                   progress: bool = True) -> dict[str, Any]:
+                   progress: bool = True, *, task: str | None = None, model: str | None = None) -> dict[str, Any]:
     """Sample K responses for every unsampled prompt into `out`, skipping the prompts already there.
 
     Each finished batch is appended and fsynced, so a killed run resumes where it stopped, whatever the
-    backend; a line also records each response's new tokens and finish reason."""
-    import json
-
+    backend; a line also records each response's new tokens and finish reason. Before appending, a half
+    line left by a killed writer is cut off, and only in a file that carries the samples marker; a file
+    sampled for another task, from other prompts or with another K or settings is refused (SamplesError)."""
     from act_dsl import progress as reporting
-    from act_dsl.sampling.hf import read_done
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = read_done(out)
     samples = as_samples(items)
-    todo = [it for it in samples if it.index not in done]
+    todo, scan = plan_samples(samples, out, cfg, task=task, model=model)
+    settings = sample_settings(cfg, model) if task is not None else None
     tokens, t0 = 0, time.perf_counter()
     reported = getattr(backend, "usage_tokens", 0)  # a server's own count, for responses it does not count singly
     finish: dict[str, int] = {}
+    if not todo:
+        return {"prompts": 0, "tokens": 0, "seconds": 0.0, "backend": backend.name, "tokens_per_s": 0.0,
+                "finish": finish}
     bar = reporting.bar("sampling", len(samples), "prompt", initial=len(samples) - len(todo), enabled=progress)
     formatted = [backend.format_prompt(it.prompt, cfg.chat) for it in todo]
     order = backend.order(formatted)
-    with out.open("a", encoding="utf-8") as fh:
+    with out.open("ab") as fh:
+        if scan.torn:  # the writer's own marked file: drop the half line a kill left before appending whole ones
+            fh.truncate(scan.keep_bytes)
         for positions in _batches(order, backend.batch_size(cfg)):
             positions = sorted(positions)  # the batch's lines in prompt order
             batch, texts = [todo[p] for p in positions], [formatted[p] for p in positions]
             got = backend.complete(texts, cfg.k, cfg, seeds=[cfg.seed + it.index for it in batch])
             for it, text, c in zip(batch, texts, got):
-                row = json.loads(sample_line(it.with_responses(text, c.texts)))
+                row = file_row(it.with_responses(text, c.texts), task, settings)
                 row.update(tokens=list(c.tokens), finish=list(c.finish))
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                fh.write(_line_bytes(row))
                 tokens += sum(t or 0 for t in c.tokens)
                 for f in c.finish:
                     finish[f] = finish.get(f, 0) + 1
@@ -185,6 +203,15 @@ def sample_to_file(backend: Backend, items: Sequence[Sample | Mapping[str, Any]]
     elapsed = time.perf_counter() - t0
     return {"prompts": len(todo), "tokens": tokens, "seconds": elapsed, "backend": backend.name,
             "tokens_per_s": tokens / elapsed if elapsed > 0 else 0.0, "finish": finish}
+
+
+def _line_bytes(row: dict[str, Any]) -> bytes:
+    """One samples line as UTF-8; a lone surrogate in a response is written as its `\\udxxx` escape."""
+    import json
+    try:
+        return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(row) + "\n").encode("ascii")
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
