@@ -68,6 +68,10 @@ def run_card(args: argparse.Namespace) -> int:
     except GoldError as exc:
         raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
     d = card.as_dict()
+    d["command"] = " ".join(["act card", args.file, "--data", args.data] + (["--gold", args.gold] if args.gold else []) +
+                            (["--samples", args.samples] if args.samples else []) +
+                            ([f"--mutants {args.mutants}"] if args.mutants != 20 else []) +
+                            ([f"--search {args.search}"] if args.search != 40 else []))
     text = (json.dumps(d, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
             else render_markdown(d) if args.format == "markdown" else render_text(d))
     if target is None:
@@ -163,7 +167,8 @@ def render_text(d: dict[str, Any]) -> str:
 def render_markdown(d: dict[str, Any]) -> str:
     out = [f"# Verifier card: `{d['task']}`", "",
            f"{d['records']} record(s), output `{d['output']}`" + (f", metric {d['metric']}" if d["metric"] else "")
-           + ". Written by `act card`; thresholds: gold CSR >= 0.95, the best attack and the search adversary at "
+           + ". Written by " + (f"`{d['command']} --format markdown`" if d.get("command") else "`act card`")
+           + "; thresholds: gold CSR >= 0.95, the best attack and the search adversary at "
            "least 0.15 below gold, at least 80 % of each kind of mutant killed."]
     for title, lines, rows in _sections(d):
         out += ["", f"## {title}", ""] + [f"- {x}" if not x.startswith("  ") else f"  - {x.strip()}" for x in lines]
