@@ -8,6 +8,7 @@ partial-match scorer: `/person/wizard` is not `/person`.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from act_dsl.ops.limits import DEFAULT_LIMITS, Limits
 from act_dsl.ops.values import NA, ErrorValue, LabelSet, as_text, normalize
@@ -23,8 +24,9 @@ def check_cutoff(cutoff: object) -> ErrorValue | None:
     return None
 
 
-def text_in_text(item: object, hay: object, cutoff: float | None, limits: Limits = DEFAULT_LIMITS) -> bool | ErrorValue:
-    a, b = normalize(as_text(item)), normalize(as_text(hay))
+def text_in_text(item: object, hay: object, cutoff: float | None, limits: Limits = DEFAULT_LIMITS,
+                 norm: Callable[[str], str] = normalize) -> bool | ErrorValue:
+    a, b = norm(as_text(item)), norm(as_text(hay))
     if not a:
         return False
     if a in b:
@@ -80,6 +82,13 @@ def membership(rows: list[tuple], negated: bool, limits: Limits = DEFAULT_LIMITS
     out: list = [None] * len(rows)
     by_coll: dict[int, list[int]] = {}   # rows testing against the same list / label set share its preparation
     cutoff_errors: dict[object, ErrorValue | None] = {}
+    normalised: dict[str, str] = {}  # each distinct text once: a 1 MB context tested against 1,000 items
+
+    def norm(text: str) -> str:
+        got = normalised.get(text)
+        if got is None:
+            got = normalised[text] = normalize(text)
+        return got
     for r, (item, coll, cutoff) in enumerate(rows):
         if isinstance(item, ErrorValue):
             out[r] = item
@@ -95,7 +104,7 @@ def membership(rows: list[tuple], negated: bool, limits: Limits = DEFAULT_LIMITS
         elif isinstance(coll, (tuple, LabelSet)):
             by_coll.setdefault(id(coll), []).append(r)
         else:
-            ok = text_in_text(item, coll, cutoff, limits)
+            ok = text_in_text(item, coll, cutoff, limits, norm)
             out[r] = ok if isinstance(ok, ErrorValue) else ok != negated
     for idxs in by_coll.values():
         choices, exact = _choices(rows[idxs[0]][1])
@@ -103,7 +112,7 @@ def membership(rows: list[tuple], negated: bool, limits: Limits = DEFAULT_LIMITS
         for r in idxs:
             by_cut.setdefault(rows[r][2], []).append(r)
         for cutoff, rs in by_cut.items():
-            items = [normalize(as_text(rows[r][0])) for r in rs]
+            items = [norm(as_text(rows[r][0])) for r in rs]
             for r, ok in zip(rs, _whole(items, choices, exact, cutoff)):
                 out[r] = ok != negated
     return out

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from types import FrameType
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,7 +18,8 @@ from act_dsl.ops.text import compile_pattern
 from act_dsl.ops.values import as_text
 
 MAX_JSON_CHARS = 1_000_000   # longest text `json` reads (the command line's default --max-chars)
-MAX_JSON_STARTS = 100        # opening brackets `json` tries before it gives up on a text
+JSON_READS = 4               # `json` may read a text this many times over looking for a complete value,
+JSON_ALLOWANCE = 1_000_000   # plus this many characters (so short texts may try many openers)
 MAX_JSON_DEPTH = 200         # deepest nesting `json` reads (the data reader's limit too)
 MAX_MATCHES = 100_000        # items `numbers` and `extract` may return for one text
 MAX_TEXT_CHARS = 10_000_000  # longest text `+` and `join` may build
@@ -52,11 +53,32 @@ def _plain(value: Any) -> Any:
 
 
 # ---- json -----------------------------------------------------------------------------------------------
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python's reader takes them, JSON does not
+_NOT_JSON = object()  # what NaN and Infinity decode to: Python's reader takes them, JSON does not
+_SAFE_INT = 2 ** 53   # every whole number up to here is exact as a float
+_FLOAT_MAX = 2 ** 1024
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_int=float)
+def _no_constant(name: str) -> object:
+    return _NOT_JSON
+
+
+def exact_number(digits: str) -> float | int | None:
+    """A whole number written in decimal digits (an optional `-`): a float where a float holds it exactly, the exact
+    int above 2^53 (ids and account numbers compare exactly: ...993 is not ...992), None past a float's range."""
+    if len(digits.lstrip("-")) > 400:  # past any float, and past what int() reads quickly
+        return None
+    value = int(digits)
+    if abs(value) <= _SAFE_INT:
+        return float(value)
+    return value if abs(value) < _FLOAT_MAX else None
+
+
+def _json_int(digits: str) -> object:
+    value = exact_number(digits)
+    return float("inf") if value is None else value  # too large to hold: read as none, as 1e999 is
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_int=_json_int)
 
 
 @lru_cache(maxsize=1024)
@@ -80,8 +102,10 @@ def _read(value: Any, shape: tuple) -> Any:
         return Record(tuple((k, _read(value[k], s) if k in value else None) for k, s in shape[1]))
     if kind in ("text", "label"):
         return value if isinstance(value, str) else None
-    if kind == "number":  # JSON numbers arrive as floats (parse_int=float); true/false are not numbers
-        return value if isinstance(value, float) and math.isfinite(value) else None
+    if kind == "number":  # true/false are not numbers; whole numbers past 2^53 arrive as exact ints
+        if isinstance(value, bool):
+            return None
+        return value if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)) else None
     if kind == "bool":
         return value if isinstance(value, bool) else None
     return _read_any(value)
@@ -97,48 +121,72 @@ def _read_any(value: Any) -> Any:
     return value
 
 
-def _python_depth() -> int:
-    depth = 0
-    frame: FrameType | None = sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back
-    return depth
+# Where a JSON value may start: an opener followed by what can follow it in JSON (`{` by a key or `}`), found by
+# one pass of the C regex engine, so that prose full of brackets costs no decoding at all.
+_STARTS = {"{": re.compile(r'\{(?=\s*["}])'), "[": re.compile(r'\[(?=\s*(?:\{\s*["}]|[^\s,:}{]))')}
+_FAILED = object()
+_FIRST_PIECE = 256  # characters handed to the decoder at first; four times more while the value runs past them
+_TRY_COST = 1024    # a try costs as much as reading this many characters (the call, the error it raises)
 
 
-def _decode_at(x: str, i: int) -> Any:
-    """The JSON value starting at x[i], or None. Nesting is bounded by lowering the recursion limit for the call:
-    the C reader then stops at MAX_JSON_DEPTH levels instead of recursing as deep as the text asks."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(_python_depth() + MAX_JSON_DEPTH + 20)
-    try:
-        value, _ = _DECODER.raw_decode(x, i)
-        return value
-    except (ValueError, RecursionError, OverflowError):
-        return None
-    finally:
-        sys.setrecursionlimit(old)
+def _fits(value: Any) -> bool:
+    """A decoded value nests at most MAX_JSON_DEPTH levels and holds no NaN or Infinity (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if v is _NOT_JSON:
+            return False
+        if isinstance(v, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return False
+            stack.extend((item, depth + 1) for item in (v.values() if isinstance(v, dict) else v))
+    return True
+
+
+def _decode_at(text: str, i: int) -> tuple[Any, int]:
+    """The JSON value starting at text[i] (or _FAILED), and the characters read to find out.
+
+    The decoder gets a piece of the text, never the rest of it: its error message counts the lines before the
+    error, so an error at the end of a long text would cost that text's length at every opening bracket."""
+    size, spent = _FIRST_PIECE, _TRY_COST
+    while True:
+        piece = text[i:i + size]
+        spent += len(piece)
+        try:
+            value, _ = _DECODER.raw_decode(piece)
+        except json.JSONDecodeError as exc:
+            cut = i + len(piece) < len(text)  # the error may only be where the piece ends: read more
+            if cut and (exc.pos >= len(piece) - 8 or exc.msg.startswith("Unterminated string")):
+                size *= 4
+                continue
+            return _FAILED, spent
+        except RecursionError:  # nested past the interpreter's limit, far deeper than MAX_JSON_DEPTH: costly to
+            return _FAILED, max(spent, len(text))  # find out, so it counts as reading the whole text
+        except (ValueError, OverflowError):
+            return _FAILED, spent
+        return (value if _fits(value) else _FAILED), spent
 
 
 def read_json(x: str, declared: str = T.ANY) -> Any:
     """The first complete JSON object in x (an array when the declared type is a list), read against that type;
-    none when there is none. Text around it and a fenced code block are allowed."""
+    none when there is none. Text around it and a fenced code block are allowed.
+
+    Reading is linear in the text and changes no interpreter setting: each candidate opener is decoded from a
+    piece of the text, and all of them together may read JSON_READS times the text plus JSON_ALLOWANCE."""
     text = as_text(x)
     if len(text) > MAX_JSON_CHARS:
         raise ValueError(f"the text is longer than {MAX_JSON_CHARS:,} characters")
     opener = "[" if T.is_list(declared) else "{"
-    shape = _shape(declared)
-    start = text.find(opener)
-    for _ in range(MAX_JSON_STARTS):
-        if start < 0:
-            return None
-        value = _decode_at(text, start)
-        if value is not None:
-            return _read(value, shape)
-        start = text.find(opener, start + 1)
-    if start < 0:
-        return None
-    raise ValueError(f"no complete JSON value among the first {MAX_JSON_STARTS} `{opener}` of the text")
-
+    budget = JSON_READS * len(text) + JSON_ALLOWANCE
+    for m in _STARTS[opener].finditer(text):
+        value, spent = _decode_at(text, m.start())
+        if value is not _FAILED:
+            return _read(value, _shape(declared))
+        budget -= spent
+        if budget < 0:
+            raise ValueError(f"no complete JSON value found reading the text {JSON_READS} times over "
+                             f"(too many `{opener}` that start none, or nest deeper than {MAX_JSON_DEPTH} levels)")
+    return None
 
 def conforms(x: Any) -> bool:
     """x was read and every declared field (every list item) is present with its type, recursively."""
@@ -159,43 +207,76 @@ _RUN = r"[0-9](?:[0-9.,]*[0-9])?"     # a run of digits with the separators betw
 _GROUPED = r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"
 
 
-def _run_numbers(run: str) -> list[float]:
+_MINUS = "-\u2212"  # the hyphen-minus and the minus sign
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _value(piece: str) -> float | int | None:
+    """One number as written (digits, at most one point): whole numbers exact at any size a float reaches (see
+    exact_number), decimals as floats; None past a float's range."""
+    if "." in piece:
+        value = float(piece)
+        return value if math.isfinite(value) else None
+    return exact_number(piece)
+
+
+def _run_numbers(run: str) -> list[float | int]:
     """The numbers of one digit run: `1,500.5` is one number; `1,2` two; `1.2.3` reads `1.2` and `3`."""
+    pieces: list[str] = []
     if compile_pattern(_GROUPED).search(run) is not None:
-        return [float(run.replace(",", ""))]
-    out = []
-    for piece in run.split(","):
-        parts = piece.split(".")
-        while parts:
-            if len(parts) >= 2 and parts[0] and parts[1]:
-                out.append(float(parts[0] + "." + parts[1]))
-                parts = parts[2:]
-            else:
-                if parts[0]:
-                    out.append(float(parts[0]))
-                parts = parts[1:]
-    return out
+        pieces.append(run.replace(",", ""))
+    else:
+        for piece in run.split(","):
+            parts = piece.split(".")
+            while parts:
+                if len(parts) >= 2 and parts[0] and parts[1]:
+                    pieces.append(parts[0] + "." + parts[1])
+                    parts = parts[2:]
+                else:
+                    if parts[0]:
+                        pieces.append(parts[0])
+                    parts = parts[1:]
+    return [v for v in map(_value, pieces) if v is not None]
 
 
-def numbers(x: str) -> tuple[float, ...]:
-    """The numbers written in x, in order: `24.99`, `-3`, `1,500` (= 1500). Digits inside a word (`A4`) are not."""
+def _signed(text: str, start: int) -> bool:
+    """Whether the number at text[start] carries a minus sign: `-3`, `−3`, `-$3`, `$-3`; not the hyphen inside a
+    word or range (`SKU-123`, `2004-05`)."""
+    p = start - 1
+    if p >= 0 and unicodedata.category(text[p]) == "Sc":
+        p -= 1
+    return p >= 0 and text[p] in _MINUS and not (p > 0 and _word_char(text[p - 1]))
+
+
+def numbers(x: str) -> tuple[float | int, ...]:
+    """The numbers written in x, in order: `24.99`, `-3`, `1,500` (= 1500), `.5`. Digits inside a word (`A4`) are
+    not numbers; a number may open the text."""
     text = as_text(x)
-    out: list[float] = []
+    out: list[float | int] = []
     for m in compile_pattern(_RUN).finditer(text):
-        s = m.start()
-        before = text[s - 1] if s > 0 else ""
-        if before.isalnum() or before in "_.":
+        start, run = m.start(), m.group(0)
+        before = text[start - 1] if start > 0 else ""
+        if before == ".":  # `.5` is 0.5 where the point opens the number, not after a word or a point (`No.5`, `...5`)
+            start -= 1
+            before = text[start - 1] if start > 0 else ""
+            if before and (_word_char(before) or before == "."):
+                continue
+            run = "0." + run
+        elif before and _word_char(before):
             continue
-        values = [v for v in _run_numbers(m.group(0)) if math.isfinite(v)]
-        if values and before == "-" and not (s > 1 and (text[s - 2].isalnum() or text[s - 2] == "_")):
-            values[0] = -values[0]  # a sign, not a hyphen inside a word such as SKU-123
+        values = _run_numbers(run)
+        if values and _signed(text, start):
+            values[0] = -values[0]
         out.extend(values)
         if len(out) > MAX_MATCHES:
             raise ValueError(f"more than {MAX_MATCHES:,} numbers in one text")
     return tuple(out)
 
 
-def number(x: str) -> float | None:
+def number(x: str) -> float | int | None:
     """The first number written in x, or none."""
     found = numbers(x)
     return found[0] if found else None

@@ -6,7 +6,9 @@ from functools import lru_cache
 
 from act_dsl.ops.values import TextSpan, as_text, normalize
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# a word: letters and digits with the combining marks that belong to them (`cafe\u0301`, `हिन्दी`), an apostrophe
+# inside it kept (`it's`); `regex` (a dependency of dateparser and nltk) knows the Unicode classes `re` lacks
+_WORD = r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['’][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*"
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[^\s])|\n+")
 MAX_PATTERN = 500
 
@@ -40,8 +42,14 @@ def upper(x: str) -> str:
     return as_text(x).upper()
 
 
+@lru_cache(maxsize=1)
+def _word_pattern():
+    import regex  # imported on first use: `act lint` never needs it
+    return regex.compile(_WORD)
+
+
 def words(x: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in _WORD.findall(as_text(x)))
+    return tuple(w.lower() for w in _word_pattern().findall(as_text(x)))
 
 
 def sentences(x: str) -> tuple[str, ...]:
@@ -119,14 +127,14 @@ def matches(x: str, pattern: str) -> bool:
 
 
 def starts_with(x: str, p: str, strict: bool = False) -> bool:
-    if strict:  # as written, only case ignored: spacing and Unicode forms count
-        return as_text(x).lower().startswith(as_text(p).lower())
+    if strict:  # as written, only case ignored (casefold, which needs no context: Σ is σ wherever it stands)
+        return as_text(x).casefold().startswith(as_text(p).casefold())
     return normalize(as_text(x)).startswith(normalize(as_text(p)))
 
 
 def ends_with(x: str, p: str, strict: bool = False) -> bool:
     if strict:
-        return as_text(x).lower().endswith(as_text(p).lower())
+        return as_text(x).casefold().endswith(as_text(p).casefold())
     return normalize(as_text(x)).endswith(normalize(as_text(p)))
 
 
