@@ -43,7 +43,7 @@ FIELDS = {  # typed paths into the two JSON outputs
     "text": ["o3.a", "o4[0].a", "o4[-1].a", "o3.ts[0]", "o3.ts[-1]"],
     "number": ["o3.n", "o3.sub.m", "o4[1].n", "o4[-2].n"],
     "bool": ["o3.sub.b"],
-    "list<text>": ["o3.ts"],
+    "list<text>": ["o3.ts", "o4.a"],
 }
 INDEXES = ["0", "1", "-1", "2", "-3", "10"]
 INPUTS = {"f0": "text", "f1": "text", "f2": "number", "f3": "bool", "f4": "list<text>"}
@@ -256,7 +256,11 @@ class Gen:
 
     def g_number(self, d: int) -> str:
         k = self.pick(["count", "length", "overlap", "year", "arith", "arith", "neg", "share", "span", "frac",
-                       "number", "field", "nth", "doc"])
+                       "number", "field", "nth", "doc", "sum", "abs"])
+        if k == "sum":
+            return f"sum({self.expr('list<number>', d)})"
+        if k == "abs":
+            return f"abs({self.expr('number', d)})"
         if k == "doc":
             f = self.pick(["count_words", "count_sentences", "occurrences", "word_occurrences", "index_of"])
             if f == "index_of":
@@ -382,7 +386,9 @@ class Gen:
         return f"{k}({self.text_arg(d)})"
 
     def g_list_number(self, d: int) -> str:
-        k = self.pick(["numbers", "numbers", "literal", "indices"])
+        k = self.pick(["numbers", "numbers", "literal", "indices", "project"])
+        if k == "project" and "o4" in self.ctx.names:  # `o4.n`: the field of every record of a list
+            return "o4.n"
         if k == "indices":
             return f"indices_of({self.expr('list<text>', d)}, {self.text_arg(d)})"
         if k == "literal":

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from act_dsl.ops import document as W_ops
 from act_dsl.ops import labels as L_ops
+from act_dsl.ops import numeric as N_ops
 from act_dsl.ops import spans as S_ops
 from act_dsl.ops import structured as J_ops
 from act_dsl.ops import temporal as D_ops
@@ -122,7 +123,7 @@ def _order_key(v: Any) -> Any:
 
 
 # ---- the ops: each a leaf function from act_dsl/ops, called with plain values -----------------------------
-_LIST_PARAMS = {"count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,), "join": (0,), "indices_of": (0,),
+_LIST_PARAMS = {"sum": (0,), "count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,), "join": (0,), "indices_of": (0,),
                 "index_of": (0,)}
 _NONE_IN = {"before", "after", "overlaps", "within", "conforms"}
 _TEMPORAL_REF = {"dates", "timespan", "dates_near"}
@@ -137,6 +138,7 @@ OPS: dict[str, Callable[..., Any]] = {
     "before": D_ops.before, "after": D_ops.after, "overlaps": D_ops.overlaps, "within": D_ops.within,
     "year": D_ops.year,
     "numbers": J_ops.numbers, "number": J_ops.number, "extract": J_ops.extract, "join": J_ops.join,
+    "sum": N_ops.total, "abs": N_ops.absolute,
 }
 
 
@@ -362,6 +364,8 @@ class Interpreter:
             return self._name(name, Env(obj.row))
         if isinstance(obj, J_ops.Record):
             return dict(obj.items).get(name)
+        if isinstance(obj, tuple):  # a projection over a list of records, item by item
+            return tuple(self._attr(x, name) for x in obj)
         if isinstance(obj, TextSpan):
             return {"text": obj.text, "label": obj.label, "start": float(obj.start), "end": float(obj.end)}[name]
         if isinstance(obj, Period):  # a date's start and end are dates (one-day periods)

@@ -219,6 +219,8 @@ class Executor:
                     return None
                 if isinstance(v, Record):
                     return v.get(node.params[0])
+                if isinstance(v, tuple):  # `items.amount`: the field of each record of a list (none for a none item)
+                    return tuple(None if x is None else x.get(node.params[0]) for x in v)
                 got = getattr(v, node.params[0])
                 return Period(got, got) if isinstance(got, dt.date) else got  # a date's .start is a one-day date
         except Exception as exc:  # a verifier failing on one row is data, not a crash

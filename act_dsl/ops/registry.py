@@ -108,6 +108,10 @@ _OPS = [
     Op("extract", ("text", "text"), list_of("text"), "the matches of a regular expression (RE2) in x, or of its "
        "first group", "structured:extract"),
     Op("join", (list_of(ANY), "text"), "text", "the items of xs as text with sep between them", "structured:join"),
+    # arithmetic (act_dsl/ops/numeric.py)
+    Op("sum", (list_of("number"),), "number", "the sum of the numbers of xs (0 when empty; none when an item is none)",
+       "numeric:total"),
+    Op("abs", ("number",), "number", "the absolute value of x", "numeric:absolute"),
 ]
 
 

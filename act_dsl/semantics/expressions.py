@@ -106,6 +106,13 @@ class Expressions(CheckerBase):
                            hint=did_you_mean(e.name, list(fields)) or f"its fields are {', '.join(fields)}")
                 return None
             return self.b.make("attr", (e.name,), (obj,), fields[e.name], node_label(e))
+        if T.is_list(obj.type) and T.is_record(T.elem(obj.type)):  # a projection: the field of every item
+            fields = T.record_fields(T.elem(obj.type))
+            if e.name not in fields:
+                self.fail(sc, "ACT103", f"the records of this list have no field `{e.name}`", e.span,
+                           hint=did_you_mean(e.name, list(fields)) or f"their fields are {', '.join(fields)}")
+                return None
+            return self.b.make("attr", (e.name,), (obj,), T.list_of(fields[e.name]), node_label(e))
         fields = {"span": {"text": "text", "label": "text", "start": "number", "end": "number"},
                   "date": {"start": "date", "end": "date"}}.get(obj.type, {})
         if obj.type == T.ANY:
