@@ -66,13 +66,13 @@ class Card:
             if g is not None and a["mean_csr"] and a["mean_csr"] > g - ATTACK_GAP:
                 why = ", ".join(f"`{c}`" for c in a["rewarding"]) or "no single constraint"
                 out.append(f"`{a['name']}` scores {a['mean_csr']:.3f}, within {ATTACK_GAP:g} of gold ({g:.3f}), "
-                           f"rewarded by {why}: add a constraint that ties the answer to the input")
+                           f"rewarded by {why}: {_advice(a['name'])}")
         ref = (self.reference or {}).get("mean_csr")
         for a in self.attacks if g is None and ref is not None else []:
             if a["mean_csr"] is not None and a["mean_csr"] > ref:
                 why = ", ".join(f"`{c}`" for c in a["rewarding"]) or "no single constraint"
                 out.append(f"`{a['name']}` scores {a['mean_csr']:.3f}, above the real answers' {ref:.3f}, rewarded "
-                           f"by {why}: add a constraint that ties the answer to the input")
+                           f"by {why}: {_advice(a['name'])}")
         if self.adversary and self.adversary["mean_csr"] > self.adversary["gold_csr"] - ATTACK_GAP:
             ex = self.adversary["examples"][:1]
             out.append(f"the search adversary reaches {self.adversary['mean_csr']:.3f} with wrong answers"
@@ -127,6 +127,14 @@ class Card:
                 "gold_field": self.gold_field, "gold": self.gold, "mutants": self.mutants, "attacks": self.attacks,
                 "adversary": self.adversary, "proxy": self.proxy, "checks": self.checks(), "verdict": self.verdict(),
                 "reference": self.reference, "fixes": self.fixes(), "notes": self.notes}
+
+
+def _advice(attack: str) -> str:
+    """What to change when an attack scores like the right answer, by the attack's family."""
+    if attack.startswith(("copy:", "prompt_echo", "json_copy", "repeat_word")):
+        return ("an answer copied from the input passes: bound its length or shape, or require what only a right "
+                "answer has")
+    return "the same answer for every input passes: add a constraint that ties the answer to the input"
 
 
 _KIND_WORDS = {"label_sibling": "a sibling label", "label_parent": "the parent label alone",
