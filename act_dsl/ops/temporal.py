@@ -2,27 +2,13 @@
 
 How a text becomes periods:
 
-1. A grammar (`_KINDS`) finds candidate spans: day ranges within a month ("1-5 March 2020", "between 1 and
-   5 March 2020", "March 1-5, 2020", "3 May to 7 June 2010"), month ranges ("May to July 2010"), seasons
-   ("the summer of 2003", "summer 2003"), full dates ("18 September 1976", "Sept. 18, 1976", "2004-05-12"),
-   months ("Aug 1995"), year ranges ("1995-2002"), decades ("the 1990s"), years with an era ("1500 AD"),
-   bare years (1000-2099) and relative words ("last year", "3 days ago"). Words such as "may" or "march"
-   are months only when capitalised or beside a day number.
+1. The grammar in date_grammar.py finds candidate spans (days, ranges, seasons, months, years, relative
+   words).
 2. Single dates go to dateparser (English only, RELATIVE_BASE = the reference day, DATE_ORDER DMY, past
    preferred), cached by string; only relative words are cached per reference. Ranges, seasons, decades
    and years are composed here. A day that its month does not have ("31 February 1990") raises
    ValueError, so the executor counts an error for the row instead of dropping the date.
-3. A bare number is a year unless the words around it say it is a quantity (`_not_a_year`):
-   - a currency sign or code before it ("$1999", "USD 1999"), or a thousands separator or decimal
-     part touching it ("2,000", "1999.5");
-   - a unit, currency or multiplier word after it ("1500 dollars", "1999 km", "1500 ms", "2000 million",
-     "5%"), or after the number it is joined to ("between 1000 and 1600 m"): a quantity, whatever comes before;
-   - a numbering or quantity word before it in the same clause ("page 1200", "room 2004", "No. 1990",
-     "cost 1500", "sold about 2004"), looking back over fillers such as "about" or "over";
-   - a counting noun after it, maybe behind one adjective ("2004 votes", "1500 units", "2000 new
-     members"), unless a year preposition or a count word comes first ("in 2004 votes were cast", "seven
-     2019 matches" are years).
-   Anything else is a year: "in 1500", "1999", "since 2001", "from 2004 to 2005", "in 1500 AD".
+3. A bare number is a year unless the words around it say it is a quantity (date_grammar.not_a_year).
 4. Adjacent spans joined by "to", "until", "through" or a dash (or "and" after "between") become one
    period when the second does not end before the first starts.
 Seasons are northern and meteorological: spring Mar-May, summer Jun-Aug, autumn/fall Sep-Nov, winter Dec of
@@ -30,132 +16,30 @@ the year to the end of February of the next. "the 1800s" is a century; "the 1990
 """
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
 from functools import lru_cache
 from typing import Any
 
-from act_dsl.ops.text import sentences
+from act_dsl.ops.date_grammar import KIND_RE, MONTHS, SCAN, not_a_year
 from act_dsl.ops.values import Period, as_text, normalize
 
 DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # only for callers that have no run date of their own
 
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
-_M = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-      r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-# without a day beside it, "may"/"march"/"mar" must be capitalised: "we may 2010", "they march 2000 men"
-_MS = r"(?:(?-i:May|MAY|March|MARCH|Mar\.?|MAR\.?)|" + _M.replace("mar(?:ch)?|", "").replace("may|", "") + ")"
-_Y = r"(?:1[0-9]{3}|20[0-9]{2})"
-_YEND = r"(?![\w/%°]|[.,:]\d)"  # a year ends a word: not "2004th", "1999.5", "2,000" or "1999%"
-_YEND_BARE = r"(?![\w/%°]|[.,:]\d|-\d)"  # and a bare year is no code such as "2004-5"
-_D = r"(?:[0-9]{1,2})(?:st|nd|rd|th)?"
-_J = r"\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b|\bthrough\b)\s*"
-_KINDS = [  # (kind, pattern): earlier kinds win where two start at the same place
-    ("dd_range", rf"\b(?:between\s+(?P<d1>{_D})\s+and\s+|(?P<d1b>{_D}){_J})"
-                 rf"(?P<d2>{_D})\s+(?:of\s+)?(?P<m>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("dm_range", rf"\b(?:between\s+(?P<d1>{_D})\s+(?P<m1>{_M})\s+and\s+|(?P<d1b>{_D})\s+(?P<m1b>{_M}){_J})"
-                 rf"(?P<d2>{_D})\s+(?P<m2>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("md_range", rf"\b(?:between\s+(?P<m1>{_MS})\s+(?P<d1>{_D})\s+and\s+|(?P<m1b>{_MS})\s+(?P<d1b>{_D}){_J})"
-                 rf"(?:(?P<m2>{_M})\s+)?(?P<d2>{_D}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("mm_range", rf"\b(?:between\s+(?P<m1>{_MS})\s+and\s+|(?P<m1b>{_MS}){_J})(?P<m2>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("season", rf"\b(?P<s>spring|summer|autumn|fall|winter)\s+(?P<of>of\s+)?(?P<y>{_Y}){_YEND}"),
-    ("dmy", rf"\b(?P<d>{_D})\s+(?:of\s+)?(?P<m>{_M}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("mdy", rf"\b(?P<m>{_MS})\s+(?P<d>{_D}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("my", rf"\b(?P<m>{_MS}),?\s+(?P<y>{_Y}){_YEND}"),
-    ("iso", rf"(?<![#\w/.\-])(?P<y>{_Y})-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}})(?![\w/\-]|\.\d)"),
-    ("yrange", rf"(?<![#\w$£€¥₹.,/:\-])(?P<y1>{_Y})\s*[-–—]\s*"  # "1995-2002", "1995-96", not "1488 – 15 May"
-               rf"(?P<y2>{_Y}|[0-9]{{2}}(?!\s+(?:of\s+)?{_M}))(?![\w/%°\-]|[.,:]\d)"),
-    ("decade", rf"(?<![#\w$£€¥₹.,/:\-])(?P<y>{_Y})'?s\b"),
-    ("era", r"\b(?P<y>[0-9]{1,4})\s*(?-i:AD|A\.D\.|CE|C\.E\.)(?!\w)|"
-            r"(?<![\w.])(?-i:AD|A\.D\.)\s*(?P<y2>[0-9]{1,4})\b"),
-    ("relative", r"\b(?:yesterday|today|tomorrow|(?:last|next|this)\s+(?:year|month|week)|"
-                 r"(?:[0-9]+|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:day|week|month|year)s?\s+ago)\b"),
-    ("year", rf"(?:(?<=\bmid-)|(?<![#\w$£€¥₹.,/:\-]))(?P<y>{_Y}){_YEND_BARE}"),
-]
-# every kind starts a word with one of these: checking them first makes the scan about 5x faster
-_STARTS = (r"[0-9]|a\.?d|between|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|"
-           r"winter|yesterday|today|tomorrow|last|next|this|an?\b|one|two|three|four|five|six|seven|eight|nine|ten")
-_SCAN = re.compile(rf"(?<!\w)(?={_STARTS})(?:" + "|".join(
-    f"(?P<{k}>{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', p)})" for k, p in _KINDS) + ")", re.IGNORECASE)
-_KIND_RE = {k: re.compile(p, re.IGNORECASE) for k, p in _KINDS}
-
-_UNITS_CS = set("ms s sec secs min mins h hr hrs km m cm mm nm mi ft yd kg g mg lb lbs oz ml cc kWh kW MW GW Hz "
-                "kHz MHz GHz KB kB MB GB TB mAh mph kph km/h rpm bpm dpi px pt pts sq hp kcal cal "
-                "USD EUR GBP JPY CHF INR CAD AUD BTC".split())
-_UNIT_WORDS = set("dollars dollar euros euro pounds yen yuan rupees francs pesos cents bucks seconds minutes hours "
-                  "days weeks months years decades centuries milliseconds meters metres kilometers kilometres "
-                  "centimeters centimetres millimeters millimetres miles feet foot inches yards grams kilograms "
-                  "kilos tons tonnes ounces liters litres gallons barrels acres hectares calories watts volts "
-                  "kilowatts megawatts bytes megabytes gigabytes pixels degrees percent per million millions "
-                  "billion billions thousand thousands hundred hundreds trillion crore lakh".split())
-_COUNT_NOUNS = set("people persons men women children kids students pupils soldiers troops workers employees staff "
-                   "residents inhabitants citizens voters votes ballots members fans spectators visitors tourists "
-                   "users customers clients patients cases deaths victims casualties units items pieces copies "
-                   "pages words characters lines points goals runs games matches wins losses times seats cars "
-                   "vehicles houses homes buildings rooms beds books articles papers songs albums tickets shares "
-                   "animals birds trees sheep cattle horses ships planes aircraft missiles rounds steps calls "
-                   "messages emails downloads views likes followers subscribers entries participants attendees "
-                   "delegates candidates applicants jobs bottles boxes bags cups sales orders transactions "
-                   "samples images photos files rows records laps signatures respondents households families "
-                   "farms schools companies firms stores shops jobs species genes cells".split())
-_ADJECTIVES = set("new more other additional extra registered active local unique eligible individual different "
-                  "separate armed paying young".split())
-_NUMBER_BEFORE = set("page pages room rooms number nr flight route highway interstate bus chapter section vol volume "
-                     "issue exit apartment apt suite platform gate seat track row figure fig table step model "
-                     "version ticket order account code id pin zip box lot block floor level rank ranked score "
-                     "scored scoring cost costs costing paid pay pays priced price weighs weighed weighing weight "
-                     "sold selling earned earns earning totalled totaled totaling totalling numbered numbering "
-                     "population capacity measuring measured measures counted plus minus times x × = bib jersey "
-                     "locker patent serial isbn".split())
-_NUMBER_MARKS = {"No.", "no.", "Nos.", "nos.", "p.", "pp.", "#", "No", "NO."}
-_FILLERS = set("about around approximately roughly nearly almost over under just only some exactly more less fewer "
-               "than a an total at least most up to precisely another".split())
-_YEAR_PREPS = set("in since from until till by during before after circa c ca early late mid spring summer autumn "
-                  "fall winter year years".split())
-_DETERMINERS = set("one two three four five six seven eight nine ten eleven twelve several many few both all its "
-                   "his her their our my your whose".split())  # "Seven 2019 matches", "their 2004 votes": years
-_CLAUSE = re.compile(r"[,;:()\[\]{}!?\"]|\s\.(?:\s|$)")
-_TOKENS = re.compile(r"#|[$£€¥₹=×]|[\w]+\.?")
-_CURRENCY_BEFORE = re.compile(r"(?:[$£€¥₹]|\b(?:US\$|USD|EUR|GBP|JPY|CHF|INR|CAD|AUD|Rs\.?))\s*$")
-_RANGE_NEXT = re.compile(r"\s*(?:-|–|—|to|and|or)\s*[0-9][0-9,.]*(?=[\s%°A-Za-z])")
-_NEXT = re.compile(r"\s*(%|°|‰|[A-Za-z][\w/]*)(?:[\s-]+([A-Za-z]\w*))?")
-
-_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|until|till|through|and)\s*", re.IGNORECASE)
-_BETWEEN = re.compile(r"\bbetween\s*$", re.IGNORECASE)
-_OPEN_START = re.compile(r"\b(since|after|starting(?:\s+in)?|beginning(?:\s+in)?)\s*$", re.IGNORECASE)
-_OPEN_END = re.compile(r"\b(until|till|up\s+to|through|before)\s*$", re.IGNORECASE)
+# "the" may follow the joining word: "from May 2001 to the summer of 2002", "since the 1990s"
+_RANGE_GAP = re.compile(r"\s*(-|–|—|to|until|till|through|and)(?:\s+the)?\s*", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween(?:\s+the)?\s*$", re.IGNORECASE)
+_OPEN_START = re.compile(r"\b(since|after|starting(?:\s+in)?|beginning(?:\s+in)?)(?:\s+the)?\s*$", re.IGNORECASE)
+_OPEN_END = re.compile(r"\b(until|till|up\s+to|through|before)(?:\s+the)?\s*$", re.IGNORECASE)
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
 _ONE_DAY = dt.timedelta(days=1)
+_SENTENCE_CUT = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+")  # where `sentences` (ops/text.py) cuts a text
 
 
 class _Invalid(Exception):
     """A span that the grammar reads as a date but the calendar does not have."""
-
-
-def _not_a_year(text: str, start: int, end: int, look_back: bool = True) -> bool:
-    """True when the number text[start:end] is a quantity by the rules in the module docstring."""
-    before = _CLAUSE.split(text[max(0, start - 60):start])[-1]  # "146 pages , 1984": look inside the clause
-    if _CURRENCY_BEFORE.search(before):
-        return True
-    joined = _RANGE_NEXT.match(text, end)  # "between 1000 and 1600 m": the unit after the second counts for both
-    nxt = _NEXT.match(text, joined.end() if joined else end)
-    w1, w2 = (nxt.group(1), nxt.group(2) or "") if nxt else ("", "")
-    if w1 in ("%", "°", "‰") or w1 in _UNITS_CS or w1.lower() in _UNIT_WORDS:
-        return True
-    year_prep = False
-    if look_back:
-        for tok in reversed(_TOKENS.findall(before)[-4:]):
-            low = tok.lower().rstrip(".")
-            if tok in _NUMBER_MARKS or low in _NUMBER_BEFORE:
-                return True
-            if low in _YEAR_PREPS or low in _DETERMINERS:
-                year_prep = True
-                break
-            if low not in _FILLERS:
-                break
-    counted = w1.lower() in _COUNT_NOUNS or (w1.lower() in _ADJECTIVES and w2.lower() in _COUNT_NOUNS)
-    return counted and not year_prep
 
 
 def _ref(reference: Period | dt.date | None) -> dt.date:
@@ -195,7 +79,7 @@ def _dateparser(candidate: str, ref: dt.date) -> Period | None:
 
 
 def _month(word: str) -> int:
-    return _MONTHS[word.lower().rstrip(".")[:3]]
+    return MONTHS[word.lower().rstrip(".")[:3]]
 
 
 def _year(y: str, y1: int | None = None) -> int:
@@ -230,7 +114,7 @@ def _years(y1: int, y2: int) -> Period:
 def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
     """The period one grammar match names, or None when the words around it say it is no date."""
     kind = m.lastgroup
-    whole = _KIND_RE[kind].match(text, m.start()) if kind is not None else None
+    whole = KIND_RE[kind].match(text, m.start()) if kind is not None else None
     assert kind is not None and whole is not None  # the alternation matched this kind's pattern here
     g: dict[str, Any] = whole.groupdict()  # a group the match left out is None
     def pick(a: str) -> Any:  # a group of either branch of `between ... and` / joined (None when neither)
@@ -250,7 +134,7 @@ def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
         return Period(first.start, last.end) if first.start <= last.end else last
     if kind == "season":
         year = int(g["y"])
-        if g["s"].lower() == "fall" and not g["of"] and _not_a_year(text, m.end() - 4, m.end(), look_back=False):
+        if g["s"].lower() == "fall" and not g["of"] and not_a_year(text, m.end() - 4, m.end(), look_back=False):
             return None  # "prices fall 2000 points"
         a, b = _SEASONS[g["s"].lower()]
         end_year = year + 1 if b < a else year
@@ -263,7 +147,7 @@ def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
     if kind == "yrange":
         y1 = int(g["y1"])
         y2 = _year(g["y2"], y1)
-        if y2 < y1 or _not_a_year(text, m.start(), m.end()):
+        if y2 < y1 or not_a_year(text, m.start(), m.end()):
             return None  # "2023-11" is a code or a month, "1500-2000 people" a count
         return _years(y1, y2)
     if kind == "decade":
@@ -277,12 +161,12 @@ def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
         return _years(y, y) if y >= 1 else None
     if kind == "relative":
         return _dateparser(m.group(0).lower(), ref)
-    return None if _not_a_year(text, m.start(), m.end()) else _years(int(g["y"]), int(g["y"]))
+    return None if not_a_year(text, m.start(), m.end()) else _years(int(g["y"]), int(g["y"]))
 
 
 def _found(text: str, ref: dt.date) -> list[tuple[int, int, Period]]:
     out = []
-    for m in _SCAN.finditer(text):
+    for m in SCAN.finditer(text):
         period = _span(m, text, ref)
         if period is not None:
             out.append((m.start(), m.end(), period))
@@ -304,8 +188,9 @@ def _merged(text: str, ref: dt.date) -> tuple[tuple[tuple[int, int, Period], ...
         if i + 1 < len(found):
             s2, e2, p2 = found[i + 1]
             gap = text[e1:s2]
-            joined = _RANGE_GAP.fullmatch(gap) and (  # "and" joins only after "between" (a window: no O(n^2))
-                gap.strip().lower() != "and" or _BETWEEN.search(text, max(0, s1 - 16), s1))
+            by = _RANGE_GAP.fullmatch(gap)
+            joined = by and (  # "and" joins only after "between" (a window: no O(n^2))
+                by.group(1).lower() != "and" or _BETWEEN.search(text, max(0, s1 - 16), s1))
             if joined and p2.end >= p1.start:
                 out.append((s1, e2, Period(p1.start, p2.end)))
                 i += 2
@@ -372,12 +257,28 @@ def check_date_literal(text: str) -> str | None:
     return None
 
 
+def _sentences(text: str) -> list[str]:
+    """The sentences of text where `sentences` cuts them, except that no cut falls inside a date the grammar
+    finds: "Sept. 18, 1976" or "Mar. 2020" stays in its sentence."""
+    found = [(m.start(), m.end()) for m in SCAN.finditer(text)]
+    starts = [a for a, _ in found]
+    out, start = [], 0
+    for cut in _SENTENCE_CUT.finditer(text):
+        i = bisect.bisect_right(starts, cut.start()) - 1
+        if i >= 0 and found[i][1] > cut.start():
+            continue
+        out.append(text[start:cut.start()])
+        start = cut.end()
+    out.append(text[start:])
+    return [t.strip() for t in out if t.strip()]
+
+
 def dates_near(s: str, x: str, reference: Period | None = None) -> tuple[Period, ...]:
     """The spans in the sentences of x that contain s (exact, after normalize()); empty when s is not in x."""
     needle = normalize(as_text(s))
     if not needle:
         return ()
-    return tuple(p for t in sentences(as_text(x)) if needle in normalize(t) for p in dates(t, reference))
+    return tuple(p for t in _sentences(as_text(x)) if needle in normalize(t) for p in dates(t, reference))
 
 
 def before(a: Period | None, b: Period | None) -> bool:
