@@ -20,13 +20,14 @@ from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, group_key,
                                  is_empty_response)
 from act_dsl.ops import fuzzy
-from act_dsl.ops.limits import DEFAULT_LIMITS, Limits
+from act_dsl.ops.limits import DEFAULT_LIMITS, LIST_FACTOR, ByteBudget, Limits
 from act_dsl.ops.registry import REGISTRY
 from act_dsl.ops.structured import Record
 from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period
 
 DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # relative dates are read against this unless the run says otherwise
 CACHE_ENTRIES = 200_000                  # per op: bounded, so a long-lived reward function does not grow
+CACHE_ROW_CHARS = 10_000                 # a call on longer texts is not cached: its key would hold them alive
 CHUNK_ELEMENTS = 500_000                 # quantifier elements held in one child frame at a time
 RECURSION = 20_000                       # graphs are at most a few thousand nodes deep (the checker limits nesting)
 
@@ -55,6 +56,7 @@ class Executor:
         self.reference_date = day
         self.reference = Period(day, day)
         self.limits = limits or DEFAULT_LIMITS
+        self.bytes = ByteBudget(self.limits.max_bytes)
         self.op_cache: dict[str, dict] = {}
         self.trace = trace
         self.quant_log: list[tuple[Node, Frame, list, list, list, list]] = []
@@ -70,6 +72,7 @@ class Executor:
         group's members together, as training ranks them."""
         root = Frame(len(records), records=records)
         out: dict[str, list] = {}
+        self.bytes = ByteBudget(self.limits.max_bytes)
         with _deep_graphs():
             for c in (c for c in self.graph.constraints if not c.group):
                 out[c.name] = self._constraint(c, root)
@@ -88,6 +91,7 @@ class Executor:
     def columns(self, records: list[dict], nodes: list[Node]) -> list[list]:
         """The values of record-level nodes (outputs, lets, ...) over records, one list per node."""
         root = Frame(len(records), records=records)
+        self.bytes = ByteBudget(self.limits.max_bytes)
         with _deep_graphs():
             return [self.eval(n, root) for n in nodes]
 
@@ -146,6 +150,11 @@ class Executor:
         if op == "quant":
             return self._quant(node, frame)
         cols = [_nones(self.eval(a, frame)) for a in node.args]
+        if frame.parent is not None and op in ("call", "bin") and cols and (node.type == "text" or
+                                                                          node.type.startswith("list<")):
+            # inside a quantifier a text or list is built per element: charged to its response's byte budget
+            factor = 1 if node.type == "text" else LIST_FACTOR
+            cols = self.bytes.screen(cols, frame.index_in(frame.root), factor)
         if op == "call":
             return self._call(node, cols)
         if op == "in":
@@ -257,7 +266,8 @@ class Executor:
         if len(cache) + len(distinct) > CACHE_ENTRIES:
             cache.clear()
         for row, res in zip(distinct, results):
-            cache[row] = res
+            if sum(len(v) for v in row if isinstance(v, (str, tuple))) <= CACHE_ROW_CHARS:
+                cache[row] = res
             for r in todo[row]:
                 out[r] = res
         return out
@@ -315,7 +325,11 @@ class Executor:
                 chunk.append(todo[start])
                 total += sizes[todo[start]]
                 start += 1
-            self._quant_chunk(node, frame, coll, chunk, out)
+            self.bytes.open()   # what the chunk's frame builds is given back when it is dropped
+            try:
+                self._quant_chunk(node, frame, coll, chunk, out)
+            finally:
+                self.bytes.close()
         return out
 
     def _work_budget(self, frame: Frame, todo: list[int], sizes: list[int], out: list) -> None:

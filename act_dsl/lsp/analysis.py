@@ -8,7 +8,7 @@ from act_dsl.diagnostics.diagnostic import Diagnostic, Severity
 from act_dsl.program import Program, check_source
 from act_dsl.semantics.check import CheckedTask
 from act_dsl.semantics.resolve import Resolver, Unit
-from act_dsl.source import Source, Span
+from act_dsl.source import MAX_SOURCE_BYTES, Source, Span
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,11 @@ class Analysis:
 
 
 def _unusable(text: str) -> str | None:
-    """Why buffer text cannot be checked at all; the messages Source.open gives for the same file on disk."""
+    """Why buffer text cannot be checked at all; the messages Source.open gives for the same file on disk.
+    A buffer over the size limit of an .act file is refused before parsing: parsing 17 MB would hold the
+    server for minutes, and every later request of the editor with it."""
+    if len(text) > MAX_SOURCE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        return f"is more than {MAX_SOURCE_BYTES / 1e6:.1f} MB, the limit for an .act file; it is not checked"
     if "\x00" in text:
         return "looks like a binary file (it contains NUL bytes), not an .act file"
     if not text.strip():
