@@ -509,8 +509,9 @@ def _member(item: Any, coll: Any, cutoff: float | None) -> bool:
             return True
         if cutoff is None:
             return False
-        # the best window of y for x, never a window of x: an answer holding the whole context is not in it
-        score = fuzz.partial_ratio(x, y) if len(x) <= len(y) else fuzz.ratio(x, y)
+        # the best window of y for x, never a window of x: an answer holding the whole context is not in it; y has
+        # no window as long as x but itself (partial_ratio would try windows of x too at equal lengths)
+        score = fuzz.partial_ratio(x, y) if len(x) < len(y) else fuzz.ratio(x, y)
         return score >= cutoff
     choices = [normalize(as_text(c)) for c in _items(coll) if c is not None]
     if x in choices:

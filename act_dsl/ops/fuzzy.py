@@ -1,8 +1,8 @@
 """Membership (`x in y [fuzzy N]`), batched with rapidfuzz across a whole column.
 
 `text in text` is a substring test; fuzzily, the best similarity of x to a window of y (never of y to a
-window of x: an answer that merely contains the whole context is not in it); when x is longer than y the two
-are compared whole. `text in list` and `label in labels` compare whole strings (fuzz.ratio), never a
+window of x: an answer that merely contains the whole context is not in it); when x is at least as long as y
+the two are compared whole. `text in list` and `label in labels` compare whole strings (fuzz.ratio), never a
 partial-match scorer: `/person/wizard` is not `/person`.
 """
 from __future__ import annotations
@@ -34,8 +34,9 @@ def text_in_text(item: object, hay: object, cutoff: float | None, limits: Limits
     if cutoff is None:
         return False
     from rapidfuzz import fuzz
-    if len(a) > len(b):
-        # compared whole; ratio is at most 200*len(b)/(len(a)+len(b)), so long answers fail without work
+    if len(a) >= len(b):
+        # compared whole: y has no window as long as x but itself (rapidfuzz's partial_ratio would, at equal lengths,
+        # also try windows of x). ratio is at most 200*len(b)/(len(a)+len(b)), so long answers fail without work
         if 200.0 * len(b) / (len(a) + len(b)) < cutoff:
             return False
         if len(b) > limits.fuzzy_chars:
