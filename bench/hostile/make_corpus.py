@@ -27,7 +27,7 @@ if str(HERE) not in sys.path:
 from spec import GENERATORS, Case, Dir, Fifo, Gen, Link, Ref, generator  # noqa: E402
 
 CASE_MODULES = ("cases_regex", "cases_inputs", "cases_encoding", "cases_folder", "cases_programs",
-                "cases_numbers", "cases_cli", "cases_ops")
+                "cases_numbers", "cases_cli", "cases_ops", "cases_files3")
 
 
 def all_cases() -> list[Case]:

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
 #: the classes of issue 10 that the corpus covers; every one must have cases (the test checks)
-CLASSES = ("regex", "huge", "encoding", "folder", "program", "number", "no-constraints", "cli", "isolation")
+CLASSES = ("regex", "huge", "encoding", "folder", "program", "number", "no-constraints", "cli", "isolation",
+           "files", "network", "lsp")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,13 @@ class Case:
     json_stdout: bool = False                  # stdout must be one strict JSON document
     race: tuple[str, str, str] | None = None   # (link, target a, target b): swapped back and forth during the run
     kill_after: float | None = None            # SIGKILL the run after this many seconds
+    server: str | None = None                  # a behaviour of servers.py, served on 127.0.0.1 during the run;
+    #                                            `{server}` in args is its API root
+    env: Mapping[str, str] = field(default_factory=dict)  # more environment variables for the run
+    stdin: str | None = None                   # a file of the case fed to the command's stdin (default: none)
+    interrupt_after: float | None = None       # SIGINT the run after this many seconds (it must then exit itself)
+    interrupt_when: str | None = None          # ... or once this file of the case holds this many lines: "FILE:N"
+    whole_jsonl: Sequence[str] = ()            # files that must hold only whole, strict JSON lines afterwards
 
     def __post_init__(self) -> None:
         assert self.cls in CLASSES, self.cls
