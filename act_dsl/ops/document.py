@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from act_dsl.ops.values import as_text, normalize
+from act_dsl.ops.values import TextSpan, as_text, normalize
 
 MAX_TEXT_CHARS = 10_000_000  # longest text `replace` may build (as for `+` and `join`)
 MAX_JSON_CHARS = 1_000_000   # longest text `is_json` reads
@@ -74,7 +74,7 @@ def occurrences(x: str, s: str) -> float:
 
 
 def word_occurrences(x: str, w: str) -> float:
-    """Occurrences of w as a whole word (word boundaries on both sides), ignoring case."""
+    """Occurrences of w as a whole word (no word character right before or after it), ignoring case."""
     needle = as_text(w)
     if not needle:
         raise ValueError("word_occurrences needs a non-empty word")
@@ -84,7 +84,10 @@ def word_occurrences(x: str, w: str) -> float:
 @lru_cache(maxsize=512)
 def _ci_literal(needle: str, whole: bool) -> re.Pattern:
     body = re.escape(needle)  # a literal: no pattern from data ever reaches the backtracking engine
-    return re.compile(rf"\b{body}\b" if whole else body, re.IGNORECASE)
+    # a whole word has no word character right before or after it: for a word that starts and ends with word
+    # characters this is IFEval's `\bw\b`, and `U.S.` or `(b)` are whole words too (`\b` would need a letter
+    # after the last dot)
+    return re.compile(rf"(?<!\w){body}(?!\w)" if whole else body, re.IGNORECASE)
 
 
 # ---- pieces of a text ---------------------------------------------------------------------------------
@@ -308,10 +311,19 @@ def trim(x: str, chars: str) -> str:
 
 
 # ---- positions in lists -----------------------------------------------------------------------------------
+def _same(a: Any, b: Any) -> bool:
+    """The language's `==` on two values that are not none, as the executor applies it (graph/rules.py, which
+    ops may not import): texts and spans compare normalised, lists item by item, anything else by value."""
+    if isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
+        return normalize(as_text(a)) == normalize(as_text(b))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(u is not None and v is not None and _same(u, v) for u, v in zip(a, b))
+    return bool(a == b)
+
+
 def indices_of(xs: tuple, x: Any) -> tuple[float, ...]:
-    """The positions (0-based) of the items of xs equal to x, compared as `==` compares texts."""
-    want = normalize(as_text(x))
-    return tuple(float(i) for i, v in enumerate(xs) if v is not None and normalize(as_text(v)) == want)
+    """The positions (0-based) of the items of xs equal to x, compared as `==` compares them."""
+    return tuple(float(i) for i, v in enumerate(xs) if v is not None and _same(v, x))
 
 
 def index_of(xs: tuple, x: Any) -> float | None:

@@ -134,7 +134,7 @@ _OPS += [
     Op("parts", ("text", "text"), _TEXT_LIST, "the pieces of x between separators; blank first and last dropped, "
        "blank ones between kept", "document:parts"),
     Op("sections", ("text", "text"), _TEXT_LIST, "the text after each header `WORD N` in x", "document:sections"),
-    Op("bullets", ("text",), _TEXT_LIST, "the lines of x starting with `* ` or `-`", "document:bullets"),
+    Op("bullets", ("text",), _TEXT_LIST, "the lines of x starting with `*` (not `**`) or `-`", "document:bullets"),
     Op("highlights", ("text",), _TEXT_LIST, "the `*highlighted*` spans of x", "document:highlights"),
     Op("placeholders", ("text",), _TEXT_LIST, "the `[...]` spans of x", "document:placeholders"),
     Op("titles", ("text",), _TEXT_LIST, "the `<<title>>` texts of x", "document:titles"),
