@@ -302,7 +302,7 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
     gold_csr = [scores.csr[r] for r in spans.get("gold", [])]
     if golds is not None:
         card.gold = _gold_part(graph, scores, spans["gold"], where)
-        card.mutants = _mutant_part(graph, scores, spans["mutants"], muts, spans["gold"])
+        card.mutants = _mutant_part(graph, scores, spans["mutants"], muts, spans["gold"], len(raw))
     for name in attack_resps:
         idx = spans["attack:" + name]
         rates = pass_rates(graph, scores, idx)
@@ -341,7 +341,8 @@ def _gold_part(graph: Graph, scores: Any, idx: list[int], where: list[str]) -> d
             "rejected_count": len(rejected), "rejected": rejected[:SHOW_REJECTED]}
 
 
-def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gold_idx: list[int]) -> dict[str, Any]:
+def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gold_idx: list[int],
+                 made: int) -> dict[str, Any]:
     """Per mutation kind: how many mutants, the share scoring below the gold answer of their record (killed),
     and per constraint the share it scores below gold."""
     kinds: dict[str, dict[str, Any]] = {}
@@ -356,7 +357,7 @@ def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gol
                 continue
             k["by"][c.name][1] += 1
             k["by"][c.name][0] += float(mv) < float(gv)
-    return {"total": len(muts), "kinds": {
+    return {"total": len(muts), "made": made, "kinds": {
         kind: {"n": k["n"], "killed": k["killed_n"] / k["n"],
                "by_constraint": {c: (a / b if b else None) for c, (a, b) in k["by"].items()}}
         for kind, k in kinds.items()}}

@@ -14,7 +14,7 @@ from act_dsl.ops.values import as_text, normalize
 
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])\d+(?:\.\d+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-PER_KIND = 3  # mutants of one kind per record, before the per-record cap
+PER_KIND = 3  # variants of one kind tried at each place of an answer, and the least kept of a kind per record
 
 
 @dataclass(frozen=True)
@@ -118,19 +118,19 @@ def _label_mutants(items: list[str], labels: list[str], rng: random.Random) -> d
     for i, lab in enumerate(items):
         par = _parent(lab)
         sibs = [o for o in others if par is not None and _parent(o) == par]
-        if sibs:
-            out.setdefault("label_sibling", []).append(items[:i] + [rng.choice(sibs)] + items[i + 1:])
+        for sib in rng.sample(sibs, min(PER_KIND, len(sibs))):
+            out.setdefault("label_sibling", []).append(items[:i] + [sib] + items[i + 1:])
         if par is not None:
             swapped = items[:i] + ([] if normalize(par) in have else [par]) + items[i + 1:]
             out.setdefault("label_parent", []).append(swapped)
         top = lab.strip("/").split("/")[0]
         far = [o for o in others if o.strip("/").split("/")[0] != top]
-        if far:
-            out.setdefault("label_unrelated", []).append(items[:i] + [rng.choice(far)] + items[i + 1:])
+        for lab2 in rng.sample(far, min(PER_KIND, len(far))):
+            out.setdefault("label_unrelated", []).append(items[:i] + [lab2] + items[i + 1:])
         if len(items) > 1:
             out.setdefault("label_drop", []).append(items[:i] + items[i + 1:])
     if others:
-        out["label_add"] = [items + [rng.choice(others)] for _ in range(2)]
+        out["label_add"] = [items + [lab2] for lab2 in rng.sample(others, min(2 * PER_KIND, len(others)))]
     return out
 
 
@@ -230,18 +230,19 @@ def mutate(shape: Shape, graph: Graph, gold: list[Any], ctxs: list[Context], per
         else:
             kinds = dict(_text_mutants(as_text(g), ctx, rng))
         picked: list[Mutant] = []
+        cap = max(PER_KIND, -(-per_record // max(len(kinds), 1)))  # enough of each kind to reach per_record
         for kind, values in kinds.items():
             seen: list[Any] = []
             for v in values:
                 if not shape.same(v, g) and not any(shape.same(v, s) for s in seen):
                     seen.append(v)
             rng.shuffle(seen)
-            picked.extend(Mutant(i, kind, v) for v in seen[:PER_KIND])
+            picked.extend(Mutant(i, kind, v) for v in seen[:cap])
         if len(picked) > per_record:  # keep every kind represented: take round-robin over kinds
             by_kind: dict[str, list[Mutant]] = {}
             for m in picked:
                 by_kind.setdefault(m.kind, []).append(m)
-            picked = [m for tier in range(PER_KIND) for ms in by_kind.values() if tier < len(ms)
+            picked = [m for tier in range(cap) for ms in by_kind.values() if tier < len(ms)
                       for m in [ms[tier]]][:per_record]
         out.extend(picked)
     return out
