@@ -448,7 +448,9 @@ class Gen:
             colls += ["list<record>"] * 3
         ct = self.pick(colls)
         et = "label" if ct == "labelset" else ct[5:-1]
-        coll = self.expr(ct, d, nonable=False)
+        # a list<span> is drawn from `entities` itself: a list<text> name fits where spans are asked for, but its
+        # items have no `.text`, which the body may read
+        coll = self.g_list_span(d) if ct == "list<span>" else self.expr(ct, d, nonable=False)
         pair = self.chance(0.35)
         vs = [self.ctx.fresh() for _ in range(2 if pair else 1)]
         inner = Gen(self.choose, self.ctx.with_names(**{v: et for v in vs}))

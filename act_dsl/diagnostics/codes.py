@@ -163,6 +163,11 @@ ACT307 contradictory-bounds warning
 ACT308 bad-date-literal warning
     A text literal given to `dates`, `timespan` or `dates_near` holds a date that does not exist ("31 February
     1990"): every record would count an error for it when scoring. Fix the date.
+ACT309 pattern-matches-no-label warning
+    A regular expression is tested against labels drawn from a label set (`any t in types: matches(t, "^/time")`
+    where the items of `types` are tested against `FIGER`, or `t` ranges over the set itself), but it matches no
+    label of that set, after the same `lower`/`upper`/`strip` the test applies: a label that satisfies the set
+    can never satisfy the pattern, so no answer can satisfy both. Add the label to the set, or fix the pattern.
 # ACT4xx: lint about the task as a whole
 ACT401 no-constraints warning
     A task declares no constraints, so every response has CSR `none`: scoring it gives no signal and training

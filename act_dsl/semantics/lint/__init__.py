@@ -41,7 +41,8 @@ def file_rule(code: str) -> Callable[[Callable], Rule]:
 
 # every rule module, by name: an explicit list, so importing one rule module first (a test, a plugin) can never
 # leave the others unloaded; a new rule module is added here (tests/test_frontend.py checks the list is whole)
-RULE_MODULES = ("bounds", "constant", "examples", "label_literal", "task_shape", "unused", "unused_import")
+RULE_MODULES = ("bounds", "constant", "examples", "label_literal", "label_pattern", "task_shape", "unused",
+                "unused_import")
 
 
 @lru_cache(maxsize=1)
