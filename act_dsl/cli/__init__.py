@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from act_dsl.cli import card, doctor, lint, lsp, sample, scale, score, starter, train
+from act_dsl.cli import card, crash, doctor, lint, lsp, sample, scale, score, starter, train
 from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 GROUPS = (lint, score, card, scale, sample, train, starter, doctor, lsp)  # the order of `act --help`
@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         require(args.command)  # a command that needs an extra says which, before any work
+        crash.self_test(args.command)
         return args.fn(args)
     except MissingExtra as exc:
         print(f"act {args.command}: {exc}", file=sys.stderr)
@@ -94,3 +95,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: one line and a log file with the traceback, never a traceback on screen
+        return crash.report(args.command, argv, exc)

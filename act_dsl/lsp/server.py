@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -182,6 +184,26 @@ def build() -> ActServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """pygls' own log records (a message it cannot read, a handler that failed) as one line each on stderr,
+    which editors show in the server's log: the exception's type and message, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        exc = record.exc_info[1] if record.exc_info else None
+        why = f" ({type(exc).__name__}: {exc})".replace("\n", " ")[:300] if exc is not None else ""
+        return f"act lsp: {record.getMessage()}{why}"
+
+
+def _quiet_library_logs() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    log = logging.getLogger("pygls")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING)
+    log.propagate = False
+
+
 def serve() -> None:
     """Run the server over stdin/stdout until the editor closes it."""
+    _quiet_library_logs()
     build().start_io()

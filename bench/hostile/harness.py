@@ -63,13 +63,15 @@ class Outcome:
 # larger of the two through exec), and this harness holds big generated inputs. So a small wrapper process
 # sets the limits, forks the real command from its own small image, and reports the command's rusage.
 _WRAPPER = """
-import os, resource, sys
+import os, resource, signal, sys
 report, cap, fsize = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 for what, v in ((resource.RLIMIT_AS, cap), (resource.RLIMIT_FSIZE, fsize), (resource.RLIMIT_CORE, 0)):
     resource.setrlimit(what, (v, v))
+signal.signal(signal.SIGINT, signal.SIG_IGN)   # an interrupt (Case.interrupt_after) is for the command
 pid = os.fork()
 if pid == 0:
     try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execv(sys.executable, [sys.executable, "-m", "act_dsl", *sys.argv[4:]])
     finally:
         os._exit(127)
@@ -101,14 +103,43 @@ def run(prep: Prepared) -> Result:
     case = prep.case
     report = prep.root / "_rusage"
     cap = max(AS_FLOOR_MB, 3 * case.mem_mb) * 1024 * 1024
-    cmd = [sys.executable, "-c", _WRAPPER, str(report), str(cap), str(FSIZE_CAP), *[prep.arg(a) for a in case.args]]
+    server = None
+    if case.server:   # a misbehaving server on 127.0.0.1 for this run only (it also stops by itself)
+        from servers import HostileServer
+        server = HostileServer(case.server, life_s=case.time_s + 30)
+    args = [prep.arg(a) for a in case.args]
+    if server is not None:
+        args = [a.replace("{server}", server.url) if isinstance(a, str) else a for a in args]
+    cmd = [sys.executable, "-c", _WRAPPER, str(report), str(cap), str(FSIZE_CAP), *args]
     env = {**os.environ, "ACT_CACHE": str(prep.root / "_cache"), "PYTHONDONTWRITEBYTECODE": "1",
-           "TQDM_DISABLE": "1"}
+           "TQDM_DISABLE": "1", **case.env}
+    try:
+        return _run(prep, cmd, env, report)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _interrupt_due(prep: Prepared, elapsed: float) -> bool:
+    case = prep.case
+    if case.interrupt_after is not None and elapsed >= case.interrupt_after:
+        return True
+    if case.interrupt_when:
+        name, _, lines = case.interrupt_when.rpartition(":")
+        path = prep.work / name
+        return path.is_file() and path.read_bytes().count(b"\n") >= int(lines)
+    return False
+
+
+def _run(prep: Prepared, cmd: list, env: dict, report: Path) -> Result:
+    case = prep.case
     out_path, err_path = prep.root / "_stdout", prep.root / "_stderr"
     stop = threading.Event()
+    stdin = (prep.work / case.stdin).open("rb") if case.stdin else subprocess.DEVNULL
+    interrupted = not (case.interrupt_after is not None or case.interrupt_when)
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=prep.work, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+        proc = subprocess.Popen(cmd, cwd=prep.work, stdin=stdin, stdout=out, stderr=err, env=env,
                                 start_new_session=True)
         racer = threading.Thread(target=_swap_links, args=(prep, stop), daemon=True) if case.race else None
         if racer:
@@ -119,6 +150,9 @@ def run(prep: Prepared) -> Result:
             pid, status = os.waitpid(proc.pid, os.WNOHANG)
             if pid:
                 break
+            if not interrupted and _interrupt_due(prep, time.monotonic() - start):
+                interrupted = True
+                os.killpg(proc.pid, signal.SIGINT)   # the wrapper ignores it; the command must exit by itself
             if time.monotonic() - start > limit:
                 killed = case.kill_after is not None and limit == case.kill_after
                 timed_out = not killed
@@ -131,6 +165,8 @@ def run(prep: Prepared) -> Result:
             time.sleep(0.01)
         wall = time.monotonic() - start
         stop.set()
+        if not isinstance(stdin, int):
+            stdin.close()
         if racer:
             racer.join()
     proc.returncode = os.waitstatus_to_exitcode(status)   # reaped here, so Popen must not wait again
@@ -185,6 +221,8 @@ def _data_lines(path: Path) -> set[int]:
 
 
 def _unit(v: Any) -> bool:
+    if isinstance(v, dict):   # a verifier error shows as {"error": message} (LANGUAGE.md §4)
+        return set(v) == {"error"} and isinstance(v["error"], str)
     return v is None or isinstance(v, bool) or (isinstance(v, (int, float)) and 0.0 <= v <= 1.0)
 
 
@@ -323,6 +361,20 @@ def check(prep: Prepared, res: Result) -> list[str]:
             if sub or (data and set(got) != _data_lines(prep.work / data)):
                 fails.append(f"after SIGKILL at {case.kill_after:g} s, {key} holds a partial output "
                              f"({len(got)} line(s))")
+    for key in case.whole_jsonl:
+        raw = (prep.work / key).read_bytes() if (prep.work / key).is_file() else None
+        if raw is None:
+            fails.append(f"{key} is missing (it had to hold whole JSON lines)")
+        elif raw and not raw.endswith(b"\n"):
+            fails.append(f"{key} ends in a torn line: {raw[-80:]!r}")
+        else:
+            sub: list[str] = []
+            for k, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+                try:
+                    _strict(line)
+                except ValueError as exc:
+                    sub.append(f"{key} line {k} is not strict JSON ({exc})")
+            fails.extend(sub[:3])
     if sorted(p.name for p in prep.secret.iterdir()) != sorted({k[7:].split("/")[0] for k in prep.before
                                                                if k.startswith("secret:")}):
         fails.append("a file was created in the folder outside the .act file's folder")

@@ -27,7 +27,8 @@ if str(HERE) not in sys.path:
 from spec import GENERATORS, Case, Dir, Fifo, Gen, Link, Ref, generator  # noqa: E402
 
 CASE_MODULES = ("cases_regex", "cases_inputs", "cases_encoding", "cases_folder", "cases_programs",
-                "cases_numbers", "cases_cli", "cases_ops", "cases_files3")
+                "cases_numbers", "cases_cli", "cases_ops", "cases_files3", "cases_network",
+                "cases_lsp", "cases_guards")
 
 
 def all_cases() -> list[Case]:
