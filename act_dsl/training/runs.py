@@ -181,7 +181,8 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
     lines += ["| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in report["timings"].items()]
     if plot:
         lines += ["", f"![pass rates and loss]({plot})"]
-    (run.path / "report.md").write_text("\n".join(lines) + "\n")
+    from act_dsl.safe_files import write_text_atomic
+    write_text_atomic(run.path / "report.md", "\n".join(lines) + "\n")
 
 
 def evidence_lines(iv: dict[str, Any]) -> list[str]:
