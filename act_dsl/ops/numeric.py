@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 
-def total(xs: Iterable[float | None]) -> float | None:
+def total(xs: Sequence[float | None]) -> float | None:
     """The sum of the numbers of xs: 0 for an empty list, none when an item is none (a total with a part missing is
     not a total: `sum(items.amount)` is none when one item has no amount, so `total == sum(...)` is false).
 
     `math.fsum` adds exactly and rounds once, so the order of the items never changes the result and the sum of a
     concatenation equals the sum of the sums up to that one rounding."""
-    items = list(xs)
-    if any(x is None for x in items):
+    items = [x for x in xs if x is not None]
+    if len(items) < len(xs):
         return None
     result = math.fsum(items)
     if not math.isfinite(result):

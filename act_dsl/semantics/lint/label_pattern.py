@@ -1,7 +1,7 @@
 """ACT309: a pattern tested against the labels of a set that matches no label of that set."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from act_dsl.graph.nodes import Node
 from act_dsl.ops.values import LabelSet
@@ -9,7 +9,8 @@ from act_dsl.semantics.lint import rule
 from act_dsl.syntax import ast as A
 
 # functions a label may pass through on its way to `matches` that the rule can apply to the set's labels as well
-_THROUGH = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "text": lambda s: s}
+_THROUGH: dict[str, Callable[[str], str]] = {"lower": str.lower, "upper": str.upper, "strip": str.strip,
+                                             "text": lambda s: s}
 MAX_LABELS = 200_000  # labels tried per (pattern, set): past that the rule stays quiet rather than slow
 
 
@@ -109,7 +110,8 @@ def pattern_matches_no_label(task) -> Iterator:
                     label = _THROUGH[f](label)
                 shown.append(label)
             if not any(compiled.search(label) for label in shown):
-                seen = f"{'('.join(through)}{'(' if through else ''}{var.label or 'x'}{')' * len(through)}"
+                outer = list(reversed(through))  # written outermost first: lower(strip(t))
+                seen = "".join(f"{f}(" for f in outer) + (var.label or "x") + ")" * len(outer)
                 yield (_span(task, pattern, node),
                        f"the pattern \"{pattern}\" matches no label of `{labelset.name}`, so `matches({seen}, ...)` "
                        f"is false for every label drawn from it",
