@@ -288,3 +288,14 @@ def test_a_killed_merge_leaves_the_old_output_or_the_complete_new_one(tmp_path: 
         for stray in tmp_path.glob(".m.jsonl.*.partial"):
             stray.unlink()
     assert False in seen, "some kill should land before the new output is in place"
+
+
+def test_the_python_api_refuses_a_folder_that_is_not_a_run(folder: Path) -> None:
+    import act_dsl
+    mine = folder / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not a run of `act train`"):
+        act_dsl.train(folder / "task.act", data=[{"topic": "a"}], eval_data=[{"topic": "b"}], out=mine,
+                      model=NO_MODEL, resume=True)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]

@@ -22,7 +22,7 @@ from act_dsl.graph.graph import Graph
 from act_dsl.records import Record
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.evaluate import MetricSpec
-from act_dsl.training.runs import RunDir, write_reports
+from act_dsl.training.runs import RunDir, check_run_dir, write_reports
 
 T = TypeVar("T")
 STAGES = ("eval_before", "sample", "rank", "audit", "train", "eval_after")
@@ -83,6 +83,7 @@ def start_run(job: TrainJob, dist: Any = None) -> TrainConfig:
         dist.wait_for_everyone()  # all processes have chosen the same run directory before it is created
 
     def write() -> None:
+        check_run_dir(path)  # never a user's own folder, a file or a dangling link
         if path.exists() and any(path.iterdir()) and not job.resume:
             raise JobError(f"{path} already holds a run; pass --resume to finish it, or another --run-dir")
         if job.resume and cfg_file.exists():
