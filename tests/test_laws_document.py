@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any, Callable
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import act_dsl
@@ -472,12 +472,14 @@ def postscript(draw: Callable) -> tuple[str, str]:
 
 
 @LAW
-@given(postscript(), anything, anything)
+@given(st.one_of(postscript(), st.text(min_size=1, max_size=4).map(lambda m: (m, m))), anything, anything)
+@example(("ΠΣ", "ΠΣ"), "", "Α")  # `lower` writes the sigma as `ς` alone, as `σ` inside a word
 def test_has_postscript_finds_the_marker_written_any_way(m: tuple[str, str], a: str, b: str) -> None:
     marker, written = m
-    assert op("has_postscript")(a + "\n" + written + " " + b, marker)
-    letter = marker.rstrip(".:")[-1].lower()
-    assert not op("has_postscript")("".join(c for c in a + b if letter not in c.lower()), marker)
+    assert op("has_postscript")(a + written + b, marker)
+    if marker.isascii() and marker.rstrip(".:"):
+        letter = marker.rstrip(".:")[-1].lower()
+        assert not op("has_postscript")("".join(c for c in a + b if letter not in c.lower()), marker)
 
 
 json_values = st.recursive(

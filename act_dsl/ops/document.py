@@ -249,7 +249,13 @@ def wrapped(x: str, left: str, right: str) -> bool:
 def has_postscript(x: str, marker: str) -> bool:
     """Whether the marker (`P.S.`, `P.P.S`) occurs in x, ignoring case, with one optional space after each of
     its inner dots (`p. s.`)."""
-    return _postscript(as_text(marker).lower()).search(as_text(x).lower()) is not None
+    return _postscript(_lower(as_text(marker))).search(_lower(as_text(x))) is not None
+
+
+def _lower(text: str) -> str:
+    """IFEval's `lower()`, with its one rule that looks at the neighbours undone: a capital sigma lowers to `ς`
+    at the end of a word and to `σ` inside one, so a marker ending in `Σ` would not be found inside a word."""
+    return text.lower().replace("ς", "σ")
 
 
 @lru_cache(maxsize=64)
