@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from act_dsl.diagnostics.diagnostic import ActError, Diagnostic, Severity
-from act_dsl.program import Program, load, loads
+from act_dsl.program import Program, load, loads, reference_day
 
 if TYPE_CHECKING:
     from act_dsl.graph.graph import Graph
@@ -34,13 +34,17 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
 
     `program` is an .act path or a loaded Program; `data` and `eval_data` are JSONL paths or lists of records
     (default: train.jsonl and eval.jsonl beside the .act file). Settings are named as `act train`'s flags
-    (`samples=8, max_new_tokens=16, lr=0.01, model="..."`) over `config` (default TrainConfig()). The run
+    (`samples=8, max_new_tokens=16, lr=0.01, model="..."`) over `config` (default TrainConfig());
+    `reference_date` is a datetime.date or a text "YYYY-MM-DD" (anything else raises ValueError/TypeError). The run
     directory `out` defaults to runs/<task>/run-N; `resume=True` finishes the run there. Bad settings raise
     ValueError; bad records raise act_dsl.records.DataError; an invalid program raises ActError. Under
     `accelerate launch` the processes other than the main one return None. A degenerate probe response that
     outranks the mean sample stops the run with ValueError (JobError) unless `force=True`.
     """
     from act_dsl.extras import require
+    day = reference_day(settings.get("reference_date"))  # checked before anything loads; kept as its ISO text
+    if day is not None:
+        settings["reference_date"] = day.isoformat()
     require("train", "act_dsl.train()")  # MissingExtra (an ImportError) naming `pip install 'act-dsl[train]'`
     from act_dsl.training.config import TrainConfig
     from act_dsl.training.evaluate import MetricSpec
@@ -51,7 +55,9 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
     check_graph(graph)
     cfg = (config or TrainConfig()).override(**settings)
     folder = Path(prog.path).resolve().parent
-    ref = dt.date.fromisoformat(cfg.reference_date) if cfg.reference_date else None
+    ref = reference_day(cfg.reference_date)  # a TrainConfig given a date object is read the same way
+    if ref is not None:
+        cfg = cfg.override(reference_date=ref.isoformat())
     about: dict[str, Any] = {"file": str(Path(prog.path).resolve())}
     sources = {}
     for name, given, default in (("data", data, "train.jsonl"), ("eval_data", eval_data, "eval.jsonl")):

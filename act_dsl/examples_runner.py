@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from act_dsl.graph.executor import Executor
 from act_dsl.graph.graph import Graph
+from act_dsl.graph.rules import InvalidAnswer
 from act_dsl.ops.values import ErrorValue, as_text, normalize, to_json
 from act_dsl.program import Program
 from act_dsl.scoring.csr import combine
@@ -101,7 +102,7 @@ def run_graph_examples(graph: Graph) -> tuple[int, list[Failure]]:
             elif e.name in values:
                 actual = scores.values[i][e.name]
                 raw = values[e.name][i]
-                if isinstance(raw, ErrorValue):
+                if isinstance(raw, ErrorValue) and not isinstance(raw, InvalidAnswer):  # an invalid answer is false
                     actual = raw
             else:
                 actual = context.get(e.name)

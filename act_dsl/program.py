@@ -1,6 +1,7 @@
 """A checked program: its tasks, their verifier graphs and every diagnostic found on the way."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +13,32 @@ from act_dsl.semantics.resolve import Resolver
 from act_dsl.source import Source, SourceError
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from act_dsl.graph.graph import Graph
     from act_dsl.scoring.csr import Scores
 
 _IGNORE = re.compile(r"#\s*act:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def reference_day(value: object, name: str = "reference_date") -> dt.date | None:
+    """The day relative dates are read against, as the Python API takes it: None (the default day), a
+    datetime.date or an ISO text "YYYY-MM-DD". Anything else is refused (TypeError or ValueError, one line naming
+    the parameter), never read as "no date given"."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            if _ISO_DAY.fullmatch(value.strip()):
+                return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise ValueError(f"`{name}` must be a date written YYYY-MM-DD, got {shown!r}")
+    raise TypeError(f"`{name}` must be a datetime.date or a text YYYY-MM-DD, got {type(value).__name__}")
 
 
 @dataclass
@@ -54,14 +75,18 @@ class Program:
         return lower(self.task(task), self.path)
 
     def score(self, records: Iterable[dict[str, Any]], task: str | None = None,
-              reference_date: "dt.date | None" = None, **options: Any) -> "Scores":
+              reference_date: "dt.date | str | None" = None, **options: Any) -> "Scores":
         """Score records (input fields plus `response`) with one task's verifier graph.
 
         Records are checked as `act score` checks a file's lines (declared input types, `response` a
-        string); a bad one raises act_dsl.records.DataError naming its index in `records`.
+        string); a bad one raises act_dsl.records.DataError naming its index in `records`. `reference_date`
+        (a datetime.date or "YYYY-MM-DD"; default 2026-01-01) is the day relative dates are read against.
+        A constraint's value in `Scores.values` is a bool, a number, None (not applicable) or, where the
+        verifier failed, `{"error": message}` (a VerifierError, scored 0); an invalid answer is False.
         """
         from act_dsl.graph.executor import Executor
         from act_dsl.records import check_rows
+        reference_date = reference_day(reference_date)
         graph = self.graph(task)
         checked = check_rows(records, graph.input_types, need_response=True, reference_date=reference_date,
                              allow_many=False)
@@ -69,11 +94,12 @@ class Program:
         return Executor(graph, reference_date=reference_date, **options).score(rows)
 
     def prompts(self, records: Iterable[dict[str, Any]], task: str | None = None,
-                reference_date: "dt.date | None" = None) -> list[str]:
+                reference_date: "dt.date | str | None" = None) -> list[str]:
         """The task's prompt rendered for dataset rows (inputs checked as `act sample` checks them), for
         trainers outside act_dsl (TRL, OpenRLHF, ...): pair them with `reward_function()` and `stop()`."""
         from act_dsl.records import check_rows
         from act_dsl.sampling.prompts import render_all
+        reference_date = reference_day(reference_date)
         graph = self.graph(task)
         checked = check_rows(records, graph.input_types, need_response=False, reference_date=reference_date)
         return render_all(graph, [rec.fields for rec in checked])
@@ -83,16 +109,17 @@ class Program:
         act_dsl.sampling.stop.cut(rule, text) applies it to text sampled by any engine."""
         return self.graph(task).stop
 
-    def reward_function(self, task: str | None = None, reference_date: "dt.date | None" = None, **options: Any):
+    def reward_function(self, task: str | None = None, reference_date: "dt.date | str | None" = None,
+                        **options: Any):
         """A TRL-style reward: (prompts, completions, **columns) -> list[float], one CSR per completion.
 
-        Keyword arguments: `reference_date` (relative dates are read against it; default 2026-01-01, never the
-        clock), `none_value` (the reward of a completion with no applicable constraint, default 0.0) and
+        Keyword arguments: `reference_date` (a datetime.date or "YYYY-MM-DD": relative dates are read against it;
+        default 2026-01-01, never the clock), `none_value` (the reward of a completion with no applicable constraint, default 0.0) and
         `limits` (act_dsl.ops.limits.Limits, the per-response work budgets). Columns are the dataset's input
         fields, one value per completion, read by their declared types; a verifier error scores 0 and is
         reported once per call as a VerifierErrorWarning with the counts."""
         from act_dsl.scoring.reward import make_reward_function
-        return make_reward_function(self.graph(task), reference_date=reference_date, **options)
+        return make_reward_function(self.graph(task), reference_date=reference_day(reference_date), **options)
 
 
 def _suppressed(d: Diagnostic) -> bool:

@@ -39,9 +39,11 @@ NA = _NotApplicable()
 
 @dataclass(frozen=True)
 class Err:
-    """A verifier error on this record; it propagates through every operator."""
+    """A failure on this record; it propagates through every operator. `invalid`: the expression that failed
+    reads the response (an invalid answer: the constraint is false, not a verifier error)."""
 
     message: str
+    invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,11 @@ class Env:
     group_lets: dict[str, A.Let] = field(default_factory=dict)
     binds: dict[str, Any] = field(default_factory=dict)   # quantifier variables and define parameters
     in_define: bool = False
+    response_vars: frozenset = frozenset()                # quantifier variables ranging over a response's list
 
     def bind(self, **names: Any) -> "Env":
-        return Env(self.row, self.members, self.group_lets, {**self.binds, **names}, self.in_define)
+        return Env(self.row, self.members, self.group_lets, {**self.binds, **names}, self.in_define,
+                   self.response_vars)
 
 
 @dataclass
@@ -83,6 +87,7 @@ class RefScores:
     csr: list[float | None]
     errors: set[tuple[int, str]]
     messages: dict[tuple[int, str], str]
+    invalid: set[tuple[int, str]] = field(default_factory=set)  # invalid answers: false, not verifier errors
 
 
 def _none_like(v: Any) -> bool:
@@ -172,6 +177,17 @@ def _index(xs: Any, i: Any) -> Any:
     return items[k] if 0 <= k < len(items) or 0 < -k <= len(items) else None
 
 
+def _bad_pattern(p: Any) -> bool:
+    return T_ops.pattern_error(as_text(p)) is not None
+
+
+# the arguments that can make a call fail on their own (LANGUAGE.md §4: the failure is charged to them)
+_SETTINGS: dict[str, tuple[tuple[int, Callable[[Any], bool]], ...]] = {
+    "matches": ((1, _bad_pattern),), "extract": ((1, _bad_pattern),),
+    "split": ((1, lambda sep: as_text(sep) == ""),), "ngrams": ((1, lambda n: int(n) < 1),),
+}
+
+
 def _entities(text: Any, types: Any = None) -> Any:
     """spaCy NER on one text, through the real leaf function (given a batch of one row)."""
     return S_ops.entities([(text, tuple(types) if types is not None else None)])[0]
@@ -203,6 +219,7 @@ class Interpreter:
         weights = {c.name: c.weight for c in top} | {c.name: c.weight for _, c in grouped}
         values: list[dict[str, Any]] = [{} for _ in range(n)]
         messages: dict[tuple[int, str], str] = {}
+        self.invalid: set[tuple[int, str]] = set()
         for i in range(n):
             for c in top:
                 v, err = self._finish(c, Env(i))
@@ -223,14 +240,16 @@ class Interpreter:
                     den += weights[name]
             csr.append(num / den if den else None)
         return RefScores(names, weights, [{k: row[k] for k in names} for row in values], csr,
-                         set(messages), messages)
+                         set(messages), messages, self.invalid)
 
-    def _store(self, values: list[dict], messages: dict, i: int, name: str, v: Any, err: str | None) -> None:
+    def _store(self, values: list[dict], messages: dict, i: int, name: str, v: Any, err: str | Err | None) -> None:
         if self._empty_response(i):
             values[i][name] = False  # an empty answer scores 0 on every constraint, errors or not
             return
         values[i][name] = v
-        if err is not None:
+        if isinstance(err, Err):  # an invalid answer: false, counted apart from verifier errors
+            self.invalid.add((i, name))
+        elif err is not None:
             messages[(i, name)] = err
 
     def _empty_response(self, i: int) -> bool:
@@ -244,17 +263,18 @@ class Interpreter:
             groups.setdefault(tuple(_key(rec.get(f)) for f in fields), []).append(i)
         return [tuple(m) for m in groups.values()]
 
-    def _finish(self, c: A.Constraint, env: Env) -> tuple[Any, str | None]:
-        """A constraint's value (True/False/float/None for not applicable) and its error message, if any."""
+    def _finish(self, c: A.Constraint, env: Env) -> tuple[Any, str | Err | None]:
+        """A constraint's value (True/False/float/None for not applicable) and its verifier error message, or
+        the Err of an invalid answer."""
         v = self.ev(c.expr, env)
         if c.when is not None:
             w = self.ev(c.when, env)
             if isinstance(w, Err):
-                return False, w.message
+                return False, w if w.invalid else w.message
             if not _truthy(w):
                 return None, None
         if isinstance(v, Err):
-            return False, v.message
+            return False, v if v.invalid else v.message
         if v is NA:
             return None, None
         if v is None:
@@ -267,6 +287,66 @@ class Interpreter:
                 return False, f"value {x} is outside [0, 1]"
             return x, None
         return False, f"value of type {type(v).__name__}"
+
+    # ---- what reads the response (LANGUAGE.md §4: a failure there is an invalid answer) -----------------
+    def reads(self, e: A.Expr | None, env: Env) -> bool:
+        """Does the value of `e` depend on `response`? Worked out from the AST, apart from the executor's graph."""
+        if e is None or isinstance(e, (A.Literal, A.GroupRef)):
+            return False
+        if isinstance(e, A.Name):
+            if e.id in env.binds:
+                v = env.binds[e.id]
+                return self.reads(v.expr, v.env) if isinstance(v, Thunk) else e.id in env.response_vars
+            if e.id in env.group_lets:
+                return self.reads(env.group_lets[e.id].expr, env)
+            return self._field_reads(e.id, env.row)
+        if isinstance(e, A.ListExpr):
+            return any(self.reads(i, env) for i in e.items)
+        if isinstance(e, A.Attr):
+            if self.reads(e.obj, env):
+                return True
+            obj = self.ev(e.obj, env)  # a group member's field reads the response when that field does
+            return isinstance(obj, Member) and self._field_reads(e.name, obj.row)
+        if isinstance(e, A.Index):
+            return self.reads(e.obj, env) or self.reads(e.index, env)
+        if isinstance(e, A.Call):
+            if e.func not in OPS:
+                d = self.defines[e.func]
+                inner = Env(env.row, env.members, env.group_lets,
+                            {p.name: Thunk(a, env) for p, a in zip(d.params, e.args)}, True)
+                return self.reads(d.body, inner)
+            return any(self.reads(a, env) for a in e.args) or any(self.reads(v, env) for _, v in e.kwargs)
+        if isinstance(e, A.BinOp):
+            return self.reads(e.left, env) or self.reads(e.right, env)
+        if isinstance(e, (A.Not, A.Neg)):
+            return self.reads(e.operand, env)
+        if isinstance(e, A.In):
+            return self.reads(e.item, env) or self.reads(e.coll, env) or self.reads(e.fuzzy, env)
+        if isinstance(e, A.Quant):
+            if self.reads(e.coll, env):
+                return True
+            coll = self.ev(e.coll, env)  # the variables stand for an item (a group member's fields matter)
+            items = _items(coll) if isinstance(coll, (list, tuple, LabelSet)) else ()
+            inner = self._quant_env(e, env).bind(**{v: items[0] if items else None for v in e.vars})
+            return self.reads(e.where, inner) or self.reads(e.body, inner)
+        raise AssertionError(f"unknown expression {e!r}")
+
+    def _field_reads(self, name: str, row: int | None) -> bool:
+        if name == "response":
+            return True
+        decl = self.decls.get(name)
+        return isinstance(decl, (A.Output, A.Let)) and self.reads(decl.expr, Env(row))
+
+    def _quant_env(self, e: A.Quant, env: Env) -> Env:
+        """The quantifier's variables read the response when its list does (an inner one hides an outer one)."""
+        mine = frozenset(e.vars)
+        tainted = mine if self.reads(e.coll, env) else frozenset()
+        return Env(env.row, env.members, env.group_lets, env.binds, env.in_define,
+                   (env.response_vars - mine) | tainted)
+
+    def _fail(self, message: str, env: Env, *causes: A.Expr | None) -> Err:
+        """A failure new here: an invalid answer when what it fails on reads the response."""
+        return Err(message, any(self.reads(c, env) for c in causes))
 
     # ---- expressions --------------------------------------------------------------------------
     def ev(self, e: A.Expr, env: Env) -> Any:
@@ -281,10 +361,17 @@ class Interpreter:
             err = _first_error(items)
             return err if err else tuple(None if i is NA else i for i in items)
         if isinstance(e, A.Attr):
-            return self._attr(self.ev(e.obj, env), e.name)
+            obj = self.ev(e.obj, env)
+            got = self._attr(obj, e.name)
+            if isinstance(got, Err) and not isinstance(obj, (Err, Member)):
+                return self._fail(got.message, env, e.obj)
+            return got
         if isinstance(e, A.Index):
             xs, i = self.ev(e.obj, env), self.ev(e.index, env)
-            return _first_error([xs, i]) or _index(xs, i)
+            got = _first_error([xs, i]) or _index(xs, i)
+            if isinstance(got, Err) and not _first_error([xs, i]):
+                return self._fail(got.message, env, e.index)  # a position that is not whole: the position's
+            return got
         if isinstance(e, A.Call):
             return self._call(e, env)
         if isinstance(e, A.BinOp):
@@ -327,7 +414,7 @@ class Interpreter:
         try:
             return J_ops.read_json(x, str(decl.type))
         except Exception as exc:
-            return Err(f"json: {exc}")
+            return self._fail(f"json: {exc}", env, decl.expr.args[0])
 
     def _input(self, decl: A.Input, row: int) -> Any:
         value = self.records[row][decl.name]
@@ -403,8 +490,16 @@ class Interpreter:
         try:
             out = OPS[e.func](*args, **kwargs)
         except Exception as exc:  # a verifier failing on this record is a value, not a crash
-            return Err(f"{e.func}: {exc}")
-        return Err(out.message) if isinstance(out, ErrorValue) else out
+            return self._call_failed(e, env, args, f"{e.func}: {exc}")
+        return self._call_failed(e, env, args, out.message) if isinstance(out, ErrorValue) else out
+
+    def _call_failed(self, e: A.Call, env: Env, args: list[Any], message: str) -> Err:
+        """A failed call fails on a setting argument that is bad by itself (a pattern, a separator, an n), else on
+        the call: an invalid answer when that reads the response."""
+        for pos, bad in _SETTINGS.get(e.func, ()):
+            if pos < len(args) and not _none_like(args[pos]) and bad(args[pos]):
+                return self._fail(message, env, e.args[pos])
+        return self._fail(message, env, *e.args, *(v for _, v in e.kwargs))
 
     def _binop(self, e: A.BinOp, env: Env) -> Any:
         a, b = self.ev(e.left, env), self.ev(e.right, env)
@@ -428,10 +523,11 @@ class Interpreter:
             if _none_like(a) or _none_like(b):
                 return None
             if op == "/" and b == 0:
-                return Err("division by zero")
+                return self._fail("division by zero", env, e.right)  # a division fails on its divisor
             if op == "+" and isinstance(a, (str, TextSpan)) and isinstance(b, (str, TextSpan)):
                 text = as_text(a) + as_text(b)
-                return text if len(text) <= J_ops.MAX_TEXT_CHARS else Err("`+`: text too long")
+                return text if len(text) <= J_ops.MAX_TEXT_CHARS else self._fail("`+`: text too long", env, e.left,
+                                                                                   e.right)
             return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
         if _none_like(a) or _none_like(b):
             return False
@@ -446,7 +542,7 @@ class Interpreter:
             return err
         if e.fuzzy is not None and not _none_like(cutoff):
             if math.isnan(cutoff) or not 0 <= cutoff <= 100:
-                return Err(f"fuzzy {cutoff} is outside 0-100")
+                return self._fail(f"fuzzy {cutoff} is outside 0-100", env, e.fuzzy)
         if _none_like(item) or _none_like(coll) or (e.fuzzy is not None and _none_like(cutoff)):
             return False  # `in` and `not in` with a none operand are both false
         return _member(item, coll, cutoff) != e.negated
@@ -464,8 +560,9 @@ class Interpreter:
             bindings = [{e.vars[0]: items[i], e.vars[1]: items[j]}
                         for i in range(len(items)) for j in range(len(items)) if i != j]
         results: list[Any] = []
+        scope = self._quant_env(e, env)
         for names in bindings:
-            inner = env.bind(**names)
+            inner = scope.bind(**names)
             if e.where is not None:
                 w = self.ev(e.where, inner)
                 if isinstance(w, Err):

@@ -116,14 +116,16 @@ def test_a_quantifier_over_none_is_false_and_share_over_none_scores_zero() -> No
 def test_a_runtime_pattern_error_is_counted_not_a_plain_false() -> None:
     s = _score('task t { input p: text\n output y: text = strip(response)\n constraint m = matches(y, p) }',
                [{"p": "(unclosed", "response": "x"}, {"p": "^x$", "response": "x"}])
-    assert [v["m"] for v in s.values] == [False, True]
-    assert s.summary["m"].errors == 1 and s.errors[0][0] == 0
+    # v3: a verifier error shows as {"error": message}, never as a plain false (the pattern is an input's)
+    assert [v["m"] for v in s.values] == [{"error": s.errors[0][2]}, True] and "(unclosed" in s.errors[0][2]
+    assert s.summary["m"].errors == 1 and s.errors[0][0] == 0 and s.invalid == []
 
 
 def test_an_impossible_date_is_an_error_not_a_silent_drop() -> None:
     s = _score('task t { output y: text = strip(response)\n constraint d = count(dates(y)) >= 1 }',
                [{"response": "born on 31 February 1990"}, {"response": "born on 28 February 1990"}])
-    assert s.values[0]["d"] is False and s.summary["d"].errors == 1
+    # v3: the date is the response's, so the answer is invalid (false, counted), not a verifier error
+    assert s.values[0]["d"] is False and s.summary["d"].invalid == 1 and s.summary["d"].errors == 0
     assert s.values[1]["d"] is True
 
 

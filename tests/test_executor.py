@@ -116,23 +116,29 @@ task t {
 
 
 def test_a_limit_gives_that_response_an_error_and_leaves_the_others() -> None:
+    # a limit reached is a verifier error whether the list is the response's or an input's: the answer could not
+    # be checked, which says nothing of whether it is right (LANGUAGE.md §4)
     graph = _graph("""
 task t {
+  input xs: list<text>
   output items: list<text> = split(response, ",")
   constraint short_items = all x in items: count(words(x)) <= 2
   constraint some = count(items) >= 1
+  constraint known = all x in xs: x in response
 }
 """)
-    rows = [{"response": "a, b"}, {"response": "a, b, c, d, e, f"}, {"response": "a b c"}]
+    rows = [{"xs": ["a"], "response": "a, b"}, {"xs": ["a"], "response": "a, b, c, d, e, f"},
+            {"xs": ["a", "b", "c", "d"], "response": "a b c"}]
     s = _score(graph, rows, limits=Limits(max_items=3))
-    assert [r["short_items"] for r in _rows(s)] == [True, False, False]
-    assert len(s.errors) == 1
-    row, name, message = s.errors[0]
-    assert (row, name) == (1, "short_items") and "exceeds the limit of 3" in message
-    assert s.summary["short_items"].errors == 1
-    assert s.csr == [1.0, 0.5, 0.5]  # an error scores 0 for that constraint, the row still has a CSR
+    assert [r["short_items"] for r in _rows(s)] == [True, {"error": s.errors[0][2]}, False]
+    assert [(row, name) for row, name, _ in s.errors] == [(1, "short_items"), (2, "known")] and s.invalid == []
+    assert all("exceeds the limit of 3" in message for _, _, message in s.errors)
+    assert s.row(2)["known"] == {"error": s.errors[1][2]}
+    assert s.summary["short_items"].errors == s.summary["known"].errors == 1
+    assert s.csr == [1.0, 2 / 3, 1 / 3]  # a failure scores 0 for that constraint, the row still has a CSR
     unlimited = _score(graph, rows)
-    assert unlimited.errors == [] and [r["short_items"] for r in _rows(unlimited)] == [True, True, False]
+    assert unlimited.errors == unlimited.invalid == []
+    assert [r["short_items"] for r in _rows(unlimited)] == [True, True, False]
 
 
 def test_a_value_outside_zero_to_one_is_an_error() -> None:
@@ -144,8 +150,8 @@ task t {
 """)
     s = _score(graph, [{"response": "one"}, {"response": "one two three"}])
     assert s.row(0)["ratio"] == pytest.approx(0.5)
-    assert s.row(1)["ratio"] is False
-    assert s.errors == [(1, "ratio", "value 1.5 is outside [0, 1]")]
+    assert s.row(1)["ratio"] == {"error": "value 1.5 is outside [0, 1]"}  # shown as the error, scored 0
+    assert s.errors == [(1, "ratio", "value 1.5 is outside [0, 1]")] and s.csr[1] == 0.0
 
 
 def test_a_task_whose_constraints_are_all_not_applicable_has_no_csr() -> None:

@@ -16,8 +16,8 @@ def test_a_pair_quantifier_over_a_huge_answer_is_a_counted_error_beside_normal_r
     graph = act_dsl.loads(PAIRS, strict=True).graph()
     rows = [{"response": "a, b"}, {"response": ",".join(str(i) for i in range(5000))}, {"response": "c, c"}]
     s = Executor(graph).score(rows)
-    assert [v["distinct"] for v in s.values] == [True, False, False]
-    assert [(row, name) for row, name, _ in s.errors] == [(1, "distinct")]
+    assert [v["distinct"] for v in s.values] == [True, {"error": s.errors[0][2]}, False]  # shown, scored 0
+    assert [(row, name) for row, name, _ in s.errors] == [(1, "distinct")] and s.csr[1] == 0.0
     assert "max_pairs" in s.errors[0][2]
 
 
@@ -34,7 +34,7 @@ def test_fuzzy_alignment_of_a_huge_answer_is_an_error_not_a_hang() -> None:
                           ' constraint grounded = y in c fuzzy 90 }', strict=True).graph()
     context = "the cat sat on the mat " * 50_000
     s = Executor(graph).score([{"c": context, "response": "dog " * 5000}, {"c": context, "response": "teh cat sat"}])
-    assert s.values[0]["grounded"] is False and "fuzzy_chars" in s.errors[0][2]
+    assert s.values[0]["grounded"] == {"error": s.errors[0][2]} and "fuzzy_chars" in s.errors[0][2]
     assert s.values[1]["grounded"] is True
 
 

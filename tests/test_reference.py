@@ -188,14 +188,18 @@ def _agree(program, text: str, records: list[dict]) -> None:
     got = program.score(records, reference_date=REFERENCE)
     want = interpret(program, records, reference_date=REFERENCE)
     got_errors = {(r, c): m for r, c, m in got.errors}
+    got_invalid = {(r, c) for r, c, _ in got.invalid}  # LANGUAGE.md §4: invalid answers apart from errors
     problems = []
     for i, rec in enumerate(records):
         for c in want.constraints:
             g, w = got.values[i].get(c, "<missing>"), want.values[i][c]
             ge, we = got_errors.get((i, c)), want.messages.get((i, c))
-            if not _same(g, w) or (ge is None) != (we is None):
+            if isinstance(g, dict) and "error" in g:  # a verifier error's value shows its message, scored 0
+                g = False
+            if not _same(g, w) or (ge is None) != (we is None) or ((i, c) in got_invalid) != ((i, c) in want.invalid):
                 problems.append(f"row {i} {json.dumps(rec, ensure_ascii=False)}\n  constraint {c}: executor "
-                                f"{g!r} (error: {ge}), reference {w!r} (error: {we})")
+                                f"{g!r} (error: {ge}, invalid: {(i, c) in got_invalid}), reference {w!r} "
+                                f"(error: {we}, invalid: {(i, c) in want.invalid})")
         if not _same(got.csr[i], want.csr[i]):
             problems.append(f"row {i}: CSR executor {got.csr[i]!r}, reference {want.csr[i]!r}")
     if problems:

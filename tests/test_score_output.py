@@ -111,7 +111,8 @@ def test_json_summary_is_strict_json_when_no_response_scores(task: Path) -> None
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout, parse_constant=lambda name: pytest.fail(f"bare {name} in the summary"))
     assert summary["mean_csr"] is None and summary["skipped"] == 1
-    assert (task / "o.jsonl").read_text() == ""
+    assert _strict_json((task / "o.jsonl").read_text()) == [
+        {"line": 1, "error": "not valid JSON (Expecting value at column 1)"}]  # the skipped line, with its error
 
 
 # ---- verifier errors: named by line; --strict fails on them -------------------------------------

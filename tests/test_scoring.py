@@ -48,12 +48,16 @@ def test_bad_lines_fail_by_default_and_are_listed_when_skipped(tmp_path) -> None
     assert f"{data}:3: missing input field(s) `mention`" in r.stderr
     assert f"{data}:4: `response` must be a string, got the number 42" in r.stderr
     assert f"{data}:5: a response of 5,242,880 characters exceeds" in r.stderr
-    assert len(r.stdout.splitlines()) == 1 and "4 bad line(s) skipped" in r.stderr
+    assert "4 bad line(s) skipped" in r.stderr
+    # one output line per input line: each skipped line carries its error
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [row["line"] for row in rows] == [1, 2, 3, 4, 5] and "csr" in rows[0]
+    assert all(set(row) == {"line", "error"} for row in rows[1:]) and "not valid JSON" in rows[1]["error"]
 
 
 def test_unreadable_data_file_is_reported(tmp_path) -> None:
     r = run_act("score", TYPING, "--data", str(tmp_path / "missing.jsonl"))
-    assert r.returncode == 1 and "no such file" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr  # a usage error
 
 
 def test_trace_shows_why_a_response_failed(tmp_path) -> None:

@@ -109,10 +109,24 @@ def reference_date(text: str | None) -> dt.date | None:
         raise UsageError(f"--reference-date must be YYYY-MM-DD, got {text!r}") from None
 
 
+def data_file(path: str | Path) -> None:
+    """A data file that is missing, a folder or unreadable is a usage error (exit 2), found before any work."""
+    if not os.path.lexists(path):
+        raise UsageError(f"{short_path(str(path))}: no such file")
+    if os.path.isdir(path):
+        raise UsageError(f"{short_path(str(path))}: is a folder, not a JSONL file")
+    if not os.path.exists(path):
+        raise UsageError(f"{short_path(str(path))}: a symbolic link to a missing file")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{short_path(str(path))}: cannot read the file (permission denied)")
+
+
 def read_data(args: argparse.Namespace, graph: "Graph", need_response: bool, path: str | Path | None = None,
               quiet: bool = False) -> "Dataset":
-    """The records of `path` (default --data) read by the data options; skipped lines listed on stderr."""
+    """The records of `path` (default --data) read by the data options; skipped lines listed on stderr. A path
+    that is missing, a folder or unreadable is a usage error (exit 2)."""
     from act_dsl.records import read_records
+    data_file(path if path is not None else args.data)
     ds = read_records(path if path is not None else args.data, graph.input_types, need_response, args.on_error,
                       args.max_chars, reference_date=reference_date(args.reference_date))
     for p in ds.problems if not quiet else ():

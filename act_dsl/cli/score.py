@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from act_dsl.cli.scale import scale_options
-from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, limit_option, limits,
-                                read_data, reference_date)
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_file, data_options, limit_option,
+                                limits, read_data, reference_date)
 
 
 def register(sub: Any) -> None:
@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     from act_dsl.safe_files import AtomicWriter, OutputError, check_output, json_line
-    from act_dsl.scoring.report import score_dataset
+    from act_dsl.scoring.report import score_dataset, with_skipped
     target = None
     if args.out:  # checked before any work: never the input, and a folder we can write in
         try:
@@ -56,11 +56,13 @@ def run_score(args: argparse.Namespace) -> int:
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
+    data_file(args.data)
     if args.shard or args.cache:
         from act_dsl.cli.scale import run_scaled
         return run_scaled(args, graph, target)
     ds = read_data(args, graph, need_response=True)
     rows, scores = score_dataset(graph, ds.records, reference_date(args.reference_date), limits(args))
+    rows = with_skipped(rows, ds.problems)  # one output line per input line: a skipped one carries its error
     if target is not None:
         try:
             with AtomicWriter(target) as out:  # a kill leaves the old file or the complete new one
@@ -93,6 +95,8 @@ def print_summary(args: argparse.Namespace, records: int, skipped: int, scores: 
     summary_out = sys.stdout if args.out else sys.stderr
     if args.format == "json":
         print(json.dumps(finite({"records": records, "responses": len(scores), "skipped": skipped,
+                                  "empty_responses": scores.empty_responses,
+                                  "invalid": sum(s.invalid for s in scores.summary.values()),
                                   "mean_csr": scores.mean_csr, "errors": errors, "first_errors": first,
                                   "constraints": {k: v.as_dict() for k, v in scores.summary.items()},
                                   **(extra or {})}), indent=2, allow_nan=False), file=summary_out)

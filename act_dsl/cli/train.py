@@ -92,7 +92,7 @@ def run_train(args: argparse.Namespace) -> int:
     eval_path = Path(args.eval_data) if args.eval_data else folder / "eval.jsonl"
     for p, flag in ((train_path, "--data"), (eval_path, "--eval-data")):
         if not p.is_file():
-            raise UsageError(f"{p}: no such file (pass {flag})")
+            raise UsageError(f"{p}: is a folder, not a JSONL file" if p.is_dir() else f"{p}: no such file (pass {flag})")
     base = Path("runs") / graph.name
     if args.out_deprecated is not None:
         print("act train: --out is deprecated for the run directory; use --run-dir (--out names a file elsewhere)",

@@ -5,7 +5,10 @@ tuple (results are cached by value, with a bounded cache), spaCy sees all distin
 `nlp.pipe`, and membership tests against a label set go through one rapidfuzz `cdist`. Quantifiers
 evaluate their body over a child frame holding every (row, element) pair of a chunk of the batch, so the
 body is batched too. Errors become ErrorValue on their row and never stop the batch; every response has a
-work budget (act_dsl/ops/limits.py). The rules for `none`, errors and empty responses are LANGUAGE.md §4.
+work budget (act_dsl/ops/limits.py). A failure is charged where it starts: to the response (InvalidAnswer) when
+the failing node reads it (`Graph.reading_response`), else it stays a verifier error; it then propagates as it
+is. A work limit reached is always a verifier error: the answer could not be checked. The rules for `none`,
+errors and empty responses are LANGUAGE.md §4.
 """
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ from typing import Any, Iterator, Sequence
 from act_dsl.graph.frames import Frame
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
-from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, group_key,
-                                 is_empty_response)
+from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charged,
+                                 failing_argument, group_key, is_empty_response)
 from act_dsl.ops import fuzzy
 from act_dsl.ops.limits import DEFAULT_LIMITS, LIST_FACTOR, ByteBudget, Limits
 from act_dsl.ops.registry import REGISTRY
@@ -52,6 +55,8 @@ class Executor:
     def __init__(self, graph: Graph, reference_date: dt.date | None = None, trace: bool = False,
                  limits: Limits | None = None) -> None:
         self.graph = graph
+        if reference_date is not None and not isinstance(reference_date, dt.date):  # never read as "no date"
+            raise TypeError(f"`reference_date` must be a datetime.date, got {type(reference_date).__name__}")
         day = reference_date or DEFAULT_REFERENCE
         self.reference_date = day
         self.reference = Period(day, day)
@@ -182,11 +187,19 @@ class Executor:
 
     def _membership(self, node: Node, frame: Frame, cols: list[list]) -> list:
         rows = list(zip(*cols))
+        given = [_first_error(row) is not None for row in rows]  # an operand's error: charged where it started
         if not _is_none_literal(node.args[2]) and None in cols[2]:  # `fuzzy N` with N none: a none operand
             rows = [(None, c, t) if t is None else (x, c, t) for x, c, t in rows]
         if not _is_none_literal(node.args[2]):
             self._fuzzy_budget(frame, rows)
-        return fuzzy.membership(rows, node.params[0], self.limits)
+        out = fuzzy.membership(rows, node.params[0], self.limits)
+        cutoff_reads = self.graph.reads_response(node.args[2])
+        for r, (v, old) in enumerate(zip(out, given)):
+            # `fuzzy N` out of range is N's failure; the others here are limits reached: verifier errors always
+            if not old and isinstance(v, ErrorValue) and rows[r][2] is not None \
+                    and fuzzy.check_cutoff(rows[r][2]) is not None:
+                out[r] = charged(v, cutoff_reads)
+        return out
 
     def _fuzzy_budget(self, frame: Frame, rows: list[tuple]) -> None:
         """Fuzzy membership in lists and label sets costs items x choices: at most `fuzzy_cells` per response and
@@ -233,7 +246,11 @@ class Executor:
                 got = getattr(v, node.params[0])
                 return Period(got, got) if isinstance(got, dt.date) else got  # a date's .start is a one-day date
         except Exception as exc:  # a verifier failing on one row is data, not a crash
-            return ErrorValue(f"{node.label or op}: {exc}")
+            # a division fails on its divisor (`x / n` with an input `n` of 0 is the data's fault, whatever `x` is)
+            # and `xs[i]` on its position
+            on_second = op == "index" or (op == "bin" and isinstance(exc, ZeroDivisionError))
+            cause = node.args[1] if on_second else node
+            return charged(ErrorValue(f"{node.label or op}: {exc}"), self.graph.reads_response(cause))
         raise AssertionError(f"unknown node op {op}")
 
     def _call(self, node: Node, cols: list[list]) -> list:
@@ -256,7 +273,7 @@ class Executor:
             if ref_at is not None and row[ref_at] is None:
                 row = row[:ref_at] + (self.reference,) + row[ref_at + 1:]
             if row in cache:
-                out[r] = cache[row]
+                out[r] = self._charge_call(node, row, cache[row])
             else:
                 todo.setdefault(row, []).append(r)
         if not todo:
@@ -267,10 +284,17 @@ class Executor:
             cache.clear()
         for row, res in zip(distinct, results):
             if sum(len(v) for v in row if isinstance(v, (str, tuple))) <= CACHE_ROW_CHARS:
-                cache[row] = res
+                cache[row] = res  # kept uncharged: another node may call the op on the same values
             for r in todo[row]:
-                out[r] = res
+                out[r] = self._charge_call(node, row, res)
         return out
+
+    def _charge_call(self, node: Node, row: tuple, value: Any) -> Any:
+        """A call's own failure, charged to the argument it fails on (a pattern, a separator) or to the call."""
+        if not isinstance(value, ErrorValue):
+            return value
+        pos = failing_argument(node.params[0], row)
+        return charged(value, self.graph.reads_response(node.args[pos] if pos is not None else node))
 
     @staticmethod
     def _run(node: Node, fn, batch: bool, distinct: list[tuple]) -> list:
@@ -297,16 +321,18 @@ class Executor:
         sizes: list[int] = [0] * frame.n
         todo: list[int] = []
         lim, pairs = self.limits, len(keys) == 2
+        coll_reads = self.graph.reads_response(node.args[0])
         for i, c in enumerate(coll):
             if isinstance(c, ErrorValue):
                 out[i] = c
             elif c is None:
                 out[i] = None if kind == "share" else False
             elif not isinstance(c, (tuple, LabelSet)):
-                out[i] = ErrorValue(f"cannot range over {type(c).__name__}")
+                out[i] = charged(ErrorValue(f"cannot range over {type(c).__name__}"), coll_reads)
             else:
                 m = len(c)
                 size = m * (m - 1) if pairs else m
+                # a limit reached is a verifier error, whatever the list: the answer could not be checked
                 if m > lim.max_items:
                     out[i] = ErrorValue(f"a quantifier over {m:,} items exceeds the limit of {lim.max_items:,} per "
                                         "response (raise with --limit max_items=N)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
@@ -74,6 +75,16 @@ class Graph:
     def date_inputs(self) -> list[str]:
         return [n for n, t in self.input_types.items() if t == "date"]
 
+    @cached_property
+    def reading_response(self) -> frozenset[int]:
+        """The ids of the nodes that depend on `response`, directly or through their inputs; a quantifier's
+        variable depends on it when its list does. A node that fails here makes an invalid answer (the response's
+        fault), one outside it a verifier error (LANGUAGE.md §4). Computed once per graph."""
+        return reading_response(closure(list(self.nodes) + list(self.fields.values())))
+
+    def reads_response(self, node: Node) -> bool:
+        return node.id in self.reading_response
+
     def roots(self) -> list[Node]:
         out = []
         for c in self.constraints:
@@ -81,6 +92,22 @@ class Graph:
             if c.when is not None:
                 out.append(c.when)
         return out + list(self.outputs.values())
+
+
+def reading_response(nodes: tuple[Node, ...]) -> frozenset[int]:
+    """The nodes (in dependency order) that depend on `response`. A variable node has no inputs: its quantifier's
+    list (the node whose id its key holds) decides it, so a second pass settles a variable met before its list."""
+    found: set[int] = set()
+    while True:
+        before = len(found)
+        for node in nodes:
+            if node.id in found:
+                continue
+            if node.op == "response" or any(a.id in found for a in node.args) \
+                    or (node.op == "var" and node.params[0][1] in found):
+                found.add(node.id)
+        if len(found) == before:
+            return frozenset(found)
 
 
 def closure(roots: list[Node]) -> tuple[Node, ...]:

@@ -2,11 +2,50 @@
 comparisons, indexing, empty responses and group keys. Plain functions over values; no batching here."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from act_dsl.graph.nodes import Node
 from act_dsl.ops.structured import concat
 from act_dsl.ops.values import NA, ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
+
+
+class InvalidAnswer(ErrorValue):
+    """A node that depends on `response` failed (a date that does not exist, a division by a number read from the
+    answer that is 0): the answer is wrong, so the constraint is false and counted as `invalid`, never as a
+    verifier error. It propagates through the graph like any error (LANGUAGE.md §4, "Constraint value")."""
+
+
+def charged(value: Any, reads_response: bool) -> Any:
+    """A failure new at a node, charged to the response (an InvalidAnswer) when the node reads it, else left as
+    the verifier error it is. Anything else passes unchanged."""
+    if reads_response and isinstance(value, ErrorValue) and not isinstance(value, InvalidAnswer):
+        return InvalidAnswer(value.message)
+    return value
+
+
+def _bad_pattern(value: Any) -> bool:
+    from act_dsl.ops.text import pattern_error  # re2 is imported only when a call has failed
+    return pattern_error(as_text(value)) is not None
+
+
+def _bad_count(value: Any) -> bool:
+    return not isinstance(value, (int, float)) or int(value) < 1
+
+
+# The arguments that set how an op works (a pattern, a separator, an n) and can make it fail on their own:
+# a call that fails where one of them is bad by itself fails on that argument, not on the text it reads.
+_SETTINGS: dict[str, tuple[tuple[int, Callable[[Any], bool]], ...]] = {
+    "matches": ((1, _bad_pattern),), "extract": ((1, _bad_pattern),),
+    "split": ((1, lambda sep: not as_text(sep)),), "ngrams": ((1, _bad_count),),
+}
+
+
+def failing_argument(op: str, row: tuple) -> int | None:
+    """The position of the setting argument that a failed call of `op` on `row` fails on, or None (the call)."""
+    for pos, bad in _SETTINGS.get(op, ()):
+        if pos < len(row) and row[pos] is not None and bad(row[pos]):
+            return pos
+    return None
 
 
 def _first_error(values) -> ErrorValue | None:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from act_dsl.graph.graph import Graph
+from act_dsl.graph.rules import InvalidAnswer
 from act_dsl.ops.values import EMPTY, NA, ErrorValue, to_json
 
-FORMAT = "act-score-cache/1"
+FORMAT = "act-score-cache/2"  # 2: invalid answers kept apart from verifier errors
 
 
 def fingerprint(graph: Graph, reference_date: Any = None, limits: Any = None) -> str:
@@ -49,6 +50,8 @@ def encode(value: Any) -> Any:
         return {"$": "na"}
     if value is EMPTY:
         return {"$": "empty"}
+    if isinstance(value, InvalidAnswer):
+        return {"$": "invalid", "message": value.message}
     if isinstance(value, ErrorValue):
         return {"$": "error", "message": value.message}
     if value is None or isinstance(value, (bool, int, float)):
@@ -65,6 +68,8 @@ def decode(value: Any) -> Any:
             return EMPTY
         if kind == "error" and isinstance(value.get("message"), str):
             return ErrorValue(value["message"])
+        if kind == "invalid" and isinstance(value.get("message"), str):
+            return InvalidAnswer(value["message"])
         raise ValueError(f"unknown value {value!r}")
     if value is None or isinstance(value, (bool, int, float)):
         return value

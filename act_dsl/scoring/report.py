@@ -7,7 +7,7 @@ from typing import Any
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.executor import Executor
 from act_dsl.graph.frames import root_rows
-from act_dsl.graph.rules import group_key
+from act_dsl.graph.rules import InvalidAnswer, group_key
 from act_dsl.ops.limits import Limits
 from act_dsl.ops.values import to_json
 from act_dsl.records import Record
@@ -70,6 +70,15 @@ def output_rows(records: list[Record], owner: list[int], scores: Scores) -> list
     return out
 
 
+def with_skipped(rows: list[dict[str, Any]], problems: list[Any]) -> list[dict[str, Any]]:
+    """The output lines of every record line in file order: a line skipped under `--on-error skip` gets
+    `{"line": N, "error": message}` (`problems`: records.Problem), so the output has one line per input line."""
+    if not problems:
+        return rows
+    skipped = [{"line": p.line, "error": p.message} for p in problems]
+    return sorted(rows + skipped, key=lambda row: row["line"])  # stable: each line appears once
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -77,12 +86,13 @@ def _fmt(x: float | None) -> str:
 def summary_table(scores: Scores, skipped: int = 0) -> str:
     names = scores.constraints
     width = max([len(n) for n in names] + [10])
-    head = f"{'constraint':<{width}}  {'weight':>6}  {'pass':>6}  {'mean':>6}  {'n/a':>5}  {'errors':>6}"
+    head = (f"{'constraint':<{width}}  {'weight':>6}  {'pass':>6}  {'mean':>6}  {'n/a':>5}  {'invalid':>7}  "
+            f"{'errors':>6}")
     lines = [head, "-" * len(head)]
     for n in names:
         s = scores.summary[n]
         lines.append(f"{n:<{width}}  {s.weight:>6g}  {_fmt(s.pass_rate):>6}  {_fmt(s.mean):>6}  "
-                     f"{s.not_applicable:>5}  {s.errors:>6}")
+                     f"{s.not_applicable:>5}  {s.invalid:>7}  {s.errors:>6}")
     lines.append("-" * len(head))
     nones = sum(1 for c in scores.csr if c is None)
     lines.append(f"mean CSR {_fmt(scores.mean_csr)} over {len(scores) - nones} response(s)"
@@ -90,6 +100,9 @@ def summary_table(scores: Scores, skipped: int = 0) -> str:
                  + (f"; {skipped} bad line(s) skipped" if skipped else ""))
     if scores.empty_responses:
         lines.append(f"{scores.empty_responses} empty response(s): 0 on every constraint")
+    invalid = sum(s.invalid for s in scores.summary.values())
+    if invalid:
+        lines.append(f"{invalid} invalid answer(s), each scored false (see the `invalid` column)")
     errors = sum(s.errors for s in scores.summary.values())
     if errors:
         lines.append(f"{errors} verifier error(s), each scored 0 (see the `errors` column)")
@@ -97,7 +110,10 @@ def summary_table(scores: Scores, skipped: int = 0) -> str:
 
 
 def _short(v: Any, limit: int = 100) -> str:
-    s = repr(v) if isinstance(v, str) else str(to_json(v))
+    if isinstance(v, InvalidAnswer):  # a failing node that reads the response: the answer is wrong
+        s = f"<invalid answer: {v.message}>"
+    else:
+        s = repr(v) if isinstance(v, str) else str(to_json(v))
     return s if len(s) <= limit else s[:limit - 3] + "..."
 
 
@@ -154,10 +170,11 @@ def trace_record(graph: Graph, record: Record, all_records: list[Record],
         for c in graph.constraints:
             raw = values[c.name][j]
             v = scores.values[j][c.name]
-            note = " (not applicable)" if v is None else " (none: scores 0)" if raw is None else ""
+            note = " (not applicable)" if v is None else " (none: scores 0)" if raw is None else \
+                f" (invalid answer: {raw.message})" if isinstance(raw, InvalidAnswer) else ""
             out.append(f"  constraint {c.name:<24} = {_short(v)}{note}")
         out.append(f"  csr = {_fmt(scores.csr[j])}")
         for row, name, msg in scores.errors:
             if row == j:
-                out.append(f"  error in `{name}`: {msg}")
+                out.append(f"  verifier error in `{name}`: {msg}")
     return "\n".join(out)
