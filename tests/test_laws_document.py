@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import act_dsl
 from act_dsl.graph.rules import _equal  # the executor's `==`, which indices_of must agree with
 from act_dsl.ops.registry import REGISTRY
-from act_dsl.ops.values import normalize
+from act_dsl.ops.structured import Record
+from act_dsl.ops.values import TextSpan, normalize
 
 EXAMPLES = 500
 LAW = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -541,7 +542,9 @@ def test_trim_removes_exactly_the_listed_characters_at_the_ends(x: str, chars: s
 
 
 # ---- positions in lists --------------------------------------------------------------------------------------
-leaf = st.one_of(st.sampled_from(["a", "A", " a ", "a\nb", "a b", "ﬁ", "fi", "1", "1.5", "true"]),
+leaf = st.one_of(st.sampled_from(["a", "A", " a ", "a\nb", "a b", "ﬁ", "fi", "1", "1.5", "true",
+                                  TextSpan("A", 0, 1, "ORG"), TextSpan("a b"), Record((("name", "Tea"),)),
+                                  Record((("name", "tea"),))]),
                  st.floats(allow_nan=False, allow_infinity=False, width=16), st.integers(-2, 2).map(float),
                  st.booleans())
 item = st.one_of(leaf, st.lists(st.one_of(leaf, st.none()), max_size=3).map(tuple))
