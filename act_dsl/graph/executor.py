@@ -20,8 +20,8 @@ from typing import Any, Iterator, Sequence
 from act_dsl.graph.frames import Frame
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
-from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charged,
-                                 failing_argument, group_key, is_empty_response)
+from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charge_call,
+                                 charged, group_key, is_empty_response, run_op)
 from act_dsl.ops import fuzzy
 from act_dsl.ops.limits import DEFAULT_LIMITS, LIST_FACTOR, ByteBudget, Limits
 from act_dsl.ops.registry import REGISTRY
@@ -273,46 +273,21 @@ class Executor:
             if ref_at is not None and row[ref_at] is None:
                 row = row[:ref_at] + (self.reference,) + row[ref_at + 1:]
             if row in cache:
-                out[r] = self._charge_call(node, row, cache[row])
+                out[r] = charge_call(self.graph, node, row, cache[row])
             else:
                 todo.setdefault(row, []).append(r)
         if not todo:
             return out
         distinct = list(todo)
-        results = self._run(node, fn, op.batch, distinct)
+        results = run_op(node.params[0], fn, op.batch, distinct)
         if len(cache) + len(distinct) > CACHE_ENTRIES:
             cache.clear()
         for row, res in zip(distinct, results):
             if sum(len(v) for v in row if isinstance(v, (str, tuple))) <= CACHE_ROW_CHARS:
                 cache[row] = res  # kept uncharged: another node may call the op on the same values
             for r in todo[row]:
-                out[r] = self._charge_call(node, row, res)
+                out[r] = charge_call(self.graph, node, row, res)
         return out
-
-    def _charge_call(self, node: Node, row: tuple, value: Any) -> Any:
-        """A call's own failure, charged to the argument it fails on (a pattern, a separator) or to the call."""
-        if not isinstance(value, ErrorValue):
-            return value
-        pos = failing_argument(node.params[0], row)
-        return charged(value, self.graph.reads_response(node.args[pos] if pos is not None else node))
-
-    @staticmethod
-    def _run(node: Node, fn, batch: bool, distinct: list[tuple]) -> list:
-        name = node.params[0]
-        if batch:
-            try:
-                return list(fn(distinct))
-            except Exception as exc:  # one bad row must not poison its batch: retry each row on its own
-                if len(distinct) == 1:
-                    return [ErrorValue(f"{name}: {exc}")]
-                return [Executor._run(node, fn, True, [row])[0] for row in distinct]
-        results = []
-        for row in distinct:
-            try:
-                results.append(fn(*row))
-            except Exception as exc:  # one bad row (an unparseable value) must not stop the batch
-                results.append(ErrorValue(f"{name}: {exc}"))
-        return results
 
     def _quant(self, node: Node, frame: Frame) -> list:
         kind, keys = node.params

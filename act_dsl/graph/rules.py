@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import Node
 from act_dsl.ops.structured import concat
 from act_dsl.ops.values import NA, ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
@@ -46,6 +47,32 @@ def failing_argument(op: str, row: tuple) -> int | None:
         if pos < len(row) and row[pos] is not None and bad(row[pos]):
             return pos
     return None
+
+
+def charge_call(graph: Graph, node: Node, row: tuple, value: Any) -> Any:
+    """A call's own failure, charged to the argument it fails on (a pattern, a separator) or to the call."""
+    if not isinstance(value, ErrorValue):
+        return value
+    pos = failing_argument(node.params[0], row)
+    return charged(value, graph.reads_response(node.args[pos] if pos is not None else node))
+
+
+def run_op(name: str, fn: Callable, batch: bool, distinct: list[tuple]) -> list:
+    """An op over distinct argument rows; a row it fails on gets an ErrorValue (still uncharged, see charge_call)."""
+    if batch:
+        try:
+            return list(fn(distinct))
+        except Exception as exc:  # one bad row must not poison its batch: retry each row on its own
+            if len(distinct) == 1:
+                return [ErrorValue(f"{name}: {exc}")]
+            return [run_op(name, fn, True, [row])[0] for row in distinct]
+    results = []
+    for row in distinct:
+        try:
+            results.append(fn(*row))
+        except Exception as exc:  # one bad row (an unparseable value) must not stop the batch
+            results.append(ErrorValue(f"{name}: {exc}"))
+    return results
 
 
 def _first_error(values) -> ErrorValue | None:
