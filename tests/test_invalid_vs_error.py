@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import act_dsl
 from conftest import run_act
@@ -75,6 +77,20 @@ def test_a_failure_is_invalid_where_it_reads_the_response_and_an_error_elsewhere
     assert {c: mine[1, c] for c in expected} == expected
     others = [c for (i, c), v in mine.items() if i == 1 and c not in expected and v in ("error", "invalid")]
     assert others == [] and all(v not in ("error", "invalid") for (i, _), v in mine.items() if i == 0)
+
+
+_ANSWERS = st.sampled_from(["0", "2", "(2", "born on 31 February 1990", "in 2004 300", "1 0 3", "[a-", "in 2004",
+                            "x", "0.5"])
+_RECORDS = st.fixed_dictionaries({"q": st.sampled_from(["in 2004", "(unclosed", "31 February 1990", "x", ""]),
+                                  "n": st.sampled_from([0, 1, 2, -1, 0.5]),
+                                  "xs": st.lists(st.sampled_from([0, 1, 2]), max_size=3), "response": _ANSWERS})
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.lists(_RECORDS, min_size=1, max_size=4))
+def test_executor_and_reference_classify_every_failure_alike(records: list[dict]) -> None:
+    mine, ref = _classify(records)
+    assert mine == ref
 
 
 def test_values_show_a_verifier_error_and_score_an_invalid_answer_false() -> None:
