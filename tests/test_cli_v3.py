@@ -45,12 +45,12 @@ def test_a_skipped_line_gets_its_own_output_line_with_its_error(task: Path) -> N
     assert set(rows[2]) == {"line", "error"} and "not valid JSON" in rows[2]["error"]
 
 
-DATA_COMMANDS = [("score",), ("trace", "--line", "1"), ("probe",)]
+DATA_COMMANDS = [("score",), ("trace", "--line", "1"), ("probe",), ("probe", "--samples", "BAD")]
 if TRAIN_EXTRA:
     DATA_COMMANDS += [("sample", "--out", "OUT", "-n", "1"), ("eval",), ("train", "--eval-data", "GOOD")]
 
 
-@pytest.mark.parametrize("command", DATA_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("command", DATA_COMMANDS, ids=lambda c: "-".join(x for x in c if x[0] != "-" and x.isalpha()))
 @pytest.mark.parametrize("what", ["missing", "folder"])
 def test_a_data_file_that_is_missing_or_a_folder_is_a_usage_error(task: Path, command: tuple, what: str) -> None:
     good = task / "good.jsonl"
@@ -58,8 +58,10 @@ def test_a_data_file_that_is_missing_or_a_folder_is_a_usage_error(task: Path, co
     bad = task / ("nope.jsonl" if what == "missing" else "folder")
     if what == "folder":
         bad.mkdir()
-    extra = [str(task / "o.jsonl") if a == "OUT" else str(good) if a == "GOOD" else a for a in command[1:]]
-    r = run_act(command[0], str(task / "t.act"), "--data", str(bad), *extra)
+    extra = [str(task / "o.jsonl") if a == "OUT" else str(good) if a == "GOOD" else str(bad) if a == "BAD" else a
+             for a in command[1:]]
+    data = good if "BAD" in command else bad  # `act probe --samples BAD`: the samples file is the bad one
+    r = run_act(command[0], str(task / "t.act"), "--data", str(data), *extra)
     assert r.returncode == 2, (r.returncode, r.stderr)
     words = "no such file" if what == "missing" else "is a folder"
     assert words in r.stderr and str(bad) in r.stderr and "Traceback" not in r.stderr

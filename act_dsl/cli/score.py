@@ -143,6 +143,7 @@ def run_probe(args: argparse.Namespace) -> int:
     if not ds.records:
         raise UsageError(f"{args.data}: no usable records")
     if args.samples:
+        data_file(args.samples)  # missing, a folder or unreadable: exit 2, as for --data
         got = read_samples(graph, args.samples, ref_date)
         if got is None:  # a file of records with `response`/`responses`, as `act score` reads
             sds = read_data(args, graph, need_response=True, path=args.samples)
