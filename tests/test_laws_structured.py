@@ -206,8 +206,17 @@ def test_nan_and_infinity_are_not_json_and_a_bare_value_is_no_match() -> None:
 
 
 # ---- json changes no interpreter setting, and stays linear --------------------------------------------------------
-def test_json_from_threads_leaves_the_recursion_limit_alone() -> None:
+def test_json_from_threads_leaves_the_recursion_limit_alone(monkeypatch) -> None:
     """json() used to lower and restore the process-wide recursion limit per call, so threads left it lowered."""
+    by_ops: list[int] = []  # calls made from act_dsl/ops (the executor's own raise for deep graphs is not an op's)
+    real_set = sys.setrecursionlimit
+
+    def spy(n: int) -> None:
+        if "act_dsl/ops/" in sys._getframe(1).f_code.co_filename.replace("\\", "/"):
+            by_ops.append(n)
+        real_set(n)
+
+    monkeypatch.setattr(sys, "setrecursionlimit", spy)
     program = act_dsl.loads("""
 task t {
   output item: {a: list<number>} = json(response)
@@ -232,7 +241,7 @@ task t {
     for t in threads:
         t.join()
     assert not failures, failures
-    assert sys.getrecursionlimit() == limit
+    assert sys.getrecursionlimit() == limit and by_ops == []
     assert json.loads("[" * 500 + "]" * 500)  # the user's own json.loads still reads 500 levels
 
 
