@@ -1,16 +1,29 @@
 """Label-set operations: the `/`-path hierarchy."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from act_dsl.ops.values import LabelSet, as_text, normalize
 
 
-def _prefixes(label: str) -> list[str]:
-    parts = [p for p in as_text(label).strip().split("/") if p.strip()]
-    return ["/" + "/".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
+def _segments(label: str) -> tuple[str, ...]:
+    """The steps of a `/`-path, each normalised: "/Person/ Artist/" and "/person/artist" are one path."""
+    return tuple(normalize(p) for p in as_text(label).split("/") if p.strip())
+
+
+@lru_cache(maxsize=64)  # a label set is one object per task (hashed by identity): built once, not per call
+def _by_path(labels: LabelSet) -> dict[tuple[str, ...], str]:
+    """Each path of the set to its label as written; of two labels with one path, the first in the set."""
+    out: dict[tuple[str, ...], str] = {}
+    for lab in labels.labels:
+        out.setdefault(_segments(lab), lab)
+    return out
 
 
 def ancestors(label: str, labels: LabelSet) -> tuple[str, ...]:
-    return tuple(labels.normalized[normalize(p)] for p in _prefixes(label) if normalize(p) in labels.normalized)
+    """The proper prefixes of label's path that are in the set, nearest first, as the set writes them."""
+    steps, paths = _segments(label), _by_path(labels)
+    return tuple(paths[steps[:k]] for k in range(len(steps) - 1, 0, -1) if steps[:k] in paths)
 
 
 def parent(label: str, labels: LabelSet) -> str | None:

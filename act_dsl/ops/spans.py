@@ -77,7 +77,7 @@ def entities(rows: list[tuple]) -> list:
             out.append(ErrorValue("text holds a lone surrogate (invalid Unicode): no entity recognition"))
             continue
         ents = found[text]
-        if types:
+        if types is not None:  # `types: []` keeps none; only a call without `types:` keeps every entity
             wanted = {as_text(t).upper() for t in types}
             ents = tuple(e for e in ents if e.label.upper() in wanted)
         out.append(ents)
