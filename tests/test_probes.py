@@ -147,7 +147,7 @@ def test_train_shows_probes_in_its_audit_and_report(tmp_path, tiny_model) -> Non
     r = run_act("train", str(act), "--data", str(data), "--model", str(tiny_model), "--run-dir", str(out),
                 "--samples", "2", "--epochs", "1", "--max-new-tokens", "4", "--force")
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "training anyway (--force): the degenerate response `first_label:L`" in r.stderr
+    assert "training anyway (--force): the attack `first_label:L`" in r.stderr
     audit_part = r.stderr.split("signal audit:")[1]
     assert "reward-hacking probes: 12 prompt(s)" in audit_part and "from the training samples" in audit_part
     assert "warning: probe `first_label:L`" in audit_part

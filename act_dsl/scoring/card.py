@@ -11,7 +11,7 @@ from act_dsl.graph.graph import Graph
 from act_dsl.ops.values import as_text
 from act_dsl.scoring.metrics import METRICS
 from act_dsl.scoring.mutants import Shape, _canon, contexts, mutate, output_shape
-from act_dsl.scoring.probes import REWARD_AT, GoldError
+from act_dsl.scoring.probes import REWARD_AT, GoldError, summarise
 
 GOLD_AT = 0.95       # the gold answers' CSR a card asks for
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
@@ -228,11 +228,7 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
 
 
 def pass_rates(graph: Graph, scores: Any, rows: list[int]) -> dict[str, float | None]:
-    rates: dict[str, float | None] = {}
-    for c in graph.constraints:
-        vals = [scores.values[r][c.name] for r in rows if scores.values[r][c.name] is not None]
-        rates[c.name] = sum(1 for v in vals if float(v) >= 1.0) / len(vals) if vals else None
-    return rates
+    return summarise(graph, scores, rows)[1]  # act probe's own summary of a probe's rows
 
 
 def mean(xs: list[float | None]) -> float | None:

@@ -146,7 +146,7 @@ def best_constant_labels(graph: Graph, records: list[dict[str, Any]], reference_
     return out
 
 
-def _summarise(graph: Graph, scores, rows: list[int]) -> tuple[float | None, dict[str, float | None], int]:
+def summarise(graph: Graph, scores, rows: list[int]) -> tuple[float | None, dict[str, float | None], int]:
     csrs = [scores.csr[r] for r in rows if scores.csr[r] is not None]
     rates: dict[str, float | None] = {}
     for c in graph.constraints:
@@ -201,7 +201,7 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
     scores = score_rows(graph, rows, cand, reference_date, desc="probing")
     report = ProbeReport(graph.name, len(records), reference, reference_source, notes=notes)
     for name, idx in spans.items():
-        mean, rates, scored = _summarise(graph, scores, idx)
+        mean, rates, scored = summarise(graph, scores, idx)
         if name == gold_name:
             report.gold = ProbeResult(name, mean, rates, scored)
             continue
