@@ -2,7 +2,7 @@
 must not poison their batch."""
 from __future__ import annotations
 
-from spec import LINE2, OUT_JSON, PREVIOUS, SKIP, Case, Gen, Ref, jl, score
+from spec import ERROR, LINE2, OUT_JSON, PREVIOUS, SKIP, Case, Gen, Ref, jl, score
 
 CTX = Ref("ctx.act")
 GOOD_ENDS = {1: {"csr": 1.0}, 3: {"csr": 1.0}}   # the good records around a hostile one keep their scores
@@ -58,7 +58,7 @@ CASES = [
     # ---- one record's work: pairs, label sets, groups, fuzzy windows ---------------------------------
     Case("huge-pairs-10000-same-items", "huge", "a pair quantifier over 10,000 equal items (10^8 pairs)",
          score(), {"task.act": Ref("pairs.act"), "data.jsonl": Gen.of("pair_items", n=10_000, same=True)},
-         values={1: {"distinct": True}, 2: {"distinct": False}}, mem_mb=1000),
+         values={1: {"distinct": True}, 2: {"distinct": ERROR}}, mem_mb=1000),  # a limit: a verifier error
     Case("huge-pairs-10000-trace", "huge", "`act trace` of the 10,000-item record",
          ("trace", "task.act", "--data", "data.jsonl", "--line", "2"),
          {"task.act": Ref("pairs.act"), "data.jsonl": Gen.of("pair_items", n=10_000)}, exit=(0, 1), mem_mb=1000),
@@ -113,7 +113,7 @@ CASES = [
              {"question": "Where did she work in 1990?", "response": "In Paris in March 1990"},
              {"question": "Where did she work in 1990?", "response": "In Paris on 31 February 1990"},
              {"question": "Where did she work in 1990?", "response": "In Rome in May 1990"})},
-         values={1: {"in_period": True, "csr": 1.0}, 3: {"in_period": True, "csr": 1.0}}, errors_counted=True,
+         values={1: {"in_period": True, "csr": 1.0}, 3: {"in_period": True, "csr": 1.0}}, invalid_counted=True,
          time_s=20),
     Case("isolation-pairs-one-huge-row", "isolation", "a 10,000-item answer beside two small ones", score(),
          {"task.act": Ref("pairs.act"), "data.jsonl": Gen.of("pair_items", n=10_000)},

@@ -2,7 +2,7 @@
 and tasks with no constraints at all."""
 from __future__ import annotations
 
-from spec import OUT_JSON, SKIP, Case, Ref, jl, score, task
+from spec import ERROR, OUT_JSON, SKIP, Case, Ref, jl, score, task
 
 CTX_DATA = jl({"context": "the cat sat on the mat", "response": "the cat"})
 LINT = ("lint", "task.act")
@@ -33,10 +33,11 @@ def lint_error(cid: str, why: str, body: str, code: str) -> Case:
     return Case(cid, "number", why, LINT, {"task.act": ctx_task(body)}, exit=(1,), has=(code,))
 
 
-def row_error(cid: str, why: str, body: str, data: str = CTX_DATA) -> Case:
-    """A constraint that errs on a row: value false there, the error counted, the run goes on."""
+def row_error(cid: str, why: str, body: str, data: str = CTX_DATA, invalid: bool = False) -> Case:
+    """A constraint that fails on a row, the run going on: a verifier error shown as {"error": ...} and counted,
+    or (`invalid`: the failing node reads the response) an invalid answer, false and counted as invalid."""
     return Case(cid, "number", why, score(*OUT_JSON), {"task.act": ctx_task(body), "data.jsonl": data},
-                values={1: {"c": False}}, errors_counted=True)
+                values={1: {"c": False if invalid else ERROR}}, errors_counted=not invalid, invalid_counted=invalid)
 
 
 def weight_case(cid: str, why: str, w: str) -> Case:
@@ -60,13 +61,13 @@ CASES = [
          exit=(1,), has=(r"ACT202",)),
     Case("num-fuzzy-constant-500", "number", "`fuzzy 50 * 10`, computable before any data", score(*OUT_JSON),
          {"task.act": ctx_task("  constraint c = answer in context fuzzy 50 * 10\n"), "data.jsonl": CTX_DATA},
-         exit=(0, 1), has_if={1: (r"ACT202",)}, values={1: {"c": False}}),
+         exit=(0, 1), has_if={1: (r"ACT202",)}, values={1: {"c": ERROR}}),
     Case("num-fuzzy-field-500", "number", "a fuzzy threshold of 500 from one row's data", score(*OUT_JSON),
-         fuzzy_rows(500), values={**ROWS_OK, 2: {"near": False, "present": True}}, errors_counted=True),
+         fuzzy_rows(500), values={**ROWS_OK, 2: {"near": ERROR, "present": True}}, errors_counted=True),
     Case("num-fuzzy-field-negative", "number", "a fuzzy threshold of -5 from one row's data", score(*OUT_JSON),
-         fuzzy_rows(-5), values={**ROWS_OK, 2: {"near": False, "present": True}}, errors_counted=True),
+         fuzzy_rows(-5), values={**ROWS_OK, 2: {"near": ERROR, "present": True}}, errors_counted=True),
     Case("num-fuzzy-field-1e308", "number", "a fuzzy threshold of 1e308", score(*OUT_JSON), fuzzy_rows(1e308),
-         values={**ROWS_OK, 2: {"near": False}}, errors_counted=True),
+         values={**ROWS_OK, 2: {"near": ERROR}}, errors_counted=True),
     Case("num-fuzzy-field-nan", "number", "a fuzzy threshold written NaN (not JSON)", score(*OUT_JSON, *SKIP),
          fuzzy_rows(0, '{"context": "the cat sat on the mat", "f": NaN, "response": "the cat"}\n'),
          values=ROWS_OK),
@@ -74,7 +75,7 @@ CASES = [
          fuzzy_rows(0, '{"context": "the cat sat on the mat", "f": -Infinity, "response": "the cat"}\n'),
          values=ROWS_OK),
     row_error("num-fuzzy-computed-200", "a fuzzy threshold computed as 200 on the row",
-              "  constraint c = answer in context fuzzy count(words(answer)) * 100\n"),
+              "  constraint c = answer in context fuzzy count(words(answer)) * 100\n", invalid=True),
     weight_case("num-weight-1e308", "two weights of 1e308 (their sum overflows)", BIG),
     weight_case("num-weight-beyond-float", "a weight of 10^400", HUGE),
     weight_case("num-weight-below-float", "a weight of 10^-401 (zero as a float)", TINY),
@@ -85,9 +86,9 @@ CASES = [
     row_error("num-constraint-value-2", "a numeric constraint whose value is 2",
               "  constraint c = count(words(answer))\n"),
     row_error("num-division-by-zero", "a division by zero on the row",
-              "  constraint c = 1 / (length(answer) - length(answer)) >= 0\n"),
+              "  constraint c = 1 / (length(answer) - length(answer)) >= 0\n", invalid=True),
     row_error("num-ngrams-negative", "ngrams(x, n) with n computed as -1",
-              "  constraint c = count(ngrams(answer, 1 - count(words(answer)))) >= 0\n"),
+              "  constraint c = count(ngrams(answer, 1 - count(words(answer)))) >= 0\n", invalid=True),
     Case("num-ngrams-billion", "number", "ngrams(x, 1000000000)", score(),
          {"task.act": ctx_task("  constraint c = count(ngrams(answer, 1000000000)) == 0\n"), "data.jsonl": CTX_DATA},
          values={1: {"c": True}}),

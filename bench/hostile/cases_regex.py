@@ -1,7 +1,7 @@
 """Pathological regular expressions, in literals (found by `act lint`) and from data (one row's error)."""
 from __future__ import annotations
 
-from spec import LINE2, OUT_JSON, PATTERN_MSG, SKIP, Case, Gen, Ref, jl, score, task
+from spec import ERROR, LINE2, OUT_JSON, PATTERN_MSG, SKIP, Case, Gen, Ref, jl, score, task
 
 
 def lit(pattern: str) -> str:
@@ -61,7 +61,7 @@ CASES = [
          has=(PATTERN_MSG,)),
     *[Case(f"regex-field-refused-{name}", "regex", f"pattern {pat} from data: an error for that row alone",
            score(*OUT_JSON), field({"pattern": pat.replace("\\\\", "\\"), "response": "aa"}, GOOD_ROW),
-           values={1: {"shaped": False, "nonempty": True}, 2: {"shaped": True}}, errors_counted=True)
+           values={1: {"shaped": ERROR, "nonempty": True}, 2: {"shaped": True}}, errors_counted=True)
       for name, pat in REFUSED[:1] + REFUSED[2:3] + REFUSED[7:9]],
     Case("regex-field-2000-distinct", "regex", "2,000 rows, each with its own backtracking pattern",
          score(), {"task.act": Ref("regex_field.act"), "data.jsonl": Gen.of("regex_many", n=2000)}),

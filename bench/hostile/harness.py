@@ -24,7 +24,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from make_corpus import Prepared, all_cases, digest, materialize  # noqa: E402
-from spec import Case  # noqa: E402
+from spec import ERROR, Case  # noqa: E402
 
 # what a crash looks like, whatever the exit status
 CRASH = re.compile(r"Traceback \(most recent call last\)|\b(RecursionError|MemoryError|Fatal Python error|"
@@ -286,8 +286,11 @@ def _check_values(case: Case, got: dict[int, dict], fails: list[str]) -> None:
             continue
         for name, want in expect.items():
             have = rec.get("csr") if name == "csr" else (rec.get("constraints") or {}).get(name, "<missing>")
-            same = have is None if want is None else (
-                isinstance(have, (bool, int, float)) and abs(float(have) - float(want)) < 1e-6)
+            if want == ERROR:  # a verifier error shows its message, never a plain false
+                same = isinstance(have, dict) and isinstance(have.get("error"), str)
+            else:
+                same = have is None if want is None else (
+                    isinstance(have, (bool, int, float)) and abs(float(have) - float(want)) < 1e-6)
             if not same:
                 fails.append(f"data line {line}: `{name}` is {have!r}, expected {want!r}")
 
@@ -383,7 +386,7 @@ def check(prep: Prepared, res: Result) -> list[str]:
         got = _check_scores(prep, res, fails)
         if got is not None:
             _check_values(case, got, fails)
-    if case.json_stdout or (ok_score and (case.errors_counted or _is_json_summary(case))):
+    if case.json_stdout or (ok_score and (case.errors_counted or case.invalid_counted or _is_json_summary(case))):
         try:
             summary = _strict(res.stdout.decode("utf-8"))
         except ValueError as exc:
@@ -393,6 +396,10 @@ def check(prep: Prepared, res: Result) -> list[str]:
             per = sum((c or {}).get("errors", 0) for c in (summary.get("constraints") or {}).values())
             if not (summary.get("errors") or per):
                 fails.append("the summary counts no verifier error (one was expected)")
+        if ok_score and case.invalid_counted and isinstance(summary, dict):
+            if not summary.get("invalid") or summary.get("errors"):
+                fails.append(f"the summary counts {summary.get('invalid')} invalid answer(s) and "
+                             f"{summary.get('errors')} verifier error(s) (expected invalid answers only)")
     return fails
 
 

@@ -46,6 +46,7 @@ class Dir:
 
 
 FileSpec = Union[str, bytes, Ref, Gen, Link, Fifo, Dir]
+ERROR = "error"  # an expected value: a verifier error, `{"error": message}` (LANGUAGE.md §4)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class Case:
     mem_mb: int = 600                          # budget on the child's peak resident memory
     complete: bool = True                      # `act score` with exit 0: every data line scored or listed
     values: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # data line -> constraint/csr values
+    #                                            (ERROR: a verifier error, shown as {"error": message})
     errors_counted: bool = False               # the JSON summary (stdout, with --out) counts >= 1 error
+    invalid_counted: bool = False              # ... counts >= 1 invalid answer and no verifier error
     untouched: Sequence[str] = ()              # files of the case that must keep their exact bytes
     previous: Mapping[str, str] = field(default_factory=dict)  # outputs present before the run: complete or untouched
     json_stdout: bool = False                  # stdout must be one strict JSON document
