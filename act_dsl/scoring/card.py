@@ -260,8 +260,9 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
     ctxs = None
     if shape is not None and any(t == "text" for t in graph.input_types.values()):
         reporting.message("card: reading the inputs' sentences and entities")
-        ctxs = contexts(graph, records)
-    attack_resps, card.notes = derived_attacks(graph, shape, records, ctxs, reference_date)
+        ctxs = contexts(graph, records, card.notes)
+    attack_resps, notes = derived_attacks(graph, shape, records, ctxs, reference_date)
+    card.notes += notes
     rows: list[dict[str, Any]] = []
     cand: list[int] = []
     spans: dict[str, list[int]] = {}

@@ -87,16 +87,21 @@ class Context:
     numbers: list[str]
 
 
-def contexts(graph: Graph, records: list[dict[str, Any]]) -> list[Context]:
-    """Sentences, spaCy entities and numbers of each record's text inputs (one NER pass over distinct texts)."""
+def contexts(graph: Graph, records: list[dict[str, Any]], notes: list[str] | None = None) -> list[Context]:
+    """Sentences, spaCy entities and numbers of each record's text inputs (one NER pass over distinct texts);
+    without spaCy's English pipeline, no entities (and a note saying so)."""
     names = [n for n, t in graph.input_types.items() if t == "text"]
     texts = [[as_text(r.get(n)) for n in names if r.get(n)] for r in records]
     ents_of: dict[str, tuple] = {}
     distinct = sorted({t for ts in texts for t in ts})
     if distinct:
-        from act_dsl.ops.spans import entities
-        for t, found in zip(distinct, entities([(t, ()) for t in distinct])):
-            ents_of[t] = found if isinstance(found, tuple) else ()
+        from act_dsl.ops.spans import MissingPipeline, entities
+        try:
+            for t, found in zip(distinct, entities([(t, None) for t in distinct])):  # None: every type
+                ents_of[t] = found if isinstance(found, tuple) else ()
+        except (MissingPipeline, ImportError) as exc:
+            if notes is not None:
+                notes.append(f"no `entity_swap` mutants: {exc}")
     out = []
     for ts in texts:
         sents = [s.strip() for t in ts for s in _SENTENCE.split(t) if len(s.split()) >= 3]
