@@ -168,7 +168,7 @@ def gold_values(records: list[dict[str, Any]], gold: str, shape: Shape) -> list[
         elif isinstance(v, str):
             out.append([v] if shape.kind == "list" else v)
         else:
-            what = "missing" if v is None else f"a {type(v).__name__}"
+            what = "missing" if v is None else "an empty list" if v == [] else f"a {type(v).__name__}"
             raise GoldError(i, f"the gold field `{gold}` is {what}, not a text or a list of texts")
     return out
 
