@@ -78,7 +78,8 @@ def test_bool_false_scores_false_and_the_string_false_is_refused(typed: Path, tm
     r = run_act("score", str(typed), "--data", str(data), "--on-error", "skip")
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
-    assert [row["constraints"]["flagged"] for row in rows] == [True, False]
+    assert [row["constraints"]["flagged"] for row in rows[:2]] == [True, False]
+    assert rows[2]["line"] == 3 and "input `flag`" in rows[2]["error"]  # the skipped line, with its error
     assert f"skipped {data}:3: input `flag`" in r.stderr
 
 
@@ -98,7 +99,9 @@ def test_act_score_names_file_line_and_the_wrong_type(typed: Path, tmp_path: Pat
     assert r.returncode == 0 and "Traceback" not in r.stderr
     for n, (_, message) in enumerate(BAD, 2):
         assert f"skipped {data}:{n}: {message}" in r.stderr
-    assert [json.loads(line)["line"] for line in r.stdout.splitlines()] == [1]
+    rows = [json.loads(line) for line in r.stdout.splitlines()]  # one line per input line, skipped ones too
+    assert [row["line"] for row in rows] == list(range(1, len(BAD) + 2)) and "csr" in rows[0]
+    assert all(row["error"].startswith(message) for row, (_, message) in zip(rows[1:], BAD))
 
 
 def test_a_missing_input_is_named(tmp_path: Path) -> None:
@@ -181,7 +184,9 @@ def test_hostile_lines_through_act_score(tmp_path: Path) -> None:
     for i, (_, message) in enumerate(HOSTILE):
         line = 2 * i + 2
         assert any(x.startswith(f"skipped {data}:{line}: ") and message in x for x in r.stderr.splitlines()), message
-    assert [json.loads(x)["line"] for x in r.stdout.splitlines()] == list(range(1, 2 * len(HOSTILE) + 2, 2))
+    rows = [json.loads(x) for x in r.stdout.splitlines()]  # one line per input line, skipped ones too
+    assert [row["line"] for row in rows] == list(range(1, 2 * len(HOSTILE) + 2))
+    assert [row["line"] for row in rows if "csr" in row] == list(range(1, 2 * len(HOSTILE) + 2, 2))
     r = run_act("score", str(act), "--data", str(data))
     assert r.returncode == 1 and "Traceback" not in r.stderr and f"{data}:2: {HOSTILE[0][1]}" in r.stderr
 
