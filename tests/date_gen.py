@@ -159,7 +159,8 @@ NEUTRAL = ("the club river green report said we saw it was there quietly plan wi
 # words and phrases a careless reader takes for dates; none of them is one
 TRICKY = ["may", "march", "mar", "we may go", "they march on", "1500 dollars", "2,000 people", "page 1200",
           "$1999", "room 2004", "No. 1990", "15%", "won 2004 votes", "about 1500 units", "1,500 people",
-          "at USD 1999", "1800 kg", "2000 million", "a 1999 km drive", "they sold 2004", "3.5", "may the"]
+          "at USD 1999", "1800 kg", "2000 million", "a 1999 km drive", "they sold 2004", "3.5", "may the",
+          "May 1500 dollars be yours", "they march 5, 2000 soldiers north"]
 
 
 def fillers(r: random.Random, most: int = 6, pool: list[str] = NEUTRAL + TRICKY) -> list[str]:

@@ -270,6 +270,9 @@ def test_a_sentence_end_ends_the_words_that_make_a_number_a_quantity(text: str, 
     ("rated 3.5 January 2020", Period(dt.date(2020, 1, 1), dt.date(2020, 1, 31))),  # "5" of "3.5" is no day
     ("from May 2001 to the summer of 2002", Period(dt.date(2001, 5, 1), dt.date(2002, 8, 31))),
     ("between 1990 and the 2000s", whole_years(1990, 2009)),
+    ("May 1500 dollars be yours, they said in 2004", whole_years(2004, 2004)),   # "May" a verb before a sum
+    ("they march 5, 2000 soldiers north in 2004", whole_years(2004, 2004)),
+    ("In May 2010 people voted", Period(dt.date(2010, 5, 1), dt.date(2010, 5, 31))),
 ])
 def test_dates_the_laws_found_misread(text: str, want: Period) -> None:
     assert timespan(text, REF) == want

@@ -5,7 +5,8 @@ Candidate spans (`_KINDS`): day ranges within a month ("1-5 March 2020", "betwee
 2003", "summer 2003"), full dates ("18 September 1976", "Sept. 18, 1976", "2004-05-12"), months ("Aug
 1995"), year ranges ("1995-2002"), decades ("the 1990s"), years with an era ("1500 AD"), bare years
 (1000-2099) and relative words ("last year", "3 days ago"). Words such as "may" or "march" are months only
-when capitalised or beside a day number ("march 5, 2020" is a day; "we may 2010" names only a year).
+when capitalised or beside a day number ("march 5, 2020" is a day; "we may 2010" names only a year), and
+not before a quantity (`verb_not_month`: "May 1500 dollars be yours").
 
 A bare number is a year unless the words around it say it is a quantity (`not_a_year`):
 - a currency sign or code before it ("$1999", "USD 1999"), or a thousands separator or decimal part
@@ -110,15 +111,33 @@ _RANGE_NEXT = re.compile(r"\s*(?:-|–|—|to|and|or)\s*[0-9][0-9,.]*(?=[\s%°A-
 _NEXT = re.compile(r"\s*(%|°|‰|[A-Za-z][\w/]*)(?:[\s-]+([A-Za-z]\w*))?")
 
 
+def _words_after(text: str, end: int) -> tuple[str, str]:
+    joined = _RANGE_NEXT.match(text, end)  # "between 1000 and 1600 m": the unit after the second counts for both
+    nxt = _NEXT.match(text, joined.end() if joined else end)
+    return (nxt.group(1), nxt.group(2) or "") if nxt else ("", "")
+
+
+def _is_unit(word: str) -> bool:
+    return word in ("%", "°", "‰") or word in _UNITS_CS or word.lower() in _UNIT_WORDS
+
+
+def verb_not_month(text: str, month: str, start: int, end: int) -> bool:
+    """True when "may" or "march" before the number text[start:end] is a verb: a unit after the number
+    ("May 1500 dollars be yours"), or, written in lower case, any quantity ("they march 5, 2000 soldiers")."""
+    if month.lower().rstrip(".") not in ("may", "march", "mar"):
+        return False
+    if month.islower():
+        return not_a_year(text, start, end, look_back=False)
+    return _is_unit(_words_after(text, end)[0])
+
+
 def not_a_year(text: str, start: int, end: int, look_back: bool = True) -> bool:
     """True when the number text[start:end] is a quantity by the rules in the module docstring."""
     before = _CLAUSE.split(text[max(0, start - 60):start])[-1]  # "146 pages , 1984": look inside the clause
     if _CURRENCY_BEFORE.search(before):
         return True
-    joined = _RANGE_NEXT.match(text, end)  # "between 1000 and 1600 m": the unit after the second counts for both
-    nxt = _NEXT.match(text, joined.end() if joined else end)
-    w1, w2 = (nxt.group(1), nxt.group(2) or "") if nxt else ("", "")
-    if w1 in ("%", "°", "‰") or w1 in _UNITS_CS or w1.lower() in _UNIT_WORDS:
+    w1, w2 = _words_after(text, end)
+    if _is_unit(w1):
         return True
     year_prep = False
     if look_back:

@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from act_dsl.ops.date_grammar import KIND_RE, MONTHS, SCAN, not_a_year
+from act_dsl.ops.date_grammar import KIND_RE, MONTHS, SCAN, not_a_year, verb_not_month
 from act_dsl.ops.values import Period, as_text, normalize
 
 DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # only for callers that have no run date of their own
@@ -119,6 +119,10 @@ def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
     g: dict[str, Any] = whole.groupdict()  # a group the match left out is None
     def pick(a: str) -> Any:  # a group of either branch of `between ... and` / joined (None when neither)
         return g.get(a) or g.get(a + "b")
+
+    if kind in ("md_range", "mdy", "my") and verb_not_month(text, pick("m1") or g["m"], whole.start("y"),
+                                                              whole.end("y")):
+        return None  # "May 1500 dollars be yours", "they march 5, 2000 soldiers north"
 
     if kind in ("dd_range", "dm_range", "md_range"):
         if kind == "md_range":  # "March 1-5, 2020": the second day may leave its month out
