@@ -105,7 +105,8 @@ class Program:
         return render_all(graph, [rec.fields for rec in checked])
 
     def stop(self, task: str | None = None) -> str:
-        """Where the task's responses end: "newline", "json" or a literal string (its `stop` statement);
+        """Where the task's responses end: "newline", "json", "end" or a literal string in double quotes (`'"json"'`
+        for `stop "json"`: its `stop` statement);
         act_dsl.sampling.stop.cut(rule, text) applies it to text sampled by any engine."""
         return self.graph(task).stop
 

@@ -141,7 +141,7 @@ class FieldReader:
         self._read_date: Callable[[Any], Any] | None = None
 
     def value(self, v: Any, typ: str, name: str) -> Any:
-        """`v` read as the declared `typ` (lists become tuples, numbers floats), or RowError naming `name`."""
+        """`v` read as the declared `typ` (lists become tuples, numbers floats; whole numbers past 2^53 exact ints), or RowError naming `name`."""
         return self._value(v, typ, name, typ, "")
 
     def _value(self, v: Any, typ: str, name: str, declared: str, where: str) -> Any:
@@ -169,7 +169,8 @@ class FieldReader:
                 raise bad(f"a number too large to use (about {_digits(int(math.trunc(v))):,} digits)") from None
             if x != x or x in (float("inf"), float("-inf")):
                 raise bad(f"{x}, which is not a finite number")
-            return x
+            # a whole number past 2^53 stays exact (ids, account numbers): ...993 must not ground ...992
+            return v if isinstance(v, int) and abs(v) > 2 ** 53 else x
         if typ == "bool":
             if not isinstance(v, bool):
                 raise bad(_show(v))

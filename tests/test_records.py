@@ -238,3 +238,17 @@ def test_whatever_a_file_holds_the_reader_raises_only_data_error(lines: list[byt
             for rec in ds.records:  # what was accepted can be written back as JSON, in UTF-8
                 json.dumps(rec.fields, ensure_ascii=False, allow_nan=False).encode("utf-8")
                 assert isinstance(rec.fields["name"], str) and all(isinstance(r, str) for r in rec.responses)
+
+
+def test_a_whole_number_input_past_2_to_the_53_is_compared_exactly():
+    # an order id of 9007199254740993 read as a float would equal ...992, and ground the wrong number
+    program = act_dsl.loads("""
+task t {
+  input order: number
+  output said: number = number(response)
+  constraint same = said == order
+}
+""")
+    scores = program.score([{"order": 9007199254740993, "response": "9007199254740993"},
+                            {"order": 9007199254740993, "response": "9007199254740992"}])
+    assert [v["same"] for v in scores.values] == [True, False]

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
                    help="iterated ACT: after each round sample again from the policy trained so far, rank and "
                    "train on the new samples (RUN_DIR/round-r)")
     p.add_argument("--force", action="store_true",
-                   help="train even when a degenerate probe response outranks the mean sample")
+                   help="train even when the verifier card finds an attack within 0.05 of the gold answers (or above the mean sample)")
     add_settings(p, TrainConfig)
     engine_options(p)
     metric_options(p)
