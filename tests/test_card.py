@@ -15,6 +15,7 @@ from act_dsl.scoring.attacks import parse
 from act_dsl.scoring.card import build_card, spearman
 from act_dsl.scoring.mutants import Context, mutate, output_shape
 from conftest import ROOT, run_act
+from test_probes import GROUNDED
 
 TAGS = """
 task tagging {
@@ -24,17 +25,6 @@ task tagging {
   prompt "Tag the sentence with labels from {L}.\\nSentence: {sentence}\\nTags:"
   constraint in_set = all t in tags: t in L
   constraint some   = count(tags) >= 1
-}
-"""
-
-GROUNDED = """
-task qa {
-  input context: text
-  input question: text
-  output answer: text = first_line(response)
-  prompt "Answer from the context.\\nContext: {context}\\nQuestion: {question}\\nAnswer:"
-  constraint grounded = answer in context
-  constraint short weight 0.5 = count(words(answer)) <= 10
 }
 """
 

@@ -68,11 +68,9 @@ def _shut(sock: socket.socket) -> None:
         pass   # already closed
 
 
-class _WatchedHTTP(http.client.HTTPConnection):
-    def __init__(self, *args: Any, flight: Flight, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._flight = flight
-        self._create_connection = self._open
+class _Watched:
+    """Opens the connection's socket under the flight's watch (for HTTPS the TLS handshake is watched too)."""
+    _flight: Flight
 
     def _open(self, *args: Any, **kwargs: Any) -> socket.socket:
         sock = socket.create_connection(*args, **kwargs)
@@ -80,16 +78,18 @@ class _WatchedHTTP(http.client.HTTPConnection):
         return sock
 
 
-class _WatchedHTTPS(http.client.HTTPSConnection):
+class _WatchedHTTP(_Watched, http.client.HTTPConnection):
     def __init__(self, *args: Any, flight: Flight, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._flight = flight
         self._create_connection = self._open
 
-    def _open(self, *args: Any, **kwargs: Any) -> socket.socket:
-        sock = socket.create_connection(*args, **kwargs)
-        self._flight.watch(sock)   # the TLS handshake is watched too
-        return sock
+
+class _WatchedHTTPS(_Watched, http.client.HTTPSConnection):
+    def __init__(self, *args: Any, flight: Flight, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._flight = flight
+        self._create_connection = self._open
 
     def connect(self) -> None:
         super().connect()
