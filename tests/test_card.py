@@ -97,6 +97,33 @@ def test_text_answers_mutate_by_entities_and_sentences_and_stay_wrong(tmp_path: 
     assert card["checks"]["adversary"] is False
 
 
+SUBSET = TAGS.replace("input sentence: text", "input sentence: text\n  input allowed: text").replace(
+    "constraint some", 'constraint allowed_only = all t in tags: t in split(allowed, " ")\n  constraint some')
+
+
+def test_the_adversary_counts_only_answers_that_lose_half_the_metric_as_wrong(tmp_path: Path) -> None:
+    """A verifier that accepts exactly the subsets of the gold labels: `/animal` alone for `/animal, /animal/cat`
+    keeps most of the answer (micro F1 0.667), so the search adversary may not count it as wrong; its wrong answers
+    (F1 at most half of gold's) all fail a constraint, and the card's adversary check passes. A mutant still
+    counts any drop: the dropped label is a `label_drop` mutant the verifier does not kill."""
+    from act_dsl.scoring.card import WRONG_AT, record_metric
+    graph = _graph(tmp_path, SUBSET)
+    rows = [{**r, "allowed": " ".join(r["gold"])} for r in TAG_ROWS]
+    card = build_card(graph, rows, ["d:1", "d:2", "d:3"], "gold", progress=False).as_dict()
+    adv = card["adversary"]
+    assert WRONG_AT == 0.5 and adv["wrong_at"] == 0.5 and adv["found"] == 3
+    assert adv["mean_csr"] == pytest.approx(2 / 3) and card["checks"]["adversary"] is True
+    shape = output_shape(graph)
+    assert shape is not None
+    for e in adv["examples"]:
+        got = [x.strip() for x in e["response"].split(",")]
+        assert record_metric(shape, got, rows[int(e["where"][2:]) - 1]["gold"]) <= 0.5
+    assert card["mutants"]["kinds"]["label_drop"]["killed"] == 0.0
+    from act_dsl.cli.card import render_markdown, render_text
+    assert "search adversary: wrong answers (task metric at most 0.5 of the gold answer's)" in render_text(card)
+    assert "a partly right answer is not wrong" in render_markdown(card)
+
+
 def test_proxy_quality_from_samples(tmp_path: Path) -> None:
     """Samples where the verifier ranks the right answer first on one prompt and a wrong one first on the other:
     half the prompts agree, and the rank correlation is computed over every sample."""

@@ -133,8 +133,9 @@ def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
     lines = []
     adv = d["adversary"]
     if adv:
-        lines.append(f"search adversary: wrong answers on {adv['found']} of {adv['records']} record(s), mean CSR "
-                     f"{_f(adv['mean_csr'])} against gold {_f(adv['gold_csr'])} on the same records")
+        lines.append(f"search adversary: wrong answers (task metric at most {adv.get('wrong_at', 0.5):g} of the gold "
+                     f"answer's) on {adv['found']} of {adv['records']} record(s), mean CSR {_f(adv['mean_csr'])} "
+                     f"against gold {_f(adv['gold_csr'])} on the same records")
         lines += [f"  e.g. {e['where']}: {e['response']!r} (CSR {_f(e['csr'])})" for e in adv["examples"]]
     out.append(("3. Derived attacks and search adversary", lines, rows))
     p = d["proxy"]
@@ -169,7 +170,9 @@ def render_markdown(d: dict[str, Any]) -> str:
            f"{d['records']} record(s), output `{d['output']}`" + (f", metric {d['metric']}" if d["metric"] else "")
            + ". Written by " + (f"`{d['command']} --format markdown`" if d.get("command") else "`act card`")
            + "; thresholds: gold CSR >= 0.95, the best attack and the search adversary at "
-           "least 0.15 below gold, at least 80 % of each kind of mutant killed."]
+           "least 0.15 below gold, at least 80 % of each kind of mutant killed. A mutant is wrong when the task "
+           "metric scores it below the gold answer; the search adversary's answers, when it scores them at most "
+           "half of the gold answer's (a partly right answer is not wrong)."]
     for title, lines, rows in _sections(d):
         out += ["", f"## {title}", ""] + [f"- {x}" if not x.startswith("  ") else f"  - {x.strip()}" for x in lines]
         if rows:

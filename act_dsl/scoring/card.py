@@ -17,6 +17,7 @@ GOLD_AT = 0.95       # the gold answers' CSR a card asks for
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
 KILL_AT = 0.80       # the share of each kind of mutant a card asks the verifier to catch
 GATE_GAP = 0.05      # `act train` refuses an attack within this much of gold
+WRONG_AT = 0.5       # the search adversary's answers are wrong at most this share of the gold answer's metric
 SHOW_REJECTED = 10   # rejected gold records named in the card
 
 
@@ -287,7 +288,8 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
         back = parse(ex, shape, [records[m.record] for m in raw], texts)
         base = [record_metric(shape, parsed_gold[i], golds[i], records[i].get(gk)) for i in everyone]
         # kept: read back as written (a JSON reader turns a dropped or mistyped field into none, which is the
-        # mutation), a different answer from the gold's, and wrong by the task metric
+        # mutation), a different answer from the gold's, and wrong by the task metric (any drop below the gold's:
+        # a mutant is one small change, unlike the adversary's answers, which must lose half the metric)
         muts = [(m, t) for m, t, b in zip(raw, texts, back)
                 if (shape.kind == "json" or shape.same(b, m.value)) and not shape.same(b, parsed_gold[m.record])
                 and record_metric(shape, b, golds[m.record], records[m.record].get(gk)) < base[m.record]]
@@ -314,10 +316,11 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
         seeds = [values[j * n:(j + 1) * n] for j in range(len(take))]
         base = [record_metric(shape, parsed_gold[i], golds[i], records[i].get(gk)) for i in take]
         found = search(ex, shape, [records[i] for i in take], seeds, [ctxs[i] for i in take] if ctxs else None,
-                       lambda j, v: record_metric(shape, v, golds[take[j]], records[take[j]].get(gk)) < base[j],
+                       lambda j, v: record_metric(shape, v, golds[take[j]], records[take[j]].get(gk))
+                       <= WRONG_AT * base[j],
                        seed=seed, progress=progress)
         hits = [(j, f) for j, f in enumerate(found) if f is not None]
-        card.adversary = {"records": len(take), "found": len(hits),
+        card.adversary = {"records": len(take), "found": len(hits), "wrong_at": WRONG_AT,
                           "mean_csr": mean([f.csr for _, f in hits]) or 0.0,
                           "gold_csr": mean([gold_csr[take[j]] for j, _ in hits]) or 0.0,
                           "examples": [{"where": where[take[j]], "response": f.response[:200], "csr": f.csr}
