@@ -12,7 +12,8 @@ from hypothesis import given, settings, strategies as st
 import act_dsl
 from act_dsl.graph.executor import Executor
 from act_dsl.scoring.attacks import parse
-from act_dsl.scoring.card import build_card, spearman
+from act_dsl.scoring.card import build_card
+from act_dsl.scoring.gold import spearman
 from act_dsl.scoring.mutants import Context, mutate, output_shape
 from conftest import ROOT, run_act
 from test_probes import GROUNDED
@@ -106,7 +107,8 @@ def test_the_adversary_counts_only_answers_that_lose_half_the_metric_as_wrong(tm
     keeps most of the answer (micro F1 0.667), so the search adversary may not count it as wrong; its wrong answers
     (F1 at most half of gold's) all fail a constraint, and the card's adversary check passes. A mutant still
     counts any drop: the dropped label is a `label_drop` mutant the verifier does not kill."""
-    from act_dsl.scoring.card import WRONG_AT, record_metric
+    from act_dsl.scoring.card import WRONG_AT
+    from act_dsl.scoring.gold import record_metric
     graph = _graph(tmp_path, SUBSET)
     rows = [{**r, "allowed": " ".join(r["gold"])} for r in TAG_ROWS]
     card = build_card(graph, rows, ["d:1", "d:2", "d:3"], "gold", progress=False).as_dict()
@@ -182,7 +184,7 @@ CARDS = [("examples/entity_typing", "task.act", "eval.jsonl", "gold_types"),
          ("examples/product_extraction", "task.act", "eval.jsonl", "gold_name,gold_price"),
          ("examples/temporal_qa", "task.act", "data.jsonl", "gold_answers"),
          ("examples/event_ordering", "task.act", "data.jsonl", None),
-         ("examples/summarization", "task.act", "data.jsonl", "gold_summary"),
+         ("examples/summarization", "task.act", "eval.jsonl", "gold_summary"),
          ("examples/ifeval", "ifeval.act", "eval.jsonl", None),
          ("act_dsl/starters/json", "task.act", "eval.jsonl", "gold_name"),
          ("act_dsl/starters/label", "task.act", "eval.jsonl", "gold_topics"),
@@ -211,3 +213,25 @@ def test_committed_card_is_what_act_card_writes(folder: str, task: str, data: st
         path.write_text(text)
     assert path.exists() and path.read_text() == text, \
         f"{path} is out of date: regenerate with ACT_REGEN_CARDS=1 python -m pytest tests/test_card.py"
+
+
+# Folders whose card still fails (issue 23 asks every one to pass): each is an expected failure with its reason,
+# strict, so a folder that starts passing turns this list into a failure until its entry is removed.
+FAILING = {"entity_typing": "gold CSR 0.933; label_sibling and label_parent mutants not killed",
+           "temporal_qa": "gold CSR 0.900; the search adversary within 0.15 of gold",
+           "event_ordering": "no gold answers",
+           "ifeval": "no gold answers",
+           "json": "gold CSR 0.600",
+           "label": "a constant label scores like gold",
+           "span": "the search adversary scores like gold",
+           "temporal": "the search adversary scores like gold"}
+
+
+@pytest.mark.parametrize("folder", [pytest.param(c[0], id=c[0].split("/")[-1], marks=[pytest.mark.xfail(
+    strict=True, reason=FAILING[c[0].split("/")[-1]])] if c[0].split("/")[-1] in FAILING else []) for c in CARDS])
+def test_every_example_and_starter_passes_its_card(folder: str) -> None:
+    """The committed CARD.md (kept current by the test above) says the folder passes: gold CSR >= 0.95, the best
+    attack and the search adversary 0.15 below gold, 80 % of every mutation kind killed."""
+    text = (ROOT / folder / "CARD.md").read_text()
+    verdict = next(line for line in text.splitlines() if line.startswith("- verdict: "))
+    assert verdict.startswith("- verdict: passes its card"), f"{folder}/CARD.md: {verdict[2:]}"

@@ -8,10 +8,9 @@ from typing import Any
 
 from act_dsl.graph.executor import Executor
 from act_dsl.graph.graph import Graph
-from act_dsl.ops.values import as_text
-from act_dsl.scoring.metrics import METRICS
-from act_dsl.scoring.mutants import Shape, _canon, contexts, mutate, output_shape
-from act_dsl.scoring.probes import REWARD_AT, GoldError, summarise
+from act_dsl.scoring.gold import complete_gold, gold_values, metric_name, proxy_part, record_metric
+from act_dsl.scoring.mutants import contexts, mutate, output_shape
+from act_dsl.scoring.probes import REWARD_AT, summarise
 
 GOLD_AT = 0.95       # the gold answers' CSR a card asks for
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
@@ -47,12 +46,18 @@ class Card:
         g = self.gold["csr"] if self.gold else None
         best = self.best_attack()
         kinds = (self.mutants or {}).get("kinds", {})
-        adv = self.adversary["mean_csr"] if self.adversary else None
-        adv_gold = self.adversary["gold_csr"] if self.adversary else 0.0
+        adv = self.adversary
         return {"gold_csr": None if g is None else g >= GOLD_AT,
                 "attacks": None if g is None or best is None else best["mean_csr"] <= g - ATTACK_GAP,
-                "adversary": None if g is None or adv is None else adv <= adv_gold - ATTACK_GAP,
+                # an adversary that found no wrong answer at all is beaten outright
+                "adversary": None if g is None or adv is None else
+                not adv["found"] or adv["mean_csr"] <= adv["gold_csr"] - ATTACK_GAP,
                 "mutants": None if not kinds else all(k["killed"] >= KILL_AT for k in kinds.values())}
+
+    def passes(self) -> bool:
+        """Whether the card passes: gold answers given and every threshold that applies met (no mutant kind
+        applies to some outputs; without gold nothing can be checked, so no card passes)."""
+        return self.gold is not None and all(v is not False for v in self.checks().values())
 
     def fixes(self) -> list[str]:
         out = []
@@ -74,7 +79,7 @@ class Card:
                 why = ", ".join(f"`{c}`" for c in a["rewarding"]) or "no single constraint"
                 out.append(f"`{a['name']}` scores {a['mean_csr']:.3f}, above the real answers' {ref:.3f}, rewarded "
                            f"by {why}: {_advice(a['name'])}")
-        if self.adversary and self.adversary["mean_csr"] > self.adversary["gold_csr"] - ATTACK_GAP:
+        if self.checks()["adversary"] is False and self.adversary:
             ex = self.adversary["examples"][:1]
             out.append(f"the search adversary reaches {self.adversary['mean_csr']:.3f} with wrong answers"
                        + (f" (e.g. {ex[0]['response']!r} at {ex[0]['where']})" if ex else "")
@@ -95,9 +100,9 @@ class Card:
                 return "no gold answers (--gold) and no attack could be scored"
             against = "" if ref is None else (f", {'above' if best['mean_csr'] > ref else 'below'} the "
                                               f"{ref:.3f} of {self.reference['source']}")  # type: ignore[index]
-            return (f"no gold answers (--gold), so attacks only: the best, `{best['name']}`, scores "
+            return (f"no gold answers (--gold), so the card cannot pass; attacks only: the best, `{best['name']}`, scores "
                     f"{best['mean_csr']:.3f}{against}")
-        if not failed:
+        if self.passes():
             return "passes its card: gold answers accepted, attacks and mutants kept below gold"
         words = {"gold_csr": f"gold CSR {self.gold['csr']:.3f} < {GOLD_AT:g}",
                  "attacks": "an attack scores within 0.15 of gold",
@@ -126,7 +131,7 @@ class Card:
     def as_dict(self) -> dict[str, Any]:
         return {"task": self.task, "records": self.records, "output": self.output, "metric": self.metric,
                 "gold_field": self.gold_field, "gold": self.gold, "mutants": self.mutants, "attacks": self.attacks,
-                "adversary": self.adversary, "proxy": self.proxy, "checks": self.checks(), "verdict": self.verdict(),
+                "adversary": self.adversary, "proxy": self.proxy, "checks": self.checks(), "passes": self.passes(), "verdict": self.verdict(),
                 "reference": self.reference, "fixes": self.fixes(), "notes": self.notes}
 
 
@@ -145,87 +150,6 @@ _KIND_WORDS = {"label_sibling": "a sibling label", "label_parent": "the parent l
                "json_drop": "a dropped field", "json_swap": "a field holding another field's value",
                "json_type": "a field of the wrong type", "choice_other": "another option",
                "item_drop": "a dropped item"}
-
-
-def gold_values(records: list[dict[str, Any]], gold: str, shape: Shape) -> list[Any]:
-    """Each record's gold answer as a value of the output: a text or a list of texts (a text answer takes the
-    first of several), or for a JSON answer an object, or comma-separated fields `gold_name,gold_price` read as
-    the keys `name` and `price`. Raises GoldError (from act probe) for a record without a usable one."""
-    fields = [f.strip() for f in gold.split(",") if f.strip()]
-    keyed = len(fields) > 1 or (shape.kind == "json" and any(not isinstance(r.get(gold), dict) for r in records))
-    out: list[Any] = []
-    for i, rec in enumerate(records):
-        if keyed:  # fields of a JSON answer: `gold_name` holds its `name`
-            missing = [f for f in fields if f not in rec]
-            if missing:
-                raise GoldError(i, f"the gold field `{missing[0]}` is missing")
-            out.append({f[5:] if f.startswith("gold_") else f: rec[f] for f in fields})
-            continue
-        v = rec.get(gold)
-        if shape.kind == "json" and isinstance(v, dict):
-            out.append(v)
-        elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-            out.append(v if shape.kind == "list" else v[0])
-        elif isinstance(v, str):
-            out.append([v] if shape.kind == "list" else v)
-        else:
-            what = "missing" if v is None else "an empty list" if v == [] else f"a {type(v).__name__}"
-            raise GoldError(i, f"the gold field `{gold}` is {what}, not a text or a list of texts")
-    return out
-
-
-def _complete(shape: Shape, gold: Any, notes: list[str]) -> Any:
-    """A JSON gold answer with every declared field: one the gold data lacks is written empty of its type (and
-    the card says so), since an answer without it could never pass a `conforms` check."""
-    if shape.kind != "json" or not isinstance(gold, dict):
-        return gold
-    from act_dsl.ops.types import record_fields
-    from act_dsl.scoring.attacks import empty_of
-    fields = record_fields(shape.type)
-    missing = [k for k in fields if k not in gold]
-    note = "gold answers lack " + ", ".join(f"`{k}`" for k in missing) + ": written empty of the declared type"
-    if missing and note not in notes:
-        notes.append(note)
-    return {**{k: gold.get(k, empty_of(t)) for k, t in fields.items()}, **gold}
-
-
-def metric_name(shape: Shape) -> str:
-    return {"list": "micro_f1", "json": "field_accuracy"}.get(shape.kind, "token_f1")
-
-
-def record_metric(shape: Shape, pred: Any, gold: Any, raw: Any = None) -> float:
-    """The task metric of one answer against one gold answer (metrics.py; JSON: the share of gold fields right)."""
-    if shape.kind == "json":
-        if not isinstance(gold, dict) or not gold:
-            return 0.0
-        p = pred if isinstance(pred, dict) else {}
-        return sum(_canon(p.get(k)) == _canon(v) for k, v in gold.items()) / len(gold)
-    if shape.kind == "list":
-        return METRICS["micro_f1"]([pred if isinstance(pred, list) else []], [gold])
-    return METRICS["token_f1"]([as_text(pred) if pred is not None else ""], [raw if raw is not None else gold])
-
-
-def spearman(xs: list[float], ys: list[float]) -> float | None:
-    """Spearman's rank correlation (average ranks for ties); None when either side is constant."""
-    def ranks(v: list[float]) -> list[float]:
-        order = sorted(range(len(v)), key=lambda i: v[i])
-        out = [0.0] * len(v)
-        i = 0
-        while i < len(order):
-            j = i
-            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
-                j += 1
-            for k in range(i, j + 1):
-                out[order[k]] = (i + j) / 2
-            i = j + 1
-        return out
-    if len(xs) < 3:
-        return None
-    rx, ry = ranks(xs), ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
-    vx, vy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
-    return cov / (vx * vy) ** 0.5 if vx and vy else None
 
 
 def pass_rates(graph: Graph, scores: Any, rows: list[int]) -> dict[str, float | None]:
@@ -280,7 +204,7 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
     parsed_gold: list[Any] = []
     muts: list[Any] = []
     if golds is not None and shape is not None:
-        gold_texts = [shape.render(_complete(shape, g, card.notes)) for g in golds]
+        gold_texts = [shape.render(complete_gold(shape, g, card.notes)) for g in golds]
         parsed_gold = parse(ex, shape, records, gold_texts)
         add("gold", everyone, gold_texts, 0)
         raw = mutate(shape, graph, parsed_gold, ctxs or [], per_record, seed)
@@ -326,7 +250,7 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
                           "examples": [{"where": where[take[j]], "response": f.response[:200], "csr": f.csr}
                                        for j, f in sorted(hits, key=lambda x: -x[1].csr)[:3]]}
     if samples is not None and gold and shape is not None:
-        card.proxy = _proxy_part(ex, shape, gold, samples, progress)
+        card.proxy = proxy_part(ex, shape, gold, samples, progress)
     return card
 
 
@@ -361,34 +285,3 @@ def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gol
         kind: {"n": k["n"], "killed": k["killed_n"] / k["n"],
                "by_constraint": {c: (a / b if b else None) for c, (a, b) in k["by"].items()}}
         for kind, k in kinds.items()}}
-
-
-def _proxy_part(ex: Executor, shape: Shape, gold: str, samples: tuple[list[dict[str, Any]], list[list[str]]],
-                progress: bool) -> dict[str, Any]:
-    """Rank correlation of CSR with the task metric over every sampled response, and the share of prompts whose
-    best response by CSR is also best by the metric."""
-    from act_dsl.scoring.attacks import parse, score_with
-    recs, resps = samples
-    golds = gold_values(recs, gold, shape)
-    rows, owner = [], []
-    for i, (rec, rs) in enumerate(zip(recs, resps)):
-        for r in rs:
-            rows.append({**rec, "response": r})
-            owner.append(i)
-    scores = score_with(ex, rows, None, desc="samples", progress=progress)
-    parsed = parse(ex, shape, [recs[i] for i in owner], [r["response"] for r in rows])
-    metric = [record_metric(shape, p, golds[i], recs[i].get(gold)) for p, i in zip(parsed, owner)]
-    csr = [c if c is not None else 0.0 for c in scores.csr]
-    agree = prompts = 0
-    by_prompt: dict[int, list[int]] = {}
-    for j, i in enumerate(owner):
-        by_prompt.setdefault(i, []).append(j)
-    for js in by_prompt.values():
-        if len(js) < 2:
-            continue
-        prompts += 1
-        top = max(js, key=lambda j: csr[j])
-        agree += metric[top] >= max(metric[j] for j in js)
-    return {"responses": len(rows), "prompts": prompts, "spearman": spearman(csr, metric),
-            "best_agrees": agree / prompts if prompts else None, "mean_metric": mean(list(metric)),
-            "mean_csr": mean(list(csr))}
