@@ -96,9 +96,10 @@ def test_act_test_passes_and_fails_with_file_line(tmp_path) -> None:
 def test_compile_emits_text_json_and_dot() -> None:
     f = str(EXAMPLES / "summarization" / "task.act")
     text = run_act("compile", f).stdout
-    assert text.count("entities(#") == 2  # entities(document) and entities(summary), each once
+    assert text.count("entities(#") == 3  # entities(document), entities(summary), entities(s) of a sentence: each once
     doc = json.loads(run_act("compile", f, "--emit", "json").stdout)
-    assert {c["name"] for c in doc["constraints"]} == {"grounded", "extractive", "short"}
+    assert {c["name"] for c in doc["constraints"]} == {"grounded", "extractive", "short", "numbers_grounded",
+                                                       "main_point", "names_together", "sentences_whole"}
     dot = run_act("compile", f, "--emit", "dot").stdout
     assert dot.startswith('digraph "summarization"') and "peripheries=2" in dot
 

@@ -75,7 +75,9 @@ def test_summarization_grounded_is_not_applicable_without_entities() -> None:
             {"document": doc, "response": "Andy Burnham said so."}]
     scores = interpret(program, rows)
     assert scores.values[0]["grounded"] is None                      # no entities: left out of the CSR
-    assert scores.csr[0] == 1.0                                      # extractive (weight 2) and short only
+    # left out of the weights too: (extractive 2 + short 2 + numbers_grounded 1 + names_together 1) / 10, since a
+    # lower-case fragment of four of the lead's eleven long words fails main_point (2) and sentences_whole (2)
+    assert scores.csr[0] == 0.6
     assert scores.values[1]["grounded"] == 1.0
     assert scores.values[2]["grounded"] == 0.0 and scores.values[2]["extractive"] is False
 
