@@ -15,6 +15,9 @@ def register(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help=".act files or folders")
     p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
     p.add_argument("--min-severity", choices=["hint", "warning", "error"], default="hint")
+    p.add_argument("--explain-enforcement", action="store_true",
+                   help="also say, per constraint, whether a decoding grammar enforces it (and how) or only "
+                   "verification can (and why)")
     p.set_defaults(fn=run_lint)
 
     p = sub.add_parser("explain", help="explain a diagnostic code, e.g. `act explain ACT201`")
@@ -25,9 +28,12 @@ def register(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(fn=run_test)
 
-    p = sub.add_parser("compile", help="print the verifier graph")
+    p = sub.add_parser("compile", help="print the verifier graph, or the decode-time grammar (--emit grammar)")
     p.add_argument("file")
-    p.add_argument("--emit", choices=["text", "json", "dot"], default="text")
+    p.add_argument("--emit", choices=["text", "json", "dot", "grammar"], default="text",
+                   help="the graph as text, JSON or dot, or `grammar`: the decode-time grammar of each task "
+                   "(regex, choice, JSON Schema, GBNF, Lark) and a note per constraint")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="with --emit grammar: text or JSON")
     p.add_argument("--task")
     p.set_defaults(fn=run_compile)
 
@@ -65,10 +71,29 @@ def run_lint(args: argparse.Namespace) -> int:
     else:
         if diags:
             print(render_text(diags))
+        if args.explain_enforcement:
+            print(_enforcement(files))
         print(summary_line(diags, len(files)))
     if unreadable:
         return EXIT_USAGE
     return EXIT_FAILED if any(d.is_error for d in diags) else EXIT_OK
+
+
+def _enforcement(files: list) -> str:
+    """Per task of each valid file, which constraints a decoding grammar enforces (`act compile --emit grammar`)."""
+    from act_dsl.grammars.compile import notes_text
+    from act_dsl.grammars.derive import derive
+    from act_dsl.program import load
+    out = []
+    for f, _root in files:
+        program = load(f)
+        if not program.ok:
+            continue
+        for name in program.tasks:
+            tg = derive(program.graph(name))
+            out.append(f"{f}: task {name}: " + (f"grammar: {tg.shape.kind}" if tg.shape else "no grammar"))
+            out.extend(notes_text(tg))
+    return "\n".join(out)
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -82,6 +107,12 @@ def run_compile(args: argparse.Namespace) -> int:
     if program is None:
         return EXIT_FAILED
     names = [args.task] if args.task else list(program.tasks)
+    if args.emit == "grammar":
+        from act_dsl.grammars.compile import emit as emit_grammar
+        print(emit_grammar([program.graph(task_name(program, n)) for n in names], args.format))
+        return EXIT_OK
+    if args.format != "text":
+        raise UsageError("--format applies to --emit grammar only (use --emit json for the graph as JSON)")
     emit = {"text": emit_text, "json": emit_json, "dot": emit_dot}[args.emit]
     for name in names:
         task_name(program, name)
