@@ -12,6 +12,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("torch", "transformers", "accelerate", "peft"),
     "lsp": ("pygls",),
     "vllm": ("vllm",),
+    "serve": ("starlette", "uvicorn", "prometheus_client"),
 }
 
 # what each command needs of its extra (a command may need fewer modules than the extra brings)
@@ -20,6 +21,7 @@ NEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "eval": ("train", ("torch", "transformers", "peft")),
     "train": ("train", ("torch", "transformers", "accelerate", "peft")),
     "lsp": ("lsp", ("pygls",)),
+    "serve": ("serve", ("starlette", "uvicorn", "prometheus_client")),
 }
 
 

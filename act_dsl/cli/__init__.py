@@ -8,10 +8,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from act_dsl.cli import card, crash, doctor, lint, lsp, sample, scale, score, starter, train
+from act_dsl.cli import card, crash, doctor, lint, lsp, sample, scale, score, serve, starter, train
 from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
-GROUPS = (lint, score, card, scale, sample, train, starter, doctor, lsp)  # the order of `act --help`
+GROUPS = (lint, score, card, scale, serve, sample, train, starter, doctor, lsp)  # the order of `act --help`
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "UsageError"]
 
