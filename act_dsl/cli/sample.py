@@ -66,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
             if args.best_of > 1 else None
     except OutputError as exc:
         raise UsageError(str(exc)) from None
-    gen = gen_config(args).for_task(graph.stop)
+    try:
+        gen = gen_config(args).for_task(graph.stop).guided_for(graph)
+    except ValueError as exc:  # --guided on a task with no grammar
+        raise UsageError(str(exc)) from None
     ds = read_data(args, graph, need_response=False)
     records = ds.records[:args.limit] if args.limit else ds.records
     try:

@@ -4,6 +4,7 @@ The training flags are generated from TrainConfig's fields; torch is imported on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -84,6 +85,7 @@ def run_train(args: argparse.Namespace) -> int:
         check_graph(graph)
         cfg = TrainConfig().override(**given_settings(args, TrainConfig), **given_settings(args, GenConfig),
                                      reference_date=args.reference_date)
+        cfg = dataclasses.replace(cfg, gen=cfg.gen.guided_for(graph))  # --guided: the candidates' grammar
     except (JobError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     reference_date(args.reference_date)  # a malformed date is a usage error before any work
@@ -230,6 +232,10 @@ def run_eval(args: argparse.Namespace) -> int:
     model, adapter = args.model, None
     if args.run:
         model, adapter, gen = _trained_model(Path(args.run), gen)
+    try:
+        gen = gen.guided_for(graph)  # --guided: the task's grammar, whatever model --run names
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     records = read_data(args, graph, False).records
     records = records[:args.limit] if args.limit else records
     log_path = Path(args.run) / "eval_log.txt" if args.run else default_log_path("eval")

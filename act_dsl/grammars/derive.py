@@ -166,7 +166,7 @@ def _fact(graph: Graph, c: Constraint, names: dict[int, str]) -> _Fact | str:
                          how=f"the list holds {_range_text(lo, hi)} item(s)")
     if n.op == "bin" and n.params[0] == "!=" and _call(n.args[0], "json") and _const(n.args[1]) is None \
             and n.args[1].op == "const":
-        return _json_fact(n.args[0], names, "the answer is one JSON value of the declared type")
+        return _json_fact(n.args[0], names, "the answer is one JSON value with the declared keys")
     if _call(n, "conforms") and _call(n.args[0], "json"):
         return _json_fact(n.args[0], names, "every declared field is present with its type (JSON Schema)")
     if _call(n, "matches") and isinstance(_const(n.args[1]), str):
@@ -218,15 +218,21 @@ def _range_text(lo: int, hi: int | None) -> str:
     return f"at least {lo}" if hi is None else f"{lo} to {hi}" if lo != hi else f"exactly {lo}"
 
 
-def schema_of(t: str) -> dict[str, Any]:
-    """The JSON Schema of a declared type: every field required, no other keys (a record `json` reads)."""
+def schema_of(t: str, nullable: bool = False, top: bool = True) -> dict[str, Any]:
+    """The JSON Schema of a declared type: every field required, no other keys (a record `json` reads). With
+    `nullable`, every value below the top may also be `null`: what `parses` alone allows a right answer (a price
+    a listing does not give), when no `conforms` constraint asks for every field's type."""
     if T.is_list(t):
-        return {"type": "array", "items": schema_of(T.elem(t))}
-    if T.is_record(t):
+        out: dict[str, Any] = {"type": "array", "items": schema_of(T.elem(t), nullable, False)}
+    elif T.is_record(t):
         fields = T.record_fields(t)
-        return {"type": "object", "properties": {k: schema_of(v) for k, v in fields.items()},
-                "required": list(fields), "additionalProperties": False}
-    return {"type": {"text": "string", "label": "string", "number": "number", "bool": "boolean"}.get(t, "string")}
+        out = {"type": "object", "properties": {k: schema_of(v, nullable, False) for k, v in fields.items()},
+               "required": list(fields), "additionalProperties": False}
+    else:
+        out = {"type": {"text": "string", "label": "string", "number": "number", "bool": "boolean"}.get(t, "string")}
+    if nullable and not top:
+        out["type"] = [out["type"], "null"]
+    return out
 
 
 def _merge(graph: Graph, facts: dict[str, _Fact], why: dict[str, str]) -> tuple[Shape | None, dict[str, str]]:
@@ -264,6 +270,10 @@ def _merge(graph: Graph, facts: dict[str, _Fact], why: dict[str, str]) -> tuple[
                     why[name] = "its bounds leave no list of labels"
             hi = None
         shape = replace(shape, min_count=lo, max_count=hi)
+    if shape.kind == "json" and not any(f.how.startswith("every declared field") for n, f in facts.items()
+                                        if n in used):
+        shape = replace(shape, schema=schema_of(graph.fields[shape.output].type if shape.output in graph.fields
+                                                else "", nullable=True))
     if shape.kind in ("labels", "choice"):
         keep, out = _stable(shape)
         shape = replace(shape, items=keep, left_out=out)

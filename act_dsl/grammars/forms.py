@@ -80,6 +80,11 @@ _JSON_BASE = [
 def _json_rule(schema: dict[str, Any], rules: dict[str, str]) -> str:
     """The rule name for a schema, adding the rules it needs (objects keep the declared key order)."""
     kind = schema.get("type")
+    if isinstance(kind, list):  # [T, "null"]: a value that may be left null
+        inner = _json_rule({**schema, "type": kind[0]}, rules)
+        name = f"{inner}-or-null"
+        rules.setdefault(name, f'{inner} | "null"')
+        return name
     if kind == "string":
         return "string"
     if kind == "number":

@@ -47,6 +47,10 @@ class GenConfig:
     chat: str = setting("plain", "plain: the prompt as written; auto: through the model's chat template",
                         choices=("plain", "auto"))
     stop: str | None = setting(None, STOP_HELP)  # None: the task's rule (Graph.stop)
+    guided: bool = setting(False, "decode inside the grammar of the task's format constraints (`act compile FILE "
+                           "--emit grammar` shows it): every response is well formed; the verifier is unchanged")
+    guide: dict | None = None  # the task's grammar in every engine form (act_dsl.grammars.compile.guide_for), set
+                               # where the task is known; plain JSON so that a run's config.json keeps it
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -69,7 +73,19 @@ class GenConfig:
             out.append("token and batch sizes must be positive")
         if self.chat not in ("plain", "auto"):
             out.append("chat must be `plain` or `auto`")
+        if self.guide is not None and not self.guided:
+            out.append("a grammar (guide) is given but guided is off")
         return out
+
+    def guided_for(self, graph: Any) -> "GenConfig":
+        """With --guided, these settings carrying the task's grammar; a task with no grammar is a ValueError."""
+        if not self.guided or self.guide is not None:
+            return self
+        from act_dsl.grammars.compile import NoGrammar, guide_for
+        try:
+            return dataclasses.replace(self, guide=guide_for(graph))
+        except NoGrammar as exc:
+            raise ValueError(str(exc)) from None
 
     def replace(self, **changes: Any) -> "GenConfig":
         return dataclasses.replace(self, **changes)

@@ -39,6 +39,10 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
         kwargs.update(do_sample=False)
     else:
         kwargs.update(do_sample=True, temperature=max(cfg.temperature, 1e-4), top_p=cfg.top_p)
+    if cfg.guide:  # --guided (act_dsl/sampling/guided.py)
+        from act_dsl.sampling.guided import logits_processors
+        kwargs.update(logits_processors(tok, model, cfg.guide, len(prompts) * (1 if greedy else k),
+                                        enc["input_ids"].shape[1]))
     with torch.no_grad():
         out = model.generate(**enc, **kwargs)
     new = out[:, enc["input_ids"].shape[1]:]

@@ -206,7 +206,8 @@ def read_samples(path: Path, input_types: Mapping[str, str] | None = None) -> li
 def sample_settings(cfg: Any, model: str | None = None) -> dict[str, Any]:
     """The settings that change what a prompt's responses are; a resumed run must use the same ones."""
     return {"model": model, "temperature": cfg.temperature, "top_p": cfg.top_p,
-            "max_new_tokens": cfg.max_new_tokens, "seed": cfg.seed, "chat": cfg.chat, "stop": cfg.stop}
+            "max_new_tokens": cfg.max_new_tokens, "seed": cfg.seed, "chat": cfg.chat, "stop": cfg.stop,
+            **({"guided": True} if getattr(cfg, "guided", False) else {})}  # absent when off: older files resume
 
 
 def check_resume(path: Path, scan: SamplesScan, prompts: Sequence[Sample], task: str | None, k: int,

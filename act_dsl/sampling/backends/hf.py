@@ -13,7 +13,7 @@ import copy
 import sys
 from typing import Any, Sequence
 
-from act_dsl.sampling.backends import Completion, rule_of
+from act_dsl.sampling.backends import BackendError, Completion, rule_of
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.hf import format_prompt
 from act_dsl.sampling.stop import StopCriteria, stop_at
@@ -31,6 +31,7 @@ class HFBackend:
         self.sort, self.prefix = sort, prefix
         self.prefix_tokens_saved = 0       # prompt tokens not recomputed thanks to the shared prefix
         self.cache_arg = "cache"           # generate()'s name for a precomputed cache in this transformers
+        self.guided_processor: Any = None  # the last --guided batch's logits processor (its mask time)
 
     def format_prompt(self, text: str, chat: str) -> str:
         return format_prompt(self.tok, text, chat)
@@ -101,6 +102,12 @@ class HFBackend:
         if rule:
             from transformers import StoppingCriteriaList
             kwargs.update(stopping_criteria=StoppingCriteriaList([StopCriteria(self.tok, rule, input_ids.shape[1])]))
+        if cfg.guide:  # --guided: the task's grammar masks every step (act_dsl/sampling/guided.py)
+            from act_dsl.sampling.guided import GuideError, logits_processors
+            try:
+                kwargs.update(logits_processors(self.tok, self.model, cfg.guide, len(rows), input_ids.shape[1], self))
+            except GuideError as exc:
+                raise BackendError(str(exc)) from None
         if seeds:
             torch.manual_seed(seeds[0])
         with torch.no_grad():

@@ -25,6 +25,7 @@ from act_dsl.sampling.backends import BackendError, Completion, engine_seed, rul
 from act_dsl.sampling.backends.wire import (MAX_WAIT, Cut, Flight, Retry, checked_key, checked_url, clip,
                                             exchange)
 from act_dsl.sampling.config import GenConfig
+from act_dsl.sampling.guided import server_fields
 from act_dsl.sampling.stop import stop_at
 
 RETRIES = 4             # retries after the first try: 5 tries in all
@@ -88,7 +89,7 @@ class OpenAIBackend:
         bodies: list[dict[str, Any]] = [
             {"model": self.model, "prompt": p, "n": 1 if greedy else k, "max_tokens": cfg.max_new_tokens,
              "temperature": 0.0 if greedy else cfg.temperature, "top_p": 1.0 if greedy else cfg.top_p,
-             "seed": engine_seed(s)} for p, s in zip(prompts, seeds)]
+             "seed": engine_seed(s), **server_fields(cfg.guide)} for p, s in zip(prompts, seeds)]
         replies = list(self._pool.map(lambda b: self._post("/completions", b), bodies))
         return [self._completion(r, b["n"], rule) for r, b in zip(replies, bodies)]
 

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from act_dsl.sampling.backends import BackendError, Completion, engine_seed, rule_of
 from act_dsl.sampling.config import GenConfig
+from act_dsl.sampling.guided import GuideError, vllm_params
 from act_dsl.sampling.stop import stop_at
 
 MISSING = ("--backend vllm needs vLLM, which is not installed: `pip install 'act-dsl[vllm]'` (on a machine "
@@ -148,10 +149,16 @@ class VLLMBackend:
         seeds = list(seeds) if seeds else [cfg.seed]
         if len(seeds) < len(prompts):  # one seed for the batch: prompt i gets seed + i, as in the hf backend
             seeds = [seeds[0] + i for i in range(len(prompts))]
+        try:
+            guided = vllm_params(self._vllm, cfg.guide)  # --guided
+        except GuideError as exc:
+            raise BackendError(str(exc)) from None
         params = [self._vllm.SamplingParams(n=n, max_tokens=cfg.max_new_tokens,
                                             seed=None if greedy else engine_seed(s),  # greedy needs no generator
                                             temperature=0.0 if greedy else cfg.temperature,
-                                            top_p=1.0 if greedy else cfg.top_p) for s in seeds[:len(prompts)]]
+                                            top_p=1.0 if greedy else cfg.top_p,
+                                            **guided)
+                  for s in seeds[:len(prompts)]]
         try:
             outs = self.llm.generate(list(prompts), params, lora_request=self.lora, use_tqdm=False)
         except Exception as exc:  # the engine's worker died (an unsupported kernel, memory): one line, not its trace
