@@ -52,9 +52,7 @@ def score_records(graph: Any, records: list[Any], day: dt.date | None = None) ->
                 obj = {**obj, "response": completion_text(obj["response"], i)}
             rec = check_row(obj, graph.input_types, True, reader=reader, allow_many=False, line=i)
         except (RowError, ValueError) as exc:
-            message = exc.message if isinstance(exc, RowError) else str(exc)
-            field = f"`{exc.field}`: " if isinstance(exc, RowError) and exc.field else ""
-            out[i] = bad_record(f"record {i}: {field}{message}")
+            out[i] = bad_record(f"record {i}: {exc.message if isinstance(exc, RowError) else exc}")
             continue
         rows.append({**rec.fields, "response": (rec.responses or [""])[0]})
         where.append(i)

@@ -1,0 +1,1 @@
+"""Adapters for RL engines that take rewards from outside act_dsl (verl)."""
