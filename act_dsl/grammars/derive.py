@@ -286,7 +286,8 @@ def _merge(graph: Graph, facts: dict[str, _Fact], why: dict[str, str]) -> tuple[
 
 def _stable(shape: Shape) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The items that read back as themselves through the output's reader (and the split), and those that cannot."""
-    keep, out = [], []
+    keep: list[str] = []
+    out: list[str] = []
     for x in dict.fromkeys(shape.items):
         bad = not x.strip() or any(b in x for b in LINE_BREAKS)
         if shape.reader != "response" or shape.kind == "labels":

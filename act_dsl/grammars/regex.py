@@ -5,6 +5,7 @@ from __future__ import annotations
 import re._constants as C
 import re._parser as sre
 from dataclasses import dataclass
+from typing import Any
 
 MAX_CODE = 0x10FFFF
 Ranges = tuple[tuple[int, int], ...]
@@ -58,21 +59,21 @@ class _Writer:
     def seq(self, items: list, rx: bool) -> str:
         return ("" if rx else " ").join(self.item(op, av, rx) for op, av in items)
 
-    def item(self, op: object, av: object, rx: bool) -> str:
+    def item(self, op: object, av: Any, rx: bool) -> str:
         if op in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN):
             return self.chars(_ranges(op, av), rx)
         if op is C.SUBPATTERN:
-            _group, add, drop, sub = av  # type: ignore[misc]
+            _group, add, drop, sub = av
             if add or drop:
                 raise Refused("the pattern sets flags inside a group, which engines read differently")
             return f"({self.seq(list(sub.data), rx)})" if rx else f"({self.seq(list(sub.data), rx) or chr(34) * 2})"
         if op is C.BRANCH:
-            parts = [self.seq(list(b.data), rx) for b in av[1]]  # type: ignore[index]
+            parts = [self.seq(list(b.data), rx) for b in av[1]]
             if rx:
                 return "(" + "|".join(parts) + ")"
             return "(" + " | ".join(p or '""' for p in parts) + ")"
         if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):  # laziness changes no language
-            lo, hi, sub = av  # type: ignore[misc]
+            lo, hi, sub = av
             inner = self.seq(list(sub.data), rx)
             inner = f"({inner})" if rx else f"({inner or chr(34) * 2})"
             return inner + _count(lo, hi)
@@ -87,8 +88,14 @@ class _Writer:
         if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
             c = ranges[0][0]
             return _esc(c, "rx") if rx else '"' + _esc(c, "str") + '"'
-        body = "".join(_esc(lo, "cls") if lo == hi else f"{_esc(lo, 'cls')}-{_esc(hi, 'cls')}" for lo, hi in ranges)
-        return f"[{body}]"
+        other = complement(ranges)
+        if ranges[-1][1] == MAX_CODE and other and len(other) <= len(ranges):  # a negated class reads shorter
+            return f"[^{_class_body(other)}]"
+        return f"[{_class_body(ranges)}]"
+
+
+def _class_body(ranges: Ranges) -> str:
+    return "".join(_esc(lo, "cls") if lo == hi else f"{_esc(lo, 'cls')}-{_esc(hi, 'cls')}" for lo, hi in ranges)
 
 
 def _count(lo: int, hi: int) -> str:
@@ -104,7 +111,7 @@ def _esc(c: int, where: str) -> str:
     ch = chr(c)
     if 0x20 <= c < 0x7F or (c > 0xA0 and ch.isprintable() and not ch.isspace()):
         return "\\" + ch if ch in _META[where] else ch
-    return f"\\u{c:04X}" if c <= 0xFFFF else f"\\U{c:08X}"
+    return f"\\x{c:02X}" if c < 0x100 else f"\\u{c:04X}" if c <= 0xFFFF else f"\\U{c:08X}"
 
 
 def _ranges(op: object, av: object) -> Ranges:
@@ -122,7 +129,7 @@ def _ranges(op: object, av: object) -> Ranges:
         elif sub is C.LITERAL:
             out.append((val, val))
         elif sub is C.RANGE:
-            out.append(tuple(val))  # type: ignore[arg-type]
+            out.append(tuple(val))
         elif sub is C.CATEGORY and val in _CATEGORY:
             out.extend(_CATEGORY[val])
         elif sub is C.CATEGORY and val in _NEGATED:
