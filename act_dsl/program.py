@@ -117,10 +117,22 @@ class Program:
         Keyword arguments: `reference_date` (a datetime.date or "YYYY-MM-DD": relative dates are read against it;
         default 2026-01-01, never the clock), `none_value` (the reward of a completion with no applicable constraint, default 0.0) and
         `limits` (act_dsl.ops.limits.Limits, the per-response work budgets). Columns are the dataset's input
-        fields, one value per completion, read by their declared types; a verifier error scores 0 and is
-        reported once per call as a VerifierErrorWarning with the counts."""
+        fields, one value per completion, read by their declared types (an input named `prompt` is filled from
+        `prompts`, the last user message of a chat prompt); a verifier error scores 0 and is reported once per call
+        as a VerifierErrorWarning with the counts. Given TRL's `log_metric`, it logs each constraint's pass rate as
+        `act/NAME`."""
         from act_dsl.scoring.reward import make_reward_function
         return make_reward_function(self.graph(task), reference_date=reference_day(reference_date), **options)
+
+    def reward_functions(self, task: str | None = None, reference_date: "dt.date | str | None" = None,
+                         **options: Any):
+        """One TRL reward function per constraint and their weights: `funcs, weights = program.reward_functions()`,
+        then `GRPOTrainer(reward_funcs=funcs, args=GRPOConfig(reward_weights=weights, ...))`, so per-constraint
+        aggregation (`multi_objective_aggregation="normalize_then_sum"`, GDPO) sees each constraint. A function
+        returns None where its constraint does not apply (TRL leaves it out); the functions of one step share one
+        scoring. Keyword arguments as `reward_function`, less `none_value`."""
+        from act_dsl.scoring.reward import make_reward_functions
+        return make_reward_functions(self.graph(task), reference_date=reference_day(reference_date), **options)
 
 
 def _suppressed(d: Diagnostic) -> bool:

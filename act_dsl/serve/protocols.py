@@ -7,34 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Sequence
 
+from act_dsl.scoring.reward import last_user_text
+
 # end-of-sequence markers OpenRLHF leaves at the end of a query (it decodes with skip_special_tokens=False)
 EOS_MARKERS = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>", "<end_of_turn>", "<|end|>", "</s>")
 
 
 class ProtocolError(ValueError):
     """A request body that does not follow the protocol; the message is the one line the client reads (HTTP 422)."""
-
-
-def last_user_text(prompt: Any) -> str:
-    """The text of a prompt: itself when text, else the last user message of chat messages (TRL, Responses API)."""
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, Mapping):
-        prompt = [prompt]
-    if isinstance(prompt, Sequence):
-        users = [m for m in prompt if isinstance(m, Mapping) and m.get("role", "user") == "user"]
-        if users:
-            return _parts_text(users[-1].get("content"))
-    return ""
-
-
-def _parts_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence):
-        return "".join(p if isinstance(p, str) else str(p.get("text") or "") for p in content
-                       if isinstance(p, str) or isinstance(p, Mapping) and "text" in p)
-    return ""
 
 
 def fill_prompt(record: dict[str, Any], inputs: Mapping[str, str], prompt: Any) -> dict[str, Any]:
@@ -112,8 +92,11 @@ def nemo_response_text(response: Any) -> str:
                 and o.get("role", "assistant") == "assistant"]
     if not messages:
         return ""
-    return _parts_text([p for p in messages[-1].get("content") or []
-                        if isinstance(p, Mapping) and p.get("type", "output_text") == "output_text"])
+    content = messages[-1].get("content")
+    if isinstance(content, str):
+        return content
+    return "".join(str(p.get("text") or "") for p in content or []
+                   if isinstance(p, Mapping) and p.get("type", "output_text") == "output_text")
 
 
 def nemo_record(body: Any, inputs: Mapping[str, str]) -> dict[str, Any]:
