@@ -17,7 +17,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from act_dsl.graph.frames import Frame
+from act_dsl.graph.frames import Frame, subset
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charge_call,
@@ -112,16 +112,22 @@ class Executor:
         return frame, members
 
     def _constraint(self, c, frame: Frame) -> list:
-        vals = self.eval(c.node, frame)
         if c.when is None:
-            return vals
+            return self.eval(c.node, frame)
         when = self.eval(c.when, frame)
+        keep = [i for i, w in enumerate(when) if w and not isinstance(w, ErrorValue)]
+        vals: list = [NA] * frame.n
+        if frame.parent is None and not self.trace and len(keep) < frame.n:  # the body only where `when` holds
+            for i, v in zip(keep, self.eval(c.node, subset(frame, keep)) if keep else ()):
+                vals[i] = v
+        else:
+            vals = self.eval(c.node, frame)
         return [w if isinstance(w, ErrorValue) else (v if w else NA) for v, w in zip(vals, when)]
 
     def _target(self, node: Node, frame: Frame) -> Frame:
         f = frame
         while f.parent is not None:
-            if node.free & f.binds.keys():
+            if f.owns_all or node.free & f.binds.keys():
                 return f
             f = f.parent
         return f
@@ -129,6 +135,8 @@ class Executor:
     def eval(self, node: Node, frame: Frame) -> list:
         target = self._target(node, frame)
         col = target.cache.get(node.id)
+        if col is None:
+            col = target.borrow(node.id)
         if col is None:
             col = self._compute(node, target)
             target.cache[node.id] = col
@@ -155,7 +163,7 @@ class Executor:
         if op == "quant":
             return self._quant(node, frame)
         cols = [_nones(self.eval(a, frame)) for a in node.args]
-        if frame.parent is not None and op in ("call", "bin") and cols and (node.type == "text" or
+        if frame.parent is not None and not frame.owns_all and op in ("call", "bin") and cols and (node.type == "text" or
                                                                           node.type.startswith("list<")):
             # inside a quantifier a text or list is built per element: charged to its response's byte budget
             factor = 1 if node.type == "text" else LIST_FACTOR

@@ -16,6 +16,7 @@ class Frame:
         self.records = records or []  # the root frame's records; child frames read them through the root
         self.binds = binds or {}
         self.cache: dict[int, list] = {}
+        self.owns_all = False  # a subset of the root's rows (a constraint's `when` rows): evaluates every node itself
         self._maps: dict[int, list[int]] = {}
 
     def index_in(self, ancestor: "Frame") -> list[int]:
@@ -31,12 +32,28 @@ class Frame:
             self._maps[key] = idx
         return self._maps[key]
 
+    def borrow(self, key: int) -> list | None:
+        """A subset frame reads a column its parent already computed for every record, instead of recomputing it."""
+        if not self.owns_all or self.parent is None or key not in self.parent.cache:
+            return None
+        whole = self.parent.cache[key]
+        col = self.cache[key] = [whole[i] for i in self.to_parent]
+        return col
+
     @property
     def root(self) -> "Frame":
         f = self
         while f.parent is not None:
             f = f.parent
         return f
+
+
+def subset(frame: Frame, rows: list[int]) -> Frame:
+    """Some rows of a root frame as a frame of their own that evaluates every node itself (with the records'
+    positions kept, so per-response budgets are charged to the right response)."""
+    sub = Frame(len(rows), frame, rows, records=[frame.records[i] for i in rows])
+    sub.owns_all = True
+    return sub
 
 
 def root_rows(frame: Frame, row: int) -> tuple[int, ...]:
