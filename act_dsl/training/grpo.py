@@ -17,7 +17,7 @@ from act_dsl.graph.graph import Graph
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.data import Item, ranked_items, score_samples
 from act_dsl.training.loop import MAX_SEQUENCES, encode_item, token_logprobs
-from act_dsl.training.losses import group_advantages, grpo
+from act_dsl.training.losses import grpo
 
 
 def fresh_item(model: Any, tok: Any, item: Item, cfg: TrainConfig, graph: Graph, reference_date: dt.date | None,
@@ -45,7 +45,8 @@ def grpo_step(model: Any, tok: Any, item: Item, cfg: TrainConfig, device: Any, b
     """Sample, score and take the gradient of one item; (the loss, what happened: mean CSR and whether the
     group had any spread). A group whose samples all score alike has zero advantage: only the KL term acts."""
     fresh = fresh_item(model, tok, item, cfg, graph, reference_date, seed)
-    adv = group_advantages(torch.tensor(fresh.csr)).to(device)
+    from act_dsl.training.advantages import step_advantages
+    adv = step_advantages(fresh, cfg, graph, reference_date, seed).to(device)
     encoded = encode_item(tok, fresh)
     k = fresh.k
     total = len(encoded) * k

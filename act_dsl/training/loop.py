@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from act_dsl.training.config import TrainConfig
+from act_dsl.training.config import SFT_LOSS, TrainConfig
 from act_dsl.training.data import Item
 from act_dsl.training.losses import LOSSES
 
@@ -172,7 +172,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     online = cfg.loss == "grpo"  # samples its own candidates every step: every prompt is useful
     if online and graph is None:
         raise ValueError("--loss grpo needs the task's verifier graph to score its samples")
-    useful = list(items) if online else [it for it in items if it.pairs() > 0]
+    useful = list(items) if online or cfg.loss == SFT_LOSS else [it for it in items if it.pairs() > 0]
     shard = useful[acc.process_index::acc.num_processes]
     per_proc = min(len(useful[p::acc.num_processes]) for p in range(acc.num_processes)) if useful else 0
     shard = shard[:per_proc]  # every process takes the same number of steps

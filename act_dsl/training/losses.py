@@ -57,7 +57,13 @@ def dpo(p, logp, csr, ref, nll, cfg):
     return -F.logsigmoid(cfg.dpo_beta * margin).mean() + cfg.lam * nll, int(len(i))
 
 
-LOSSES: dict[str, Callable] = {"rrhf": rrhf, "pro": pro, "dpo": dpo}
+def sft(p, logp, csr, ref, nll, cfg):
+    """The gold-supervised arm (act train --sft-gold): the cross-entropy of the item's one candidate, the gold
+    answer; no pairs."""
+    return nll, 0
+
+
+LOSSES: dict[str, Callable] = {"rrhf": rrhf, "pro": pro, "dpo": dpo, "sft": sft}
 
 
 def group_advantages(csr: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:

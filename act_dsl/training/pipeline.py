@@ -227,8 +227,13 @@ class Pipeline:
         samples = {s.index: s for s in self.samples()}
         rows = [json.loads(x) for x in (self.path / "ranked.jsonl").read_text().splitlines()]
         items = [item_from_row(samples, row) for row in rows]
-        return train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
-                     graph=self.job.graph, reference_date=self.ref_date)
+        note = None
+        if self.cfg.loss != "grpo":  # grpo shapes its signal at every step (training.advantages.step_advantages)
+            from act_dsl.training.advantages import prepare_items
+            items, note = prepare_items(items, self.cfg, self.job.graph, self.ref_date)
+        result = train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
+                       graph=self.job.graph, reference_date=self.ref_date)
+        return {**result, "signal": note} if note else result
 
     def eval_after(self) -> dict[str, Any]:
         from act_dsl.sampling import model as models
