@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(PY) -m mypy
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow and not torch"
 
 lint: $(STAMP)
 	$(ACT) lint examples stdlib_constraints

@@ -1,7 +1,9 @@
 """Shared test helpers: paths to the repo, its examples and the real data beside the project."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,10 @@ task shape {
 """
 
 
+# the training tests' task: SHAPE_TASK with a half-weight constraint, so candidates differ in CSR
+TRAIN_TASK = SHAPE_TASK.replace("}\n", "  constraint words weight 0.5 = count(words(y)) >= 1\n}\n")
+
+
 def run_act(*args: str, cwd: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the real `act` command in a subprocess, as a user would."""
     return subprocess.run([sys.executable, "-m", "act_dsl", *args], capture_output=True, text=True,
@@ -42,6 +48,58 @@ def shared_data() -> Path:
             pytest.fail(reason + " and ACT_REQUIRE_SHARED_DATA=1 requires it")
         pytest.skip(reason)
     return SHARED_DATA
+
+
+@pytest.fixture
+def small_task(tmp_path: Path) -> Path:
+    """TRAIN_TASK in a folder with 8 training topics and 4 held-out ones."""
+    (tmp_path / "task.act").write_text(TRAIN_TASK)
+    topics = ["Obama", "Paris", "Google", "Rome", "Nile", "Tesla", "Oslo", "Ann"]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps({"topic": f"{t} {i}"}) + "\n" for i, t in enumerate(topics)))
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"topic": t}) + "\n" for t in topics[:4]))
+    return tmp_path
+
+
+def _fast(config: pytest.Config) -> bool:
+    """`make test-fast` deselects the tests that load torch (`-m "not slow and not torch"`)."""
+    return "not torch" in (config.option.markexpr or "")
+
+
+class _NoTorch:
+    """A meta-path finder that refuses torch, so a test that loads it without its `torch` mark fails loudly."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.split(".")[0] in ("torch", "transformers"):
+            raise ImportError(f"{name} is imported by a test that `make test-fast` runs: mark the test "
+                              "`@pytest.mark.torch` (a test using the `tiny_model` fixture is marked by itself)")
+        return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "torch: loads torch or a transformers model, in the test or in an `act` "
+                                       "command it runs; `make test-fast` leaves these out and forbids torch")
+    if _fast(config):
+        sys.meta_path.insert(0, _NoTorch())
+        os.environ["ACT_TEST_FAST"] = "1"
+        # an `act` command that a fast test runs must not load torch either: a `torch` on its path refuses
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests" / "no_torch"),
+                                                                 os.environ.get("PYTHONPATH")]))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `make test-fast`, a test file marked torch as a whole (`pytestmark = pytest.mark.torch`, because it
+    imports torch at its top) is not even imported."""
+    if _fast(config) and collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        if re.search(r"^pytestmark = pytest\.mark\.torch", collection_path.read_text(), re.M):
+            return True
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tiny_model" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.torch)
 
 
 @pytest.fixture(scope="session")

@@ -113,6 +113,7 @@ def test_doctor_exits_1_and_says_how_to_fix_a_missing_torch(no_extras) -> None:
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.torch
 def test_doctor_exits_0_where_act_train_can_run() -> None:
     r = run_act("doctor")
     assert r.returncode == 0, r.stdout

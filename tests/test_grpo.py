@@ -9,7 +9,8 @@ import torch
 
 from act_dsl.training.losses import group_advantages, grpo
 from conftest import run_act
-from test_multi import small_task  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.torch   # imports torch at its top: `make test-fast` leaves the file out
 
 
 def test_equal_csrs_give_zero_advantage_and_a_spread_gives_plus_and_minus_one() -> None:

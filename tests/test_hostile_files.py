@@ -290,6 +290,7 @@ def test_a_killed_merge_leaves_the_old_output_or_the_complete_new_one(tmp_path: 
     assert False in seen, "some kill should land before the new output is in place"
 
 
+@pytest.mark.torch
 def test_the_python_api_refuses_a_folder_that_is_not_a_run(folder: Path) -> None:
     import act_dsl
     mine = folder / "mine"

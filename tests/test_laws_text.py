@@ -38,7 +38,8 @@ def test_split_gives_stripped_non_empty_pieces_without_the_separator(x: str, sep
 @LAWS
 @given(st.lists(TEXT.map(str.strip).filter(bool), max_size=6), SEPS, st.sampled_from(["", " ", "  \t"]))
 def test_split_undoes_join_with_any_spacing(items: list, sep: str, pad: str) -> None:
-    items = [i for i in items if sep not in i]
+    # an item holding a character of the separator can run into it ("-" + "--" reads as "--" + "-")
+    items = [i for i in items if not set(i) & set(sep)]
     assert split(join(tuple(items), pad + sep + pad), sep) == tuple(items)
 
 

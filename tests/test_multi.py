@@ -7,19 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_act
-from test_training import TASK
 
 # --force: the tiny untrained model's samples score below the probe that copies the topic
 FAST = ("--samples", "3", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--force")
-
-
-@pytest.fixture
-def small_task(tmp_path) -> Path:
-    (tmp_path / "task.act").write_text(TASK)
-    topics = ["Obama", "Paris", "Google", "Rome", "Nile", "Tesla", "Oslo", "Ann"]
-    (tmp_path / "train.jsonl").write_text("".join(json.dumps({"topic": f"{t} {i}"}) + "\n" for i, t in enumerate(topics)))
-    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"topic": t}) + "\n" for t in topics[:4]))
-    return tmp_path
 
 
 @pytest.mark.slow

@@ -65,6 +65,7 @@ def test_config_overrides_by_flag_name_and_reads_old_flat_runs() -> None:
         TrainConfig().override(samples=1)
 
 
+@pytest.mark.torch
 def test_a_task_without_a_prompt_cannot_be_trained(tmp_path) -> None:
     (tmp_path / "t.act").write_text(WHEN)
     with pytest.raises(ValueError, match="task `w` has no `prompt`"):

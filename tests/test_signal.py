@@ -9,7 +9,6 @@ import act_dsl
 from act_dsl.training.data import Item, item_from_row, item_row, rank
 from act_dsl.training.signal import beats_greedy, gate_message
 from conftest import run_act
-from test_multi import small_task  # noqa: F401  (fixture)
 
 TASK = """
 task slash {

@@ -13,9 +13,10 @@ import pytest
 import torch
 
 import act_dsl
-from conftest import ROOT, SHAPE_TASK, run_act
+from conftest import ROOT, TRAIN_TASK, run_act
 
-TASK = SHAPE_TASK.replace("}\n", "  constraint words weight 0.5 = count(words(y)) >= 1\n}\n")
+TASK = TRAIN_TASK
+pytestmark = pytest.mark.torch   # imports torch at its top: `make test-fast` leaves the file out
 
 
 @pytest.fixture
