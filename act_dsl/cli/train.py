@@ -36,6 +36,16 @@ def register(sub: Any) -> None:
                    "train on the new samples (RUN_DIR/round-r)")
     p.add_argument("--force", action="store_true",
                    help="train even when the verifier card finds an attack within 0.05 of the gold answers (or above the mean sample)")
+    p.add_argument("--control", choices=("shuffled",), default=None,
+                   help="also train a control arm on the same samples with each prompt's scores shuffled across its "
+                   "candidates (RUN_DIR/control); the report gives real - control")
+    p.add_argument("--sft-gold", default=None, metavar="FIELD",
+                   help="also fine-tune the same model and LoRA settings on the training records' gold answers in "
+                   "FIELD (RUN_DIR/sft); the report gives ACT's gain as a share of that supervised gain")
+    p.add_argument("--capability", default=None, metavar="TASK.act",
+                   help="a task not trained on: the base and the trained models are evaluated on it (with "
+                   "--capability-data); the report gives the difference")
+    p.add_argument("--capability-data", default=None, metavar="FILE", help="records of the --capability task")
     add_settings(p, TrainConfig)
     engine_options(p)
     metric_options(p)
@@ -115,6 +125,7 @@ def run_train(args: argparse.Namespace) -> int:
                    read_data(args, graph, False, eval_path).records, run_path, cfg, _metric_spec(args),
                    resume=args.resume, engine=engine, force=args.force,
                    about=about)
+    arms = _arms(args)
     from act_dsl.training.multi import run_rounds, run_seeds
     with session(args, run_path / "log.txt") as out:
         job.log = out.log
@@ -125,6 +136,10 @@ def run_train(args: argparse.Namespace) -> int:
                     out.say((run_path / "report.md").read_text())
                 return EXIT_OK
             report = run_rounds(job, args.rounds)
+            if report is not None and arms.any():
+                from act_dsl.training.arms import run_arms
+                report = {**report, "arms": run_arms(job, arms)}
+                out.say((run_path / "report.md").read_text().split("\n## Arms\n")[1])
         except (JobError, ModelError, ValueError) as exc:
             raise UsageError(str(exc)) from None
         if report is not None:  # None: a process other than the main one under `accelerate launch`
@@ -132,6 +147,28 @@ def run_train(args: argparse.Namespace) -> int:
                 out.say((run_path / "report.md").read_text())
             print_summary(report, run_path if args.rounds == 1 else run_path / f"round-{args.rounds}", out)
     return EXIT_OK
+
+
+def _arms(args: argparse.Namespace) -> Any:
+    """The arms beside the run (--control, --sft-gold, --capability), checked before any work."""
+    from act_dsl.training.arms import Arms, Capability
+    if (args.capability is None) != (args.capability_data is None):
+        raise UsageError("give --capability TASK.act and --capability-data FILE together")
+    cap = None
+    if args.capability:
+        program = load_checked(args.capability)
+        if program is None:
+            raise UsageError(f"--capability {args.capability}: the file has errors (shown above)")
+        graph = program.graph()
+        if not Path(args.capability_data).is_file():
+            raise UsageError(f"--capability-data {args.capability_data}: no such file")
+        cap = Capability(graph, read_data(args, graph, False, Path(args.capability_data)).records,
+                         f"{args.capability} on {args.capability_data}")
+    arms = Arms(args.control, args.sft_gold, cap)
+    if arms.any() and (args.seeds > 1 or args.rounds > 1):
+        raise UsageError("--control, --sft-gold and --capability run beside one run: leave out --seeds and --rounds "
+                         "(run each seed with --seed K)")
+    return arms
 
 
 def _check_run_dir(run_path: Path, args: argparse.Namespace, task: str, about: dict[str, Any],
