@@ -39,34 +39,47 @@ def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
     from act_dsl.training.pipeline import distributed
     if distributed() is not None:
         raise ValueError("--rounds runs one process; under accelerate launch run one round at a time")
+    from act_dsl.training.rounds import RoundGate, carry_base
+    RunDir(job.run_dir)
+    gate = RoundGate(job)  # holds out the validation prompts; judges every round (training.rounds)
+    job = dataclasses.replace(job, train_records=gate.train_records)
     reports = []
-    prev: Path | None = None
+    prev: Path | None = None  # the last round taken; None: the base model
     for r in range(1, rounds + 1):
         path = job.run_dir / f"round-{r}"
         cfg, init, resume = job.config, None, job.resume
-        if prev is not None:
+        if r > 1:
             if not (path / "eval_before.json").exists():
-                _carry_after_to_before(prev, path)
+                if prev is not None:
+                    _carry_after_to_before(prev, path)
+                else:
+                    carry_base(job.run_dir / "round-1", path)
             resume = True  # the folder holds the carried evaluation
-            if cfg.lora:
+            if prev is not None and cfg.lora:
                 init = prev / "adapter"
-            else:
+            elif prev is not None:
                 cfg = cfg.override(model=str(prev / "model"))
+            if not gate.decisions[str(r - 1)]["kept"]:  # starting again from the same policy: draw other samples
+                cfg = cfg.override(seed=cfg.seed + r - 1)
         job.log(f"round {r} of {rounds}: {path}")
         report = run_job(dataclasses.replace(job, run_dir=path, config=cfg, init_adapter=init, resume=resume))
         if report is None:
             return None
-        reports.append(report)
-        prev = path
+        if gate.judge(r, path, report):
+            reports.append(report)
+            prev = path
     summary = rounds_report(job.run_dir, rounds)
     RunDir(job.run_dir).write_json("report.json", summary)
     (job.run_dir / "report.md").write_text(rounds_markdown(summary))
-    return {**reports[-1], "rounds": summary["rounds"]}
+    last = reports[-1] if reports else json.loads((job.run_dir / "round-1" / "report.json").read_text())  # no round taken: the base model stands (the report says so)
+    return {**last, "rounds": summary["rounds"], "kept": [row["round"] for row in summary["rounds"] if row.get("kept")]}
 
 
 def rounds_report(path: Path, rounds: int) -> dict[str, Any]:
     """Per round: CSR and the task metric after it, with intervals and the paired difference to the base."""
     from act_dsl.scoring.evidence import compare
+    from act_dsl.training.rounds import decisions
+    judged = decisions(path)
     base = _eval(path / "round-1", "eval_before.json")
     rows = [{"round": 0, "after": base["intervals"], "difference": {}, "pairs": None, "steps": None}]
     for r in range(1, rounds + 1):
@@ -75,7 +88,9 @@ def rounds_report(path: Path, rounds: int) -> dict[str, Any]:
         rep = json.loads((run / "report.json").read_text())
         diff = {row["measure"]: row["diff"] for row in compare(base, after)["rows"]}
         rows.append({"round": r, "after": after["intervals"], "difference": diff, "pairs": rep["pairs"],
-                     "steps": rep["train"].get("steps"), "beats_greedy": rep.get("beats_greedy")})
+                     "steps": rep["train"].get("steps"), "beats_greedy": rep.get("beats_greedy"),
+                     "kept": judged.get(str(r), {}).get("kept", True), "why": judged.get(str(r), {}).get("why", ""),
+                     "started_from": judged.get(str(r), {}).get("started_from")})
     return {"task": rep["task"], "model": rep["model"], "config": rep["config"], "eval_prompts": rep["eval_prompts"],
             "rounds": rows}
 
@@ -87,7 +102,7 @@ def rounds_markdown(summary: dict[str, Any]) -> str:
     head = ["round", "held-out CSR [95 % CI]", "CSR - base, paired"]
     if metric:
         head += [f"{metric} [95 % CI]", f"{metric} - base, paired"]
-    head += ["pairs", "steps"]
+    head += ["pairs", "steps", "taken"]
     lines = [f"# act train --rounds: task `{summary['task']}`", "",
              f"Model `{summary['model']}`, loss `{summary['config']['loss']}`, K = {summary['config']['gen']['k']}; "
              f"{summary['eval_prompts']} held-out prompts, greedy decoding. Round 0 is the base model; each round "
@@ -99,8 +114,14 @@ def rounds_markdown(summary: dict[str, Any]) -> str:
         if metric:
             cells += [interval_text(a.get("task_metric")), interval_text(d.get(metric), signed=True)]
         cells += ["-" if row["pairs"] is None else str(row["pairs"]), "-" if row["steps"] is None else str(row["steps"])]
+        cells.append("-" if row["round"] == 0 else ("yes" if row.get("kept", True) else "no") +
+                     (f" (from {row['started_from']}): {row['why']}" if row.get("why") else ""))
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Intervals: 95 % percentile bootstrap over the held-out prompts (2,000 resamples); differences "
+    kept = [str(row["round"]) for row in summary["rounds"][1:] if row.get("kept", True)]
+    lines += ["", f"Rounds taken: {', '.join(kept) or 'none (the base model stands)'}. A round is not taken when it "
+              "has fewer ranked pairs than --min-pairs or lowers the greedy CSR on the validation prompts held out "
+              "from training (rounds.json); the next round starts from the last round taken.", "",
+              "Intervals: 95 % percentile bootstrap over the held-out prompts (2,000 resamples); differences "
               "are paired on the same prompts.", ""]
     return "\n".join(lines)
 
