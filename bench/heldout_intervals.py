@@ -8,6 +8,8 @@ the paired table with 95 % intervals.
 
 Run: .venv/bin/python bench/heldout_intervals.py RUN_DIR [--task FILE --eval-data FILE]
      (default: the task and held-out data named in RUN_DIR/config.json)
+     .venv/bin/python bench/heldout_intervals.py REAL_RUN --control CONTROL_RUN
+     (real minus control: the paired table of two runs' eval_after.json, 95 % bootstrap over the prompts)
 """
 from __future__ import annotations
 
@@ -42,12 +44,23 @@ def rescore(graph, records, saved: dict, metric) -> dict:
     return out
 
 
+def print_real_minus_control(real: Path, control: Path) -> None:
+    from act_dsl.training.control import control_lines, real_minus_control
+    diff = real_minus_control(real, control)
+    print(f"real = {real}\ncontrol = {control}\n" + "\n".join(control_lines(diff, tuple(r["measure"] for r in diff["rows"]))))
+    print("(95 % percentile bootstrap over the shared held-out prompts, 2000 resamples, paired)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("run")
     ap.add_argument("--task", default=None)
     ap.add_argument("--eval-data", default=None)
+    ap.add_argument("--control", default=None, metavar="RUN", help="print real (RUN_DIR) minus this control run")
     args = ap.parse_args()
+    if args.control:
+        print_real_minus_control(Path(args.run), Path(args.control))
+        return
     import act_dsl
     from act_dsl.records import read_records
     from act_dsl.scoring.evidence import compare, render_compare

@@ -184,6 +184,9 @@ def main() -> None:
                     help="K values of the best-of-K reranking baseline of the base model ('' for none)")
     ap.add_argument("--seed", type=int, default=0, help="seed of sampling and training")
     ap.add_argument("--rounds", type=int, default=1, help="iterated ACT: rounds of sample-rank-train per loss")
+    ap.add_argument("--control", choices=["shuffled"], default=None,
+                    help="beside each loss's run, a control arm on the same samples with each prompt's scores "
+                    "shuffled across its candidates (run-LOSS/control; one round only)")
     ap.add_argument("--model", default=None, help="model id or folder (default: the project's default model)")
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: act train's)")
@@ -263,6 +266,12 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
         name = f"ACT {loss}" + (f", {args.rounds} rounds" if args.rounds > 1 else "") + " (greedy)"
         results[name] = json.loads((run / "eval_after.json").read_text())
         calls[name] = 1
+        if args.control and args.rounds == 1:  # the same samples and steps, scores shuffled within each prompt
+            from act_dsl.training.arms import run_control
+            run_control(TrainJob(graph, train_recs, eval_recs, run, base_cfg.override(loss=loss), log=lambda m: None),
+                        args.control)
+            results[f"control ({args.control}) {loss}"] = json.loads((run / "control" / "eval_after.json").read_text())
+            calls[f"control ({args.control}) {loss}"] = 1
         save()
     assert first is not None
     # the inference-with-constraints baseline: best of K samples of the base model, reranked by CSR
@@ -287,6 +296,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
           f"--losses {args.losses} --best-of '{args.best_of}' --seed {args.seed} --rounds {args.rounds}"
           + (f" --model {args.model}" if args.model else "")
           + (f" --temperature {args.temperature}" if args.temperature is not None else "")
+          + (f" --control {args.control}" if args.control else "")
           + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints != "ner" else ""))
 
 
