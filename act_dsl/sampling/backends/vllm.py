@@ -40,11 +40,33 @@ def import_vllm() -> Any:
     return vllm
 
 
+def cpu_dtype(cpuinfo: str | None = None) -> str | None:
+    """The dtype for vLLM on this CPU: None (vLLM's choice, bfloat16) where the CPU computes in bfloat16
+    (x86 `avx512_bf16` or `amx_bf16`, Arm `bf16`), else "float32": on an AVX2-only CPU vLLM's bfloat16 ran about
+    4x slower than float32 (issue 26). `cpuinfo` is /proc/cpuinfo's text (read when None; unreadable: None)."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+                cpuinfo = f.read(1 << 20)
+        except OSError:
+            return None
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() in ("flags", "features"):
+            flags.update(value.split())
+    if not flags:
+        return None  # nothing known about this CPU: leave the choice to vLLM
+    return None if flags & {"avx512_bf16", "amx_bf16", "bf16"} else "float32"
+
+
 def engine_options(for_training: bool, enable_lora: bool, dtype: str | None = None) -> dict[str, Any]:
     """vllm.LLM's keyword arguments beyond the model: memory sized for this machine, LoRA when asked;
-    `dtype` None is vLLM's choice (bfloat16 for a float32 model on a CPU that has it)."""
+    `dtype` None is vLLM's choice on a GPU or a CPU with bfloat16 units, float32 on a CPU without them."""
     from vllm.platforms import current_platform
     opts: dict[str, Any] = {"enable_lora": True, "max_lora_rank": MAX_LORA_RANK} if enable_lora else {}
+    if not dtype and current_platform.is_cpu():
+        dtype = cpu_dtype()
     if dtype:
         opts["dtype"] = dtype
     if current_platform.is_cpu():
