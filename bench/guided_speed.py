@@ -65,6 +65,9 @@ def main() -> None:
     base, guided = out["base greedy"], out["base guided greedy"]
     commit = subprocess.run(["git", "log", "-1", "--format=%h %cI", "--", str(task)], capture_output=True, text=True,
                             cwd=ROOT).stdout.strip()
+    if subprocess.run(["git", "diff", "--quiet", "HEAD", "--", str(task)], cwd=ROOT).returncode:
+        import hashlib
+        commit += f" + uncommitted changes (file sha256 {hashlib.sha256(task.read_bytes()).hexdigest()[:12]})"
     print(f"command: .venv/bin/python bench/guided_speed.py --n {args.n} --max-new-tokens {args.max_new_tokens} "
           f"--batch-size {args.batch_size}")
     print(f"entity_typing/task.act at commit {commit}; default model; n = {n}; 2-core CPU shared with other jobs")

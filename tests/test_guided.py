@@ -153,3 +153,19 @@ def test_vllm_guided_parameters_build_in_the_installed_vllm() -> None:
     g = guide_for(load(EXAMPLES / "entity_typing" / "task.act").graph())
     (params,) = vllm_params(vllm, g).values()
     assert getattr(params, "regex", None) == g["regex"]
+
+
+@pytest.mark.slow
+def test_train_guided_samples_well_formed_candidates(tmp_path: Path, tiny_model: Path) -> None:
+    task, data = _task(tmp_path)
+    (tmp_path / "train.jsonl").write_text(data.read_text())
+    (tmp_path / "eval.jsonl").write_text(data.read_text())
+    out = tmp_path / "run"
+    r = run_act("train", str(task), "--model", str(tiny_model), "--run-dir", str(out), "--samples", "4", "--epochs",
+                "1", "--max-new-tokens", "16", "--guided", "--force", timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    regex = guide_for(load(task).graph())["regex"]
+    candidates = [x for row in rows(out / "samples.jsonl") for x in row["responses"]]
+    assert len(candidates) == 16 and all(re.fullmatch(regex, x) for x in candidates), candidates
+    gen = json.loads((out / "config.json").read_text())["config"]["gen"]
+    assert gen["guided"] is True and gen["guide"]["regex"] == regex
