@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,6 @@ def _eval(path: Path, name: str) -> dict[str, Any]:
     return json.loads((path / name).read_text())
 
 
-def _carry_after_to_before(prev: Path, nxt: Path) -> None:
-    """Round `nxt` starts from round `prev`'s held-out result: its eval_after is the next eval_before."""
-    nxt.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(prev / "eval_after.json", nxt / "eval_before.json")
-    target = RunDir(nxt)
-    if "eval_before" not in target.stages:
-        target.stages["eval_before"] = {**RunDir(prev).stages["eval_after"], "seconds": 0.0}
-        target.write_json("stages.json", target.stages)
-
-
 def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
     """R rounds of sample-rank-train, each in job.run_dir/round-r; the combined report (None off the main process)."""
     if rounds == 1:
@@ -39,7 +28,7 @@ def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
     from act_dsl.training.pipeline import distributed
     if distributed() is not None:
         raise ValueError("--rounds runs one process; under accelerate launch run one round at a time")
-    from act_dsl.training.rounds import RoundGate, carry_base
+    from act_dsl.training.rounds import RoundGate, carry_eval
     RunDir(job.run_dir)
     gate = RoundGate(job)  # holds out the validation prompts; judges every round (training.rounds)
     job = dataclasses.replace(job, train_records=gate.train_records)
@@ -51,9 +40,9 @@ def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
         if r > 1:
             if not (path / "eval_before.json").exists():
                 if prev is not None:
-                    _carry_after_to_before(prev, path)
+                    carry_eval(prev, "eval_after", path)
                 else:
-                    carry_base(job.run_dir / "round-1", path)
+                    carry_eval(job.run_dir / "round-1", "eval_before", path)
             resume = True  # the folder holds the carried evaluation
             if prev is not None and cfg.lora:
                 init = prev / "adapter"

@@ -102,13 +102,14 @@ class RoundGate:
             "rounds": self.decisions})
 
 
-def carry_base(first: Path, nxt: Path) -> None:
-    """Round `nxt` starts from the base model again: its held-out "before" is round 1's."""
+def carry_eval(src: Path, stage: str, nxt: Path) -> None:
+    """Round `nxt` starts from run `src`'s held-out result `stage` (eval_after: the round it continues; eval_before
+    of round 1: the base model, when no round was taken): it becomes nxt's eval_before, not evaluated again."""
     nxt.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(first / "eval_before.json", nxt / "eval_before.json")
+    shutil.copyfile(src / f"{stage}.json", nxt / "eval_before.json")
     target = RunDir(nxt)
     if "eval_before" not in target.stages:
-        target.stages["eval_before"] = {**RunDir(first).stages["eval_before"], "seconds": 0.0}
+        target.stages["eval_before"] = {**RunDir(src).stages[stage], "seconds": 0.0}
         target.write_json("stages.json", target.stages)
 
 
