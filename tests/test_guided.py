@@ -39,6 +39,7 @@ def _task(tmp_path: Path) -> tuple[Path, Path]:
     return task, data
 
 
+@pytest.mark.slow  # two sampling runs (~40 s); the eval test below keeps guided hf decoding in the quick loop
 def test_hf_guided_sampling_writes_only_answers_the_grammar_accepts(tmp_path: Path, tiny_model: Path) -> None:
     task, data = _task(tmp_path)
     regex = guide_for(load(task).graph())["regex"]
