@@ -1,6 +1,7 @@
-"""Where the grammar and the stdlib live: inside the wheel, or at the top of a source checkout."""
+"""Where the grammar and the stdlib live (inside the wheel, or at the top of a source checkout), and the cache folder."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,3 +22,12 @@ def grammar_file() -> Path:
 
 def stdlib_dir() -> Path:
     return _find("stdlib_constraints")
+
+
+def cache_dir() -> Path:
+    """act_dsl's cache folder: $ACT_CACHE, else $XDG_CACHE_HOME/act_dsl, else ~/.cache/act_dsl."""
+    if os.environ.get("ACT_CACHE"):
+        return Path(os.environ["ACT_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"  # the XDG spec ignores relative paths
+    return base / "act_dsl"

@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import lark
 from lark import Token, Tree
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from act_dsl.diagnostics.diagnostic import Diagnostic
@@ -13,6 +15,7 @@ from act_dsl.resources import grammar_file
 from act_dsl.source import Source, Span
 from act_dsl.syntax import ast as A
 from act_dsl.syntax.strings import string_value
+from act_dsl.syntax.tables import cached
 
 _TOKEN_NAMES = {
     "NAME": "a name", "STRING": "a string", "LONG_STRING": "a string", "NUMBER": "a number", "QUANT": "all/any/share",
@@ -41,10 +44,25 @@ class _TooDeep(Exception):
         self.meta = meta
 
 
+_OPTIONS: dict[str, Any] = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": True}
+
+
 @lru_cache(maxsize=1)
 def _parser() -> lark.Lark:
-    return lark.Lark(grammar_file().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                     maybe_placeholders=True, cache=False)
+    """The grammar's parser; its LALR tables are built once per grammar and lark version and then read back
+    from the cache folder (building them is most of a cold `act lint`)."""
+    grammar = grammar_file().read_text(encoding="utf-8")
+
+    def build() -> tuple[lark.Lark, Any]:
+        parser = lark.Lark(grammar, cache=False, **_OPTIONS)
+        return parser, parser.memo_serialize([TerminalDef, Rule])
+
+    def load(tables: Any) -> lark.Lark:
+        data, memo = tables
+        return lark.Lark._load_from_dict(data, memo)
+
+    key = f"lark {lark.__version__}\n{sorted(_OPTIONS.items())}\n{grammar}"
+    return cached("act", key, build, load)
 
 
 def _describe(term: str) -> str:
