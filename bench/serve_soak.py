@@ -13,7 +13,6 @@ import argparse
 import json
 import random
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from serve_speed import free_port, ifeval_records  # noqa: E402
+from serve_speed import ifeval_records, start_server  # noqa: E402
 
 MAX_BODY = 4 * 1024 * 1024
 
@@ -94,19 +93,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "act_dsl", "serve", str(ROOT / "examples/ifeval/ifeval.act"),
-                             "--port", str(port), "--workers", str(args.workers), "--max-body", str(MAX_BODY)],
-                            cwd=ROOT)
-    url, rnd = f"http://127.0.0.1:{port}", random.Random(args.seed)
+    proc, url = start_server(ROOT / "examples/ifeval/ifeval.act", "--workers", str(args.workers),
+                             "--max-body", str(MAX_BODY))
+    rnd = random.Random(args.seed)
     counts, bad, memory = Counter(), [], []
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         end, next_mem, i = time.monotonic() + 60 * args.minutes, 0.0, 0
         with httpx.Client(timeout=120) as client:
             while time.monotonic() < end:

@@ -96,19 +96,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def served(path: Path, make: Any, batches: list[int], repeats: int, workers: int) -> dict[int, dict[str, float]]:
+def start_server(path: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """`act serve PATH ARGS` on a free port, once /health answers (60 s at most)."""
     import httpx
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "act_dsl", "serve", str(path), "--port", str(port),
-                             "--workers", str(workers), "--max-records", "100000"], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "act_dsl", "serve", str(path), "--port", str(port), *args],
+                            cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return proc, url
+
+
+def served(path: Path, make: Any, batches: list[int], repeats: int, workers: int) -> dict[int, dict[str, float]]:
+    import httpx
+    proc, url = start_server(path, "--workers", str(workers), "--max-records", "100000")
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         with httpx.Client(timeout=600) as client:
             client.post(url + "/score", json={"records": make(64 * workers, 999)})  # warm every worker
             out = {}
