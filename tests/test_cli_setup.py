@@ -123,7 +123,7 @@ def test_doctor_exits_0_where_act_train_can_run() -> None:
     assert any(line.split()[:2] == ["ok", "torch"] and "threads" in line for line in r.stdout.splitlines())
 
 
-@pytest.mark.parametrize("kind, passed", [("label", 4), ("span", 4), ("temporal", 6), ("json", 6)])
+@pytest.mark.parametrize("kind, passed", [("label", 8), ("span", 8), ("temporal", 6), ("json", 9)])
 def test_init_writes_a_starter_that_lints_and_tests_clean(tmp_path, monkeypatch, capsys, kind, passed) -> None:
     from act_dsl.cli import main  # the real commands, in this process (four kinds x four commands)
     monkeypatch.chdir(tmp_path)
