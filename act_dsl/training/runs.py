@@ -170,9 +170,9 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
                   f"training prompts ({bg['share']:.3f}; tied {bg['tied']}, worse {bg['worse']}): training can move "
                   "greedy decoding only there.", ""]
     if report.get("forced_past_probes"):
-        lines += ["**Trained with --force although a degenerate probe response outranks the mean sample** (see "
-                  "the probes below)" + (f": {report['forced_refusal']}" if report.get("forced_refusal") else "") + ".",
-                  ""]
+        lines += ["**Trained with --force past the verifier card's gate** (an attack scores within 0.05 of the gold "
+                  "answers or, without gold, above the mean sample; see the probes below)"
+                  + (f": {report['forced_refusal']}" if report.get("forced_refusal") else "") + ".", ""]
     if report.get("warnings"):
         lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
     if report.get("probes"):
