@@ -15,6 +15,7 @@ from conftest import EXAMPLES
 IFEVAL = EXAMPLES / "ifeval" / "ifeval.act"
 
 
+@pytest.mark.slow   # 6 s on idle cores, 27 s with the cores shared
 def test_grpo_trainer_on_ifeval_with_per_constraint_rewards(tiny_model: Path, tmp_path: Path) -> None:
     trl = pytest.importorskip("trl", reason="trl is in the dev extra (pip install -e '.[dev]')")
     from datasets import Dataset
