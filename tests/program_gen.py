@@ -343,9 +343,11 @@ class Gen:
         return self.quant(self.pick(["all", "any"]), d)
 
     def g_date(self, d: int) -> str:
-        k = self.pick(["timespan", "timespan", "attr"])
+        k = self.pick(["timespan", "timespan", "attr", "period_of"])
         if k == "attr":
             return f"{self.expr('date', d, nonable=False)}.{self.pick(['start', 'end'])}"
+        if k == "period_of":
+            return f"period_of({self.text_arg(d)}, {self.date_text(d)})"
         return f"timespan({self.date_text(d)})"
 
     def date_text(self, d: int) -> str:

@@ -21,6 +21,7 @@ from act_dsl.ops import spans as S_ops
 from act_dsl.ops import structured as J_ops
 from act_dsl.ops import temporal as D_ops
 from act_dsl.ops import text as T_ops
+from act_dsl.ops.periods import period_of
 from act_dsl.ops.values import ErrorValue, LabelSet, Period, TextSpan, as_text, normalize
 from act_dsl.syntax import ast as A
 
@@ -131,7 +132,7 @@ def _order_key(v: Any) -> Any:
 _LIST_PARAMS = {"sum": (0,), "count": (0,), "overlap": (0, 1), "disjoint": (0, 1), "unique": (0,), "join": (0,), "indices_of": (0,),
                 "index_of": (0,)}
 _NONE_IN = {"before", "after", "overlaps", "within", "conforms"}
-_TEMPORAL_REF = {"dates", "timespan", "dates_near"}
+_TEMPORAL_REF = {"dates", "timespan", "dates_near", "period_of"}
 OPS: dict[str, Callable[..., Any]] = {
     "split": T_ops.split, "lines": T_ops.lines, "first_line": T_ops.first_line, "strip": T_ops.strip,
     "lower": T_ops.lower, "upper": T_ops.upper, "words": T_ops.words, "sentences": T_ops.sentences,
@@ -140,6 +141,7 @@ OPS: dict[str, Callable[..., Any]] = {
     "disjoint": T_ops.disjoint, "unique": T_ops.unique,
     "parent": L_ops.parent, "ancestors": L_ops.ancestors, "labels_of": L_ops.labels_of,
     "dates": D_ops.dates, "timespan": D_ops.timespan, "dates_near": D_ops.dates_near,
+    "period_of": period_of,
     "before": D_ops.before, "after": D_ops.after, "overlaps": D_ops.overlaps, "within": D_ops.within,
     "year": D_ops.year,
     "numbers": J_ops.numbers, "number": J_ops.number, "extract": J_ops.extract, "join": J_ops.join,

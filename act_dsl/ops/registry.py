@@ -92,6 +92,8 @@ _OPS = [
        kwargs=_REFERENCE),
     Op("dates_near", ("text", "text"), list_of("date"), "dates in the sentences of x that contain s",
        "temporal:dates_near", kwargs=_REFERENCE),
+    Op("period_of", ("text", "text"), "date", "the period x attaches to the places where s occurs (dates carried "
+       "across sentences), or none", "periods:period_of", kwargs=_REFERENCE),
     Op("before", ("date", "date"), "bool", "a ends before b starts", "temporal:before", none_in=True),
     Op("after", ("date", "date"), "bool", "a starts after b ends", "temporal:after", none_in=True),
     Op("overlaps", ("date", "date"), "bool", "a and b share at least one day", "temporal:overlaps", none_in=True),

@@ -226,15 +226,27 @@ def timespan(x: str, reference: Period | dt.date | None = None) -> Period | None
     if len(found) > 1:
         return Period(min(p.start for _, _, p in found), max(p.end for _, _, p in found))
     s1, _, p1 = found[0]
-    before = text[max(0, s1 - 24):s1]
+    word = opening(text, s1)
+    if word in ("since", "after"):
+        start = p1.end + _ONE_DAY if word == "after" else p1.start
+        return Period(start, max(ref, start))
+    if word in ("until", "before"):
+        return Period(dt.date.min, p1.start - _ONE_DAY if word == "before" else p1.end)
+    return p1
+
+
+def opening(text: str, start: int) -> str | None:
+    """How the words just before the date at text[start:] leave its period open: "since" (also "starting in",
+    "beginning in") or "after" open its end, "until" (also "till", "up to", "through") or "before" its start;
+    None for a date that is closed."""
+    before = text[max(0, start - 24):start]
     opened = _OPEN_START.search(before)
     if opened:
-        start = p1.end + _ONE_DAY if opened.group(1).lower() == "after" else p1.start
-        return Period(start, max(ref, start))
+        return "after" if opened.group(1).lower() == "after" else "since"
     closed = _OPEN_END.search(before)
     if closed:
-        return Period(dt.date.min, p1.start - _ONE_DAY if closed.group(1).lower() == "before" else p1.end)
-    return p1
+        return "before" if closed.group(1).lower() == "before" else "until"
+    return None
 
 
 def read_date(value: object, reference: Period | dt.date | None = DEFAULT_REFERENCE) -> Period | None:
