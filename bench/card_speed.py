@@ -22,6 +22,8 @@ def main() -> int:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"), help="the shared data folder")
     ap.add_argument("--records", type=int, default=300)
     ap.add_argument("--mutants", type=int, default=20)
+    ap.add_argument("--task", default=str(ROOT / "examples" / "entity_typing" / "task.act"),
+                    help="the entity-typing task file (default: the example's; give a copy to time a fixed version)")
     args = ap.parse_args()
     source = Path(args.data) / "figer" / "dev.jsonl"
     lines = source.read_text().splitlines()[:args.records]
@@ -29,7 +31,7 @@ def main() -> int:
         data = Path(tmp) / "figer.jsonl"
         data.write_text("\n".join(lines) + "\n")
         card = Path(tmp) / "card.json"
-        cmd = [sys.executable, "-m", "act_dsl", "card", str(ROOT / "examples" / "entity_typing" / "task.act"),
+        cmd = [sys.executable, "-m", "act_dsl", "card", args.task,
                "--data", str(data), "--gold", "gold_types", "--mutants", str(args.mutants), "--format", "json",
                "--out", str(card)]
         start = time.perf_counter()

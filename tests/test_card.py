@@ -159,6 +159,48 @@ def test_list_mutants_read_back_as_written(tmp_path_factory: pytest.TempPathFact
     assert all(shape.same(b, m.value) and not shape.same(b, gold) for b, m in zip(back, muts))
 
 
+ITEM = """
+task item {
+  input listing: text
+  output item: {name: text, price: number} = json(response)
+  constraint parses = item != none
+}
+"""
+CHOICE = """
+task pick {
+  input question: text
+  labels OPTIONS = ["yes", "no", "unsure"]
+  output choice: label = strip(response)
+  constraint known = choice in OPTIONS
+}
+"""
+
+
+def test_json_and_choice_answers_mutate_by_their_declared_types(tmp_path: Path) -> None:
+    """A JSON answer: a field dropped, given another field's value or the wrong type, its number shifted, a text
+    field swapped for another entity or sentence of the input; a `label` answer: every other option."""
+    graph = _graph(tmp_path, ITEM)
+    shape = output_shape(graph)
+    assert shape is not None and shape.kind == "json"
+    gold = {"name": "Acme kettle", "price": 24.99}
+    ctx = Context(["Acme kettle sells for 24.99 today.", "Bolt toaster is sold out this week."],
+                  [("Acme kettle", "PRODUCT"), ("Bolt toaster", "PRODUCT")], ["24.99"])
+    by_kind: dict[str, list] = {}
+    for m in mutate(shape, graph, [gold], [ctx], per_record=50):
+        by_kind.setdefault(m.kind, []).append(m.value)
+    assert {"json_drop", "json_swap", "json_type", "number_shift", "entity_swap", "sentence_swap"} <= set(by_kind)
+    assert {"name": "Acme kettle"} in by_kind["json_drop"] and {"price": 24.99} in by_kind["json_drop"]
+    assert {"name": 24.99, "price": 24.99} in by_kind["json_swap"]
+    assert {"name": ["Acme kettle"], "price": 24.99} in by_kind["json_type"]
+    assert all(v["name"] == "Acme kettle" and v["price"] != 24.99 for v in by_kind["number_shift"])
+    assert {"name": "Bolt toaster", "price": 24.99} in by_kind["entity_swap"]
+    choice = _graph(tmp_path, CHOICE)
+    cshape = output_shape(choice)
+    assert cshape is not None and cshape.kind == "label"
+    got = mutate(cshape, choice, ["yes"], [Context([], [], [])])
+    assert sorted((m.kind, m.value) for m in got) == [("choice_other", "no"), ("choice_other", "unsure")]
+
+
 def test_the_training_gate_refuses_an_attack_within_0_05_of_gold(tmp_path: Path) -> None:
     """`act train`'s gate: with gold answers in the training records, a constant label scoring as well as gold
     refuses training with the card's verdict; without gold, an attack above the mean sample does."""
