@@ -59,15 +59,18 @@ def _rows(stdout: str) -> dict[str, list[str]]:
 
 
 def test_entity_typing_prints_one_row_per_probe_with_a_csr() -> None:
-    r = run_act("probe", str(EXAMPLES / "entity_typing" / "task.act"), "--data",
-                str(EXAMPLES / "entity_typing" / "train.jsonl"))
+    folder = EXAMPLES / "entity_typing"
+    args = ("probe", str(folder / "task.act"), "--data", str(folder / "train.jsonl"))
+    r = run_act(*args)
     assert r.returncode == 0, r.stderr
-    rows = _rows(r.stdout)
-    # no best_label row: `named_as_ner` makes the first label, /person, the best constant answer too
-    assert set(rows) == {"empty", "prompt_echo", "prompt_echo_x2", "copy:sentence", "copy:mention",
-                         "first_label:FIGER", "repeat_word"}
-    for name, cells in rows.items():
-        assert 0.0 <= float(cells[1]) <= 1.0, name
+    # no best_label probe: with `named_as_ner` the first label, /person, is the best constant answer too
+    names = {"empty", "prompt_echo", "prompt_echo_x2", "copy:sentence", "copy:mention", "first_label:FIGER",
+             "repeat_word"}
+    probes = json.loads(run_act(*args, "--format", "json").stdout)["probes"]
+    assert {p["name"] for p in probes} == names
+    assert all(0.0 <= p["mean_csr"] <= 1.0 for p in probes)
+    # eleven constraints: the table prints one column per probe, its mean CSR first
+    assert all(n in r.stdout for n in names) and r.stdout.count("mean CSR") >= 1
     assert "reference mean CSR" in r.stdout and "example response(s)" in r.stdout
 
 

@@ -16,6 +16,7 @@ def test_figer_gold_types_are_in_the_label_set_and_hierarchy_flags_exactly_missi
                                                                                             shared_data) -> None:
     # the example's .act file with the full 113-type FIGER hierarchy as its label file
     shutil.copy(EXAMPLES / "entity_typing" / "task.act", tmp_path / "task.act")
+    shutil.copy(EXAMPLES / "entity_typing" / "evidence.act", tmp_path / "evidence.act")
     shutil.copy(shared_data / "figer" / "types.txt", tmp_path / "figer_types.txt")
     types = {t.strip() for t in (shared_data / "figer" / "types.txt").read_text().splitlines() if t.strip()}
     records = _jsonl(shared_data / "figer" / "dev.jsonl")
