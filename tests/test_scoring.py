@@ -77,7 +77,12 @@ def test_groups_are_formed_across_the_file(tmp_path) -> None:
         {"context": ctx, "question": "Where did she work in 2010?", "subject": "S", "response": "Acme"},
         {"context": ctx, "question": "Where did she work in 2010?", "subject": "T", "response": "Beta"},
     ])
-    r = run_act("score", str(EXAMPLES / "temporal_qa" / "task.act"), "--data", data)
+    task = tmp_path / "task.act"  # one subject, two disjoint periods asked about: the same answer is suspicious
+    task.write_text('task t {\n input context: text\n input question: text\n input subject: text\n'
+                    ' output answer: text = first_line(response)\n let asked = timespan(question)\n'
+                    ' group by subject {\n  constraint periods_differ =\n'
+                    '   all a, b in group where not overlaps(a.asked, b.asked): a.answer != b.answer\n }\n}\n')
+    r = run_act("score", str(task), "--data", data)
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["constraints"]["periods_differ"] for x in rows] == [False, False, True]
 
