@@ -118,5 +118,9 @@ def test_the_cache_key_holds_the_task_and_its_settings(tmp_path) -> None:
     assert json.loads(r.stdout)["cache"]["hits"] == 0   # another constraint: nothing reused
     r = _score(PRODUCT / "task.act", data, tmp_path / "c.jsonl", "--cache", str(cache), "--reference-date", "2020-01-01")
     assert json.loads(r.stdout)["cache"]["hits"] == 0   # another reference date: nothing reused
-    r = run_act("score", str(TEMPORAL / "task.act"), "--data", str(TEMPORAL / "data.jsonl"), "--cache", str(cache))
+    grouped = tmp_path / "grouped.act"  # a `group by` scores rows together: no per-row cache
+    grouped.write_text('task t {\n input context: text\n input question: text\n input subject: text\n'
+                       ' output answer: text = first_line(response)\n'
+                       ' group by subject {\n  constraint differ = all a, b in group: a.answer != b.answer\n }\n}\n')
+    r = run_act("score", str(grouped), "--data", str(TEMPORAL / "data.jsonl"), "--cache", str(cache))
     assert r.returncode == 2 and "group by" in r.stderr
