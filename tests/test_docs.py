@@ -184,3 +184,10 @@ def test_cli_doc_lists_every_flag_of_every_command() -> None:
             if f"`{flag}" not in cli_doc:
                 missing.append(f"act {command} {flag}")
     assert not missing, "flags missing from docs/cli.md: " + ", ".join(missing)
+
+
+def test_tests_readme_names_every_test_file() -> None:
+    """tests/README.md maps a change to its tests: a new test file that it does not name is lost to the next person."""
+    page = (ROOT / "tests" / "README.md").read_text()
+    unnamed = sorted(p.name for p in (ROOT / "tests").glob("test_*.py") if f"`{p.name}`" not in page)
+    assert not unnamed, "tests/README.md does not name: " + ", ".join(unnamed)

@@ -42,7 +42,11 @@ def test_grpo_trainer_on_ifeval_with_per_constraint_rewards(tiny_model: Path, tm
         multi_objective_aggregation="normalize_then_sum")
     trainer = trl.GRPOTrainer(model=model, reward_funcs=[*funcs, act_csr], args=config,
                               train_dataset=Dataset.from_list(rows), processing_class=tok)
-    trainer.train()
+    try:
+        trainer.train()
+    finally:   # TRL's Accelerator state is process-wide: later tests in this process build their own
+        from accelerate.state import AcceleratorState
+        AcceleratorState._reset_state(reset_partial_state=True)
     assert len(calls) == 2 and all(len(c) == 4 for c in calls)       # every step scored its completions
     logs = {k: v for h in trainer.state.log_history for k, v in h.items()}
     assert any(k.startswith("act/") for k in logs), sorted(logs)      # pass rates reached TRL's logs

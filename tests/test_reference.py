@@ -82,25 +82,23 @@ def test_summarization_grounded_is_not_applicable_without_entities() -> None:
     assert scores.values[2]["grounded"] == 0.0 and scores.values[2]["extractive"] is False
 
 
-def test_temporal_qa_periods_context_and_groups() -> None:
+def test_temporal_qa_periods_and_context() -> None:
     program = act_dsl.load(EXAMPLES / "temporal_qa" / "task.act", strict=True)
     context = "From 1998 to 2004 she worked for Banco Central . From 2005 to 2011 she worked at the Commission ."
-    rows = [{"subject": "Maria", "context": context, "question": "Where did she work from 2004 to 2005?",
+    rows = [{"context": context, "question": "Where did she work from 2004 to 2005?", "response": "Banco Central"},
+            {"context": context, "question": "Where did she work between 2006 and 2010?",
              "response": "Banco Central"},
-            {"subject": "Maria", "context": context, "question": "Where did she work between 2006 and 2010?",
-             "response": "Banco Central"},
-            {"subject": "Maria ", "context": context, "question": "Where did she work?",
+            {"context": context, "question": "Where did she work?",
              "response": context + " She also taught at Leiden University for many years."},
-            {"subject": "Tom", "context": context, "question": "Where did he work in 2007?", "response": "  "}]
+            {"context": context, "question": "Where did he work in 2007?", "response": "  "}]
     s = interpret(program, rows)
     assert s.values[0]["in_context"] is True and s.values[0]["in_period"] is True
     assert s.values[1]["in_period"] is False                          # 1998-2004 does not overlap 2006-2010
     assert s.values[2]["in_period"] is None                           # `when asked != none`: no period asked
     assert s.values[2]["in_context"] is False                         # an answer holding the whole context
-    # one subject ("Maria" and "Maria " normalise alike), two disjoint periods, the same answer: suspicious
-    assert [s.values[i]["periods_differ"] for i in range(3)] == [False, False, False]
-    assert s.values[3] == {"in_context": False, "in_period": False, "periods_differ": False}  # empty answer
-    assert s.csr[3] == 0.0
+    assert s.values[2]["short"] is False and s.values[2]["no_date"] is False
+    assert s.values[3]["in_context"] is False and s.values[3]["in_period"] is False  # empty answer
+    assert s.csr[0] == 1.0
 
 
 def test_event_ordering_pairs_are_ordered_and_keys_all_count() -> None:

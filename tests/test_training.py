@@ -101,9 +101,10 @@ def test_ranking_orders_pairs_by_csr_and_ties_give_none() -> None:
 
 
 def test_losses_penalise_only_misordered_pairs() -> None:
-    from act_dsl.training.config import LOSS_NAMES, TrainConfig
+    from act_dsl.training.config import LOSS_NAMES, SFT_LOSS, TrainConfig
     from act_dsl.training.losses import LOSSES
-    assert tuple(LOSSES) + ("grpo",) == LOSS_NAMES  # grpo is online: it has no ranking-loss function
+    # grpo is online (no ranking-loss function); sft is the gold-supervised arm's loss, not a --loss choice
+    assert tuple(k for k in LOSSES if k != SFT_LOSS) + ("grpo",) == LOSS_NAMES and SFT_LOSS in LOSSES
     cfg = TrainConfig(lam=0.0)
     csr = torch.tensor([1.0, 0.5, 0.5])
     good = torch.tensor([-1.0, -2.0, -3.0])
