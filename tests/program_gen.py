@@ -237,8 +237,8 @@ class Gen:
             return self.text_call(f, {"replace": 3, "trim": 2}.get(f, 1), d)
         if k == "join":
             return f"join({self.any_list(d)}, {_q(self.pick(SEPS + ['', ', ']))})"
-        if k == "concat":
-            return f"({self.text_arg(d)} + {self.text_arg(d)})"
+        if k == "concat":  # one side is text: `none + none` has no type to be text by (the checker reads a number)
+            return f"({self.text_arg(d)} + {self.expr('text', d, nonable=False)})"
         if k == "index":
             return f"{self.expr('list<text>', d, nonable=False)}[{self.index(d)}]"
         if k == "field":
