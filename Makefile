@@ -21,14 +21,15 @@ $(STAMP): pyproject.toml Makefile
 demo: $(STAMP)
 	$(ACT) train examples/entity_typing/task.act --temperature 0.7
 
+# Two worker processes (pytest-xdist), each test file whole in one of them (its module fixtures built once).
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow and not torch"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow and not torch"
 
 lint: $(STAMP)
 	$(ACT) lint examples stdlib_constraints
