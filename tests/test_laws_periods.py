@@ -51,6 +51,19 @@ def test_a_name_lasts_from_its_date_until_the_next(story, filler) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(stories(), st.sampled_from(["Maria Lopez studied law at Riverside Academy .", "She grew up in Lima ."]))
+def test_what_a_text_tells_before_its_first_date_ends_before_it(story, opening) -> None:
+    """A text tells in order: a name before the first date holds until the day before that date starts, and the
+    names after it keep their periods."""
+    names, sents, spans = story
+    name = "Riverside Academy" if "Riverside" in opening else "Lima"
+    text = " ".join([opening] + sents)
+    got = period_of(name, text, REF)
+    assert got is not None and got.start == dt.date.min and got.end == dt.date(spans[0][0], 1, 1) - dt.timedelta(days=1)
+    assert [period_of(n, text, REF) for n in names] == [period_of(n, " ".join(sents), REF) for n in names]
+
+
+@settings(max_examples=200, deadline=None)
 @given(stories())
 def test_a_name_absent_from_the_text_has_no_period(story) -> None:
     names, sents, _ = story

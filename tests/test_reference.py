@@ -96,7 +96,7 @@ def test_temporal_qa_periods_and_context() -> None:
     assert s.values[1]["in_period"] is False                          # 1998-2004 does not overlap 2006-2010
     assert s.values[2]["in_period"] is None                           # `when asked != none`: no period asked
     assert s.values[2]["in_context"] is False                         # an answer holding the whole context
-    assert s.values[2]["short"] is False and s.values[2]["no_date"] is False
+    assert s.values[2]["a_name"] is False and s.values[2]["no_date"] is False   # a sentence, not a name
     assert s.values[3]["in_context"] is False and s.values[3]["in_period"] is False  # empty answer
     assert s.csr[0] == 1.0
 

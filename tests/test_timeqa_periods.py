@@ -24,7 +24,11 @@ def test_timeqa_gold_accepted_and_swapped_names_caught(shared_data: Path, tmp_pa
                          capture_output=True, text=True, check=True)
     card = json.loads(out.stdout)
     assert card["gold"]["csr"] >= 0.95
-    assert card["gold"]["pass_rates"]["in_period"] >= 0.85  # was 0.61 with dates of the answer's own sentence
+    # was 0.61 with dates of the answer's own sentence; 0.892 before clauses ahead of the first date were read as
+    # before it (0.865 since: the price of telling "Tom Reyes grew up in Lima" from his later clubs)
+    assert card["gold"]["pass_rates"]["in_period"] >= 0.85
     kinds = card["mutants"]["kinds"]
     assert kinds["sentence_swap"]["killed"] >= 0.8
-    assert kinds["entity_swap"]["killed"] >= 0.5  # the goal is 0.70: not reached yet (0.57 on 300 questions)
+    # the goal is 0.70, not reached: 0.586 with the period alone, 0.637 with `a_name` and `not_a_place` (names
+    # of one clause and one period stay apart only by reading)
+    assert kinds["entity_swap"]["killed"] >= 0.6

@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, positive_int,
-                                read_data, reference_date)
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, load_checked,
+                                positive_int, read_data, reference_date, task_name)
 
 
 def register(sub: Any) -> None:
@@ -18,6 +18,9 @@ def register(sub: Any) -> None:
     p.add_argument("--gold", metavar="FIELD", default=None,
                    help="record field with the gold answer (a text or a list of texts; for a JSON answer an object, "
                    "or fields joined by commas: `gold_name,gold_price` gives the keys `name` and `price`)")
+    p.add_argument("--metric-task", metavar="FILE",
+                   help="a task whose CSR of an answer is the task metric, in place of the metric against --gold "
+                   "(for a task defined by a published checker, whose gold answer is one right answer among many)")
     p.add_argument("--samples", help="sampled responses (`act sample` output) to rank against the gold answers")
     p.add_argument("--mutants", type=positive_int, default=20, help="mutants of each gold answer, at most")
     p.add_argument("--search", type=int, default=40, metavar="N",
@@ -47,6 +50,18 @@ def run_card(args: argparse.Namespace) -> int:
     ds = read_data(args, graph, need_response=False)
     if not ds.records:
         raise UsageError(f"{args.data}: no usable records")
+    metric_task = None
+    if args.metric_task:
+        if not args.gold:
+            raise UsageError("--metric-task needs --gold: the card mutates the gold answers")
+        program = load_checked(args.metric_task)
+        if program is None:
+            return EXIT_FAILED
+        metric_task = program.graph(task_name(program, None))
+        lacking = [n for n in metric_task.input_types if any(n not in r.fields for r in ds.records)]
+        if lacking:
+            raise UsageError(f"{args.metric_task}: task `{metric_task.name}` reads the input `{lacking[0]}`, which "
+                             f"records of {args.data} lack")
     samples = None
     if args.samples:
         if not args.gold:
@@ -64,11 +79,12 @@ def run_card(args: argparse.Namespace) -> int:
     try:
         card = build_card(graph, [r.fields for r in ds.records], where, args.gold, samples,
                           per_record=args.mutants, search_records=args.search, reference_date=ref_date,
-                          reference=reference)
+                          reference=reference, metric_task=metric_task)
     except GoldError as exc:
         raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
     d = card.as_dict()
     d["command"] = " ".join(["act card", args.file, "--data", args.data] + (["--gold", args.gold] if args.gold else []) +
+                            (["--metric-task", args.metric_task] if args.metric_task else []) +
                             (["--samples", args.samples] if args.samples else []) +
                             ([f"--mutants {args.mutants}"] if args.mutants != 20 else []) +
                             ([f"--search {args.search}"] if args.search != 40 else []))

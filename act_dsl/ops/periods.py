@@ -13,9 +13,10 @@ Each clause gets one period:
    Otherwise it carries the period of the clause before, running until the day before the next later
    date; after "until Y", or with "later", "after that", "afterwards", "subsequently", "thereafter" or
    "then" in it, it starts the day after the carried period ends.
-3. Each line (a paragraph) is read on its own; clauses before its first date are about an unknown period:
-   every day. Dates after "born" or "died" in their clause, or in parentheses, are left out: a life is
-   not the time the clause tells of.
+3. Each line (a paragraph) is read on its own. A text tells in order, so clauses before its first date are
+   about the time before that date (from the earliest day to the day before it starts); in a paragraph
+   without a date, every day. Dates after "born" or "died" in their clause, or in parentheses, are left out:
+   a life is not the time the clause tells of.
 
 `period_of(s, x)` is the span covering the periods of the clauses where `s` occurs in `x` (its words in
 order, any case, spacing or punctuation between them), none when it does not occur.
@@ -92,8 +93,9 @@ def _paragraph(text: str, ref: dt.date) -> list[tuple[int, Period]]:
             periods.append(carried)
             closed = all(w in ("until", "before") for _, w in dated[near])
             continue
-        if carried is None:
-            periods.append(_EVER)
+        if carried is None:  # before the paragraph's first date: the text tells in order, so before that date
+            first = next((d for d in starts[i + 1:] if d is not None), None)
+            periods.append(_EVER if first is None or first <= dt.date.min else Period(dt.date.min, first - _ONE_DAY))
             continue
         nxt = _next_start(starts, i, ref, carried.start)
         clause = text[bounds[i]:bounds[i + 1]]

@@ -152,12 +152,14 @@ def _edits(shape: Shape, value: Any, pieces: list[Any], rng: random.Random, n: i
 
 
 def search(ex: Executor, shape: Shape, records: list[dict[str, Any]], seeds: list[list[Any]],
-           ctxs: list[Context] | None, wrong: Callable[[int, Any], bool], rounds: int = 3, beam: int = 4,
+           ctxs: list[Context] | None, wrong: Callable[[list[int], list[Any], list[str]], list[bool]],
+           rounds: int = 3, beam: int = 4,
            edits: int = 8, seed: int = 0, progress: bool = True) -> list[Found | None]:
     """Greedy beam search per record over edited answers, maximising CSR among answers `wrong` accepts (the
-    task's metric says they are not the gold answer). `seeds` are each record's starting answer values (the
+    task's metric says they are not the gold answer: `wrong(records, values, texts)` decides a round's answers at
+    once). `seeds` are each record's starting answer values (the
     derived attacks, parsed: the adversary never sees the gold answer). One scoring call per round."""
-    from act_dsl.sampling.prompts import PromptError, render
+    from act_dsl.graph.prompts import PromptError, render
     graph = ex.graph
     rngs = [random.Random(f"{seed}:search:{i}") for i in range(len(records))]
     pieces = []
@@ -187,9 +189,10 @@ def search(ex: Executor, shape: Shape, records: list[dict[str, Any]], seeds: lis
         scores = score_with(ex, rows, [0] * len(rows), desc=f"search round {r}", progress=progress)
         parsed = parse(ex, shape, [records[i] for i in owner], texts)
         ranked: list[list[tuple[float, Any]]] = [[] for _ in records]
+        is_wrong = wrong(owner, parsed, texts)
         for j, i in enumerate(owner):
             csr = scores.csr[j]
-            if csr is None or not wrong(i, parsed[j]):
+            if csr is None or not is_wrong[j]:
                 continue
             ranked[i].append((csr, parsed[j]))
             if best[i] is None or csr > best[i].csr:  # type: ignore[union-attr]

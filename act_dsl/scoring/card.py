@@ -8,7 +8,7 @@ from typing import Any
 
 from act_dsl.graph.executor import Executor
 from act_dsl.graph.graph import Graph
-from act_dsl.scoring.gold import complete_gold, gold_values, metric_name, proxy_part, record_metric
+from act_dsl.scoring.gold import TaskMetric, complete_gold, gold_values, proxy_part
 from act_dsl.scoring.mutants import contexts, mutate, output_shape
 from act_dsl.scoring.probes import REWARD_AT, summarise
 
@@ -168,18 +168,20 @@ def rewarding(rates: dict[str, float | None]) -> list[str]:
 def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], gold: str | None = None,
                samples: tuple[list[dict[str, Any]], list[list[str]]] | None = None, per_record: int = 20,
                search_records: int = 40, reference_date: dt.date | None = None, progress: bool = True,
-               seed: int = 0, reference: tuple[float | None, str] | None = None) -> Card:
+               seed: int = 0, reference: tuple[float | None, str] | None = None,
+               metric_task: Graph | None = None) -> Card:
     """Assemble a card over `records` (`where` names each one, `file:line`). Gold answers, their mutants and the
     derived attacks go through one scoring call (spaCy runs once per distinct text); the search adversary and
-    the samples reuse the same executor and its caches. Raises GoldError for a record without a usable gold."""
+    the samples reuse the same executor and its caches. `metric_task`: the task metric is that task's CSR of an
+    answer (TaskMetric). Raises GoldError for a record without a usable gold."""
     from act_dsl import progress as reporting
     from act_dsl.scoring.attacks import derived_attacks, parse, score_with, search
     shape = output_shape(graph)
     ex = Executor(graph, reference_date)
-    card = Card(graph.name, len(records), shape.output if shape else None,
-                metric_name(shape) if shape and gold else None, gold)
     golds = gold_values(records, gold, shape) if gold and shape else None  # GoldError before any work
-    gk = gold or ""
+    metric = None if shape is None or golds is None else TaskMetric(
+        shape, records, golds, gold or "", None if metric_task is None else Executor(metric_task, reference_date))
+    card = Card(graph.name, len(records), shape.output if shape else None, metric.name() if metric else None, gold)
     if reference is not None:
         card.reference = {"mean_csr": reference[0], "source": reference[1]}
     ctxs = None
@@ -203,20 +205,21 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
     gold_texts: list[str] = []
     parsed_gold: list[Any] = []
     muts: list[Any] = []
-    if golds is not None and shape is not None:
+    if golds is not None and shape is not None and metric is not None:
         gold_texts = [shape.render(complete_gold(shape, g, card.notes)) for g in golds]
         parsed_gold = parse(ex, shape, records, gold_texts)
         add("gold", everyone, gold_texts, 0)
         raw = mutate(shape, graph, parsed_gold, ctxs or [], per_record, seed)
         texts = [shape.render(m.value) for m in raw]
         back = parse(ex, shape, [records[m.record] for m in raw], texts)
-        base = [record_metric(shape, parsed_gold[i], golds[i], records[i].get(gk)) for i in everyone]
+        base = metric(everyone, parsed_gold, gold_texts)
         # kept: read back as written (a JSON reader turns a dropped or mistyped field into none, which is the
         # mutation), a different answer from the gold's, and wrong by the task metric (any drop below the gold's:
         # a mutant is one small change, unlike the adversary's answers, which must lose half the metric)
-        muts = [(m, t) for m, t, b in zip(raw, texts, back)
+        mval = metric([m.record for m in raw], back, texts)
+        muts = [(m, t) for m, t, b, v in zip(raw, texts, back, mval)
                 if (shape.kind == "json" or shape.same(b, m.value)) and not shape.same(b, parsed_gold[m.record])
-                and record_metric(shape, b, golds[m.record], records[m.record].get(gk)) < base[m.record]]
+                and v < base[m.record]]
         if len(muts) < len(raw):
             card.notes.append(f"{len(raw) - len(muts)} of {len(raw)} mutants left out: the output reader does not "
                               "read them back as written, or the task metric scores them as right")
@@ -232,16 +235,15 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
         m = mean([scores.csr[r] for r in idx])
         card.attacks.append({"name": name, "mean_csr": m, "rewarding": rewarding(rates), "pass_rates": rates,
                              "gap": None if card.gold is None or m is None else card.gold["csr"] - m})
-    if golds is not None and shape is not None and search_records > 0:
+    if golds is not None and shape is not None and metric is not None and search_records > 0:
         take = everyone[:search_records]
         values = parse(ex, shape, [records[i] for i in take for _ in attack_resps],
                        [resps[i] for i in take for resps in attack_resps.values()])
         n = len(attack_resps)
         seeds = [values[j * n:(j + 1) * n] for j in range(len(take))]
-        base = [record_metric(shape, parsed_gold[i], golds[i], records[i].get(gk)) for i in take]
         found = search(ex, shape, [records[i] for i in take], seeds, [ctxs[i] for i in take] if ctxs else None,
-                       lambda j, v: record_metric(shape, v, golds[take[j]], records[take[j]].get(gk))
-                       <= WRONG_AT * base[j],
+                       lambda js, vs, ts: [v <= WRONG_AT * base[take[j]]
+                                           for j, v in zip(js, metric([take[j] for j in js], vs, ts))],
                        seed=seed, progress=progress)
         hits = [(j, f) for j, f in enumerate(found) if f is not None]
         card.adversary = {"records": len(take), "found": len(hits), "wrong_at": WRONG_AT,
@@ -250,7 +252,7 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
                           "examples": [{"where": where[take[j]], "response": f.response[:200], "csr": f.csr}
                                        for j, f in sorted(hits, key=lambda x: -x[1].csr)[:3]]}
     if samples is not None and gold and shape is not None:
-        card.proxy = proxy_part(ex, shape, gold, samples, progress)
+        card.proxy = proxy_part(ex, shape, gold, samples, progress, metric.reference if metric else None)
     return card
 
 

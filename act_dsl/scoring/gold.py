@@ -69,6 +69,32 @@ def record_metric(shape: Shape, pred: Any, gold: Any, raw: Any = None) -> float:
     return METRICS["token_f1"]([as_text(pred) if pred is not None else ""], [raw if raw is not None else gold])
 
 
+class TaskMetric:
+    """The task metric of answers to the card's records. By default `record_metric` against each record's gold
+    answer. With a reference task (`act card --metric-task FILE`), the reference task's CSR of the answer, 1 where
+    none of its constraints applies: the metric of a task defined by a published checker (IFEval), whose gold
+    answer is one right answer among many, so that a word the checker does not read (`Part 1` -> `Part 2`) makes
+    no mutant wrong."""
+
+    def __init__(self, shape: Shape, records: list[dict[str, Any]], golds: list[Any] | None, gold_field: str,
+                 reference: Executor | None = None) -> None:
+        self.shape, self.records, self.golds, self.gold_field, self.reference = shape, records, golds, gold_field, reference
+
+    def name(self) -> str:
+        return f"CSR of `{self.reference.graph.name}`" if self.reference is not None else metric_name(self.shape)
+
+    def __call__(self, idx: list[int], values: list[Any], texts: list[str]) -> list[float]:
+        """The metric of answer k (`values[k]` read from `texts[k]`) to record `idx[k]`."""
+        if self.reference is not None:
+            from act_dsl.scoring.attacks import score_with
+            rows = [{**self.records[i], "response": t} for i, t in zip(idx, texts)]
+            csr = score_with(self.reference, rows, None, desc="metric", progress=False).csr if rows else []
+            return [1.0 if c is None else float(c) for c in csr]
+        assert self.golds is not None
+        return [record_metric(self.shape, v, self.golds[i], self.records[i].get(self.gold_field))
+                for i, v in zip(idx, values)]
+
+
 def spearman(xs: list[float], ys: list[float]) -> float | None:
     """Spearman's rank correlation (average ranks for ties); None when either side is constant."""
     def ranks(v: list[float]) -> list[float]:
@@ -93,9 +119,9 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
 
 
 def proxy_part(ex: Executor, shape: Shape, gold: str, samples: tuple[list[dict[str, Any]], list[list[str]]],
-                progress: bool) -> dict[str, Any]:
+               progress: bool, reference: Executor | None = None) -> dict[str, Any]:
     """Rank correlation of CSR with the task metric over every sampled response, and the share of prompts whose
-    best response by CSR is also best by the metric."""
+    best response by CSR is also best by the metric (`reference`: the metric is that task's CSR, TaskMetric)."""
     from act_dsl.scoring.attacks import parse, score_with
     recs, resps = samples
     golds = gold_values(recs, gold, shape)
@@ -106,7 +132,7 @@ def proxy_part(ex: Executor, shape: Shape, gold: str, samples: tuple[list[dict[s
             owner.append(i)
     scores = score_with(ex, rows, None, desc="samples", progress=progress)
     parsed = parse(ex, shape, [recs[i] for i in owner], [r["response"] for r in rows])
-    metric = [record_metric(shape, p, golds[i], recs[i].get(gold)) for p, i in zip(parsed, owner)]
+    metric = TaskMetric(shape, recs, golds, gold, reference)(owner, parsed, [r["response"] for r in rows])
     csr = [c if c is not None else 0.0 for c in scores.csr]
     agree = prompts = 0
     by_prompt: dict[int, list[int]] = {}
