@@ -16,7 +16,8 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 serves every interface "
                                                        "(use --token then)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on")
-    p.add_argument("--workers", type=int, default=1, help="scoring processes (0: score in the server process)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="scoring processes (0: score in the server process); default 1, and 0 per replica with --ray")
     p.add_argument("--token", help="a bearer token every request but /health must send "
                                    "(`Authorization: Bearer TOKEN`); default: $ACT_SERVE_TOKEN or none")
     p.add_argument("--deadline", type=float, default=60.0,
@@ -26,6 +27,12 @@ def register(sub: Any) -> None:
     p.add_argument("--none-value", type=float, default=0.0,
                    help="the reward where no constraint applies, for protocols without a not-applicable")
     p.add_argument("--reference-date", help="the day relative dates are read against, YYYY-MM-DD")
+    ray = p.add_argument_group("Ray Serve (pip install 'act-dsl[serve-ray]')")
+    ray.add_argument("--ray", action="store_true", help="serve as a Ray Serve deployment: replicas, autoscaling, "
+                                                        "a cluster")
+    ray.add_argument("--replicas", type=positive_int, help="with --ray: this many replicas (default 1)")
+    ray.add_argument("--autoscale", metavar="MIN:MAX", help="with --ray: let Ray Serve run MIN to MAX replicas")
+    ray.add_argument("--ray-address", help="with --ray: the cluster to join (e.g. auto); default a new local Ray")
     p.set_defaults(fn=run_serve)
 
 
@@ -36,8 +43,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from act_dsl.serve.app import Limits, Service, build_app
     from act_dsl.serve.scorer import ServeSettings
-    if args.workers < 0:
-        raise UsageError(f"--workers must be 0 or more, got {args.workers}")
+    ray_only = [f for f, v in (("--replicas", args.replicas), ("--autoscale", args.autoscale),
+                               ("--ray-address", args.ray_address)) if v is not None]
+    if ray_only and not args.ray:
+        raise UsageError(f"{ray_only[0]} needs --ray")
+    if args.replicas is not None and args.autoscale is not None:
+        raise UsageError("give --replicas or --autoscale, not both")
+    workers = args.workers if args.workers is not None else 0 if args.ray else 1
+    if workers < 0:
+        raise UsageError(f"--workers must be 0 or more, got {workers}")
     if not args.deadline > 0:
         raise UsageError(f"--deadline must be a positive number of seconds, got {args.deadline:g}")
     program = load_checked(args.file)
@@ -47,12 +61,30 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = ServeSettings(os.path.abspath(args.file), task_name(program, args.task),
                              day.isoformat() if day else None)
     token = args.token or os.environ.get("ACT_SERVE_TOKEN") or None
-    service = Service(settings, args.workers, Limits(args.max_body, args.max_records, args.deadline), token,
-                      args.none_value)
+    limits = Limits(args.max_body, args.max_records, args.deadline)
+    if args.ray:
+        return run_on_ray(args, settings, limits, token, workers)
+    service = Service(settings, workers, limits, token, args.none_value)
     config = uvicorn.Config(build_app(service), host=args.host, port=args.port, log_level="warning",
                             timeout_graceful_shutdown=int(args.deadline) + 5, access_log=False)
     server = uvicorn.Server(config)
     print(f"act serve: task `{settings.task}` ({len(service.constraints)} constraints), {args.workers} worker(s), "
           f"http://{args.host}:{args.port}{' (bearer token required)' if token else ''}", file=sys.stderr)
     server.run()
+    return EXIT_OK
+
+
+def run_on_ray(args: argparse.Namespace, settings: Any, limits: Any, token: str | None, workers: int) -> int:
+    try:
+        import ray.serve  # noqa: F401
+    except ImportError:
+        raise UsageError("--ray needs Ray Serve: pip install 'act-dsl[serve-ray]'") from None
+    from act_dsl.serve.ray_serve import Scaling, application, parse_autoscale, run
+    try:
+        autoscale = parse_autoscale(args.autoscale) if args.autoscale is not None else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    scaling = Scaling(args.replicas or 1, autoscale)
+    run(application(settings, scaling, limits, token, args.none_value, workers), args.host, args.port,
+        args.ray_address, scaling)
     return EXIT_OK

@@ -51,6 +51,7 @@ class Service:
         self.constraints = [c.name for c in self.graph.constraints]
         self.metrics = ServeMetrics(self.constraints)
         self.pool: Executor | None = None
+        self.about: dict[str, Any] = {}   # more for /health (a Ray Serve replica's id)
 
     def start(self) -> None:
         if self.workers == 0:
@@ -177,7 +178,7 @@ def build_app(service: Service) -> Starlette:
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "task": service.graph.name, "workers": service.workers,
-                             "constraints": len(service.constraints)})
+                             "constraints": len(service.constraints), **service.about})
 
     async def metrics(request: Request) -> Response:
         data, content_type = service.metrics.render()
