@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from act_dsl.diagnostics.diagnostic import ActError, Diagnostic, Severity
-from act_dsl.program import Program, load, loads, reference_day
+from act_dsl.program import Program, load, loads
+from act_dsl.scoring.verifier import parse_day
 
 if TYPE_CHECKING:
     from act_dsl.graph.graph import Graph
@@ -42,9 +43,8 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
     outranks the mean sample stops the run with ValueError (JobError) unless `force=True`.
     """
     from act_dsl.extras import require
-    day = reference_day(settings.get("reference_date"))  # checked before anything loads; kept as its ISO text
-    if day is not None:
-        settings["reference_date"] = day.isoformat()
+    if settings.get("reference_date") is not None:  # checked before anything loads; kept as its ISO text
+        settings["reference_date"] = parse_day(settings["reference_date"]).isoformat()
     require("train", "act_dsl.train()")  # MissingExtra (an ImportError) naming `pip install 'act-dsl[train]'`
     from act_dsl.training.config import TrainConfig
     from act_dsl.training.evaluate import MetricSpec
@@ -55,8 +55,8 @@ def train(program: str | Path | Program, data: Data | None = None, *, eval_data:
     check_graph(graph)
     cfg = (config or TrainConfig()).override(**settings)
     folder = Path(prog.path).resolve().parent
-    ref = reference_day(cfg.reference_date)  # a TrainConfig given a date object is read the same way
-    if ref is not None:
+    ref = parse_day(cfg.reference_date)  # a TrainConfig given a date object is read the same way
+    if cfg.reference_date is not None:
         cfg = cfg.override(reference_date=ref.isoformat())
     about: dict[str, Any] = {"file": str(Path(prog.path).resolve())}
     sources = {}

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from act_dsl.graph.executor import Executor
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.rules import InvalidAnswer
 from act_dsl.ops.values import ErrorValue, as_text, normalize, to_json
 from act_dsl.program import Program
 from act_dsl.scoring.csr import combine
+from act_dsl.scoring.verifier import RunSettings, Verifier
 
 
 @dataclass
@@ -64,26 +64,26 @@ def _matches(expected: object, actual: object) -> bool:
     return normalize(as_text(expected)) == normalize(as_text(actual))
 
 
-def run_examples(program: Program) -> tuple[int, list[Failure]]:
-    """Returns (number of expectations checked, failures)."""
+def run_examples(program: Program, settings: RunSettings | None = None) -> tuple[int, list[Failure]]:
+    """Returns (number of expectations checked, failures); `settings` default: the default day and limits."""
     checked = 0
     failures: list[Failure] = []
     for name in program.tasks:
         graph = program.graph(name)
-        c, f = run_graph_examples(graph)
+        c, f = run_graph_examples(graph, settings)
         checked += c
         failures.extend(f)
     return checked, failures
 
 
-def run_graph_examples(graph: Graph) -> tuple[int, list[Failure]]:
+def run_graph_examples(graph: Graph, settings: RunSettings | None = None) -> tuple[int, list[Failure]]:
     """The `example` blocks of one task's graph: each example is scored on its own (its own group)."""
     if not graph.examples:
         return 0, []
     checked = 0
     failures: list[Failure] = []
     records = [dict(ex.fields) for ex in graph.examples]
-    ex_exec = Executor(graph)
+    ex_exec = Verifier(graph, settings or RunSettings()).executor()
     values = ex_exec.constraint_values(records, candidate=list(range(len(records))))  # each its own group
     scores = combine(graph, values, len(records))
     # outputs and lets, including one that is just an input (`output x: text = sentence`: the input's own node)

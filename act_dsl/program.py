@@ -14,31 +14,11 @@ from act_dsl.source import Source, SourceError
 
 if TYPE_CHECKING:
     from act_dsl.graph.graph import Graph
+    from act_dsl.ops.limits import Limits
     from act_dsl.scoring.csr import Scores
+    from act_dsl.scoring.verifier import Verifier
 
 _IGNORE = re.compile(r"#\s*act:\s*ignore(?:\[([A-Za-z0-9_,\s]+)\])?")
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def reference_day(value: object, name: str = "reference_date") -> dt.date | None:
-    """The day relative dates are read against, as the Python API takes it: None (the default day), a
-    datetime.date or an ISO text "YYYY-MM-DD". Anything else is refused (TypeError or ValueError, one line naming
-    the parameter), never read as "no date given"."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            if _ISO_DAY.fullmatch(value.strip()):
-                return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        raise ValueError(f"`{name}` must be a date written YYYY-MM-DD, got {shown!r}")
-    raise TypeError(f"`{name}` must be a datetime.date or a text YYYY-MM-DD, got {type(value).__name__}")
 
 
 @dataclass
@@ -74,8 +54,16 @@ class Program:
         from act_dsl.semantics.lower import lower
         return lower(self.task(task), self.path)
 
+    def verifier(self, task: str | None = None, reference_date: "dt.date | str | None" = None,
+                 limits: "Limits | None" = None) -> "Verifier":
+        """One task's verifier with a run's settings: `reference_date` a datetime.date or "YYYY-MM-DD" (default
+        2026-01-01, never the clock; anything else raises ValueError or TypeError naming it), `limits` the
+        per-response work budgets (act_dsl.ops.limits.Limits)."""
+        from act_dsl.scoring.verifier import RunSettings, Verifier
+        return Verifier(self.graph(task), RunSettings.of(reference_date, limits))
+
     def score(self, records: Iterable[dict[str, Any]], task: str | None = None,
-              reference_date: "dt.date | str | None" = None, **options: Any) -> "Scores":
+              reference_date: "dt.date | str | None" = None, limits: "Limits | None" = None) -> "Scores":
         """Score records (input fields plus `response`) with one task's verifier graph.
 
         Records are checked as `act score` checks a file's lines (declared input types, `response` a
@@ -84,25 +72,21 @@ class Program:
         A constraint's value in `Scores.values` is a bool, a number, None (not applicable) or, where the
         verifier failed, `{"error": message}` (a VerifierError, scored 0); an invalid answer is False.
         """
-        from act_dsl.graph.executor import Executor
         from act_dsl.records import check_rows
-        reference_date = reference_day(reference_date)
-        graph = self.graph(task)
-        checked = check_rows(records, graph.input_types, need_response=True, reference_date=reference_date,
-                             allow_many=False)
-        rows = [{**rec.fields, "response": (rec.responses or [""])[0]} for rec in checked]
-        return Executor(graph, reference_date=reference_date, **options).score(rows)
+        verifier = self.verifier(task, reference_date, limits)
+        checked = check_rows(records, verifier.graph.input_types, need_response=True,
+                             reference_date=verifier.settings.reference_date, allow_many=False)
+        return verifier.score_records(checked, progress=False)[1]
 
     def prompts(self, records: Iterable[dict[str, Any]], task: str | None = None,
                 reference_date: "dt.date | str | None" = None) -> list[str]:
         """The task's prompt rendered for dataset rows (inputs checked as `act sample` checks them), for
         trainers outside act_dsl (TRL, OpenRLHF, ...): pair them with `reward_function()` and `stop()`."""
         from act_dsl.records import check_rows
-        from act_dsl.sampling.prompts import render_all
-        reference_date = reference_day(reference_date)
-        graph = self.graph(task)
-        checked = check_rows(records, graph.input_types, need_response=False, reference_date=reference_date)
-        return render_all(graph, [rec.fields for rec in checked])
+        verifier = self.verifier(task, reference_date)
+        checked = check_rows(records, verifier.graph.input_types, need_response=False,
+                             reference_date=verifier.settings.reference_date)
+        return verifier.prompts([rec.fields for rec in checked])
 
     def stop(self, task: str | None = None) -> str:
         """Where the task's responses end: "newline", "json", "end" or a literal string in double quotes (`'"json"'`
@@ -111,7 +95,7 @@ class Program:
         return self.graph(task).stop
 
     def reward_function(self, task: str | None = None, reference_date: "dt.date | str | None" = None,
-                        **options: Any):
+                        none_value: float = 0.0, limits: "Limits | None" = None):
         """A TRL-style reward: (prompts, completions, **columns) -> list[float], one CSR per completion.
 
         Keyword arguments: `reference_date` (a datetime.date or "YYYY-MM-DD": relative dates are read against it;
@@ -122,17 +106,17 @@ class Program:
         as a VerifierErrorWarning with the counts. Given TRL's `log_metric`, it logs each constraint's pass rate as
         `act/NAME`."""
         from act_dsl.scoring.reward import make_reward_function
-        return make_reward_function(self.graph(task), reference_date=reference_day(reference_date), **options)
+        return make_reward_function(self.verifier(task, reference_date, limits), none_value)
 
     def reward_functions(self, task: str | None = None, reference_date: "dt.date | str | None" = None,
-                         **options: Any):
+                         limits: "Limits | None" = None):
         """One TRL reward function per constraint and their weights: `funcs, weights = program.reward_functions()`,
         then `GRPOTrainer(reward_funcs=funcs, args=GRPOConfig(reward_weights=weights, ...))`, so per-constraint
         aggregation (`multi_objective_aggregation="normalize_then_sum"`, GDPO) sees each constraint. A function
         returns None where its constraint does not apply (TRL leaves it out); the functions of one step share one
         scoring. Keyword arguments as `reward_function`, less `none_value`."""
         from act_dsl.scoring.reward import make_reward_functions
-        return make_reward_functions(self.graph(task), reference_date=reference_day(reference_date), **options)
+        return make_reward_functions(self.verifier(task, reference_date, limits))
 
 
 def _suppressed(d: Diagnostic) -> bool:

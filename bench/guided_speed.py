@@ -33,6 +33,7 @@ def main() -> None:
     from act_dsl.sampling.config import GenConfig
     from act_dsl.scoring.metrics import micro_f1
     from act_dsl.scoring.stats import bootstrap_mean, bootstrap_paired, paired
+    from act_dsl.scoring.verifier import Verifier
     from act_dsl.training.evaluate import evaluate
     torch.set_num_threads(max(1, torch.get_num_threads()))
     task = ROOT / "examples/entity_typing/task.act"
@@ -48,7 +49,7 @@ def main() -> None:
         backend.guided_processor = None
         mask_s = 0.0
         t0 = time.perf_counter()
-        res = evaluate(graph, records, None, None, gen, progress=False, backend=backend)
+        res = evaluate(Verifier(graph), records, None, None, gen, progress=False, backend=backend)
         secs = time.perf_counter() - t0
         # tokens: re-tokenise the responses (the stop rule cut them); the mask time is the processor's own clock
         tokens = sum(len(tok(r["response"], add_special_tokens=False)["input_ids"]) + 1 for r in res["responses"])

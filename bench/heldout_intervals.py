@@ -21,22 +21,23 @@ from pathlib import Path
 
 def rescore(graph, records, saved: dict, metric) -> dict:
     from act_dsl.scoring.evidence import intervals, prompt_key
-    from act_dsl.scoring.report import score_rows
+    from act_dsl.scoring.verifier import Row, Verifier
     from act_dsl.training.evaluate import _passed, resolve_metric, task_metric
     by_line = {r.line: r for r in records}
     rows, recs = [], []
     for entry in saved["responses"]:
         rec = by_line[entry["line"]]
         recs.append(rec)
-        rows.append({**{k: rec.fields[k] for k in graph.inputs}, "response": entry["response"]})
-    scores = score_rows(graph, rows, None, progress=False)
+        rows.append(Row({k: rec.fields[k] for k in graph.inputs}, entry["response"]))
+    verifier = Verifier(graph)
+    scores = verifier.score(rows)
     out = {"csr": scores.mean_csr, "constraints": {n: s.as_dict() for n, s in scores.summary.items()},
-           "responses": [{"line": rec.line, "key": prompt_key(rec.fields, graph.inputs), "response": r["response"],
+           "responses": [{"line": rec.line, "key": prompt_key(rec.fields, graph.inputs), "response": r.response,
                           "csr": c, "pass": {n: _passed(v) for n, v in vals.items()}}
                          for rec, r, c, vals in zip(recs, rows, scores.csr, scores.values)]}
     how = resolve_metric(graph, recs, metric)
     if how is not None:
-        out["task_metric"] = task_metric(graph, rows, recs, how)
+        out["task_metric"] = task_metric(verifier, rows, recs, how)
     out["intervals"] = intervals(out)
     agree = sum(1 for e, r in zip(saved["responses"], out["responses"])
                 if e.get("csr") is not None and r["csr"] is not None and abs(e["csr"] - r["csr"]) < 1e-9)

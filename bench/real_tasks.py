@@ -216,6 +216,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
     import act_dsl
     from act_dsl.records import read_records
     from act_dsl.sampling import model as models
+    from act_dsl.scoring.verifier import Verifier
     from act_dsl.training.config import TrainConfig
     from act_dsl.training.evaluate import evaluate
     from act_dsl.training.multi import run_rounds
@@ -278,7 +279,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
     for k in ks:
         t = time.perf_counter()
         tok, lm = models.load(args.model)
-        results[f"best-of-{k} (no training)"] = evaluate(graph, eval_recs, tok, lm, base_cfg.gen, progress=False,
+        results[f"best-of-{k} (no training)"] = evaluate(Verifier(graph), eval_recs, tok, lm, base_cfg.gen, progress=False,
                                                          best_of=k)
         calls[f"best-of-{k} (no training)"] = k
         del tok, lm

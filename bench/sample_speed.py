@@ -43,9 +43,10 @@ def prompts(n: int) -> tuple:
     import act_dsl
     from act_dsl.records import read_records
     from act_dsl.sampling.samples import prompt_samples
+    from act_dsl.scoring.verifier import Verifier
     graph = act_dsl.load(TASK / "task.act").graph()
     records = read_records(TASK / "eval.jsonl", graph.input_types, False).records[:n]
-    return graph, prompt_samples(graph, records)
+    return graph, prompt_samples(Verifier(graph), records)
 
 
 def setup(args: argparse.Namespace) -> tuple:
@@ -58,9 +59,10 @@ def setup(args: argparse.Namespace) -> tuple:
 
 def mean_csr(graph, path: Path) -> float:
     from act_dsl.sampling.samples import read_samples
-    from act_dsl.training.data import score_samples
+    from act_dsl.scoring.candidates import score_samples
+    from act_dsl.scoring.verifier import Verifier
     samples = read_samples(path, graph.input_types)
-    table = score_samples(graph, samples).table(len(samples))
+    table = score_samples(Verifier(graph), samples).table(len(samples))
     flat = [c for row in table for c in row if c is not None]
     return sum(flat) / len(flat) if flat else float("nan")
 

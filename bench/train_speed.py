@@ -26,9 +26,8 @@ RESPONSES = [" /person, /person/politician", " /person", " /location, /location/
 
 def _prompt() -> str:
     import act_dsl
-    from act_dsl.sampling.prompts import render_all
-    graph = act_dsl.load(ROOT / "examples" / "entity_typing" / "task.act", strict=True).graph()
-    return render_all(graph, [{"sentence": "Angela Merkel met the French president in Berlin .",
+    verifier = act_dsl.load(ROOT / "examples" / "entity_typing" / "task.act", strict=True).verifier()
+    return verifier.prompts([{"sentence": "Angela Merkel met the French president in Berlin .",
                                "mention": "Angela Merkel"}])[0]
 
 
@@ -38,7 +37,8 @@ def step_bench(mode: str, steps: int = 6) -> None:
     from act_dsl.sampling.model import resolve
     from act_dsl.training.config import TrainConfig
     from act_dsl.training.data import Item
-    from act_dsl.training.loop import build_model, encode_item, item_loss
+    from act_dsl.training.logprobs import encode_item
+    from act_dsl.training.loop import build_model, item_loss
     torch.manual_seed(0)
     cfg = TrainConfig()
     tok, model = build_model(cfg, resolve(None))

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import act_dsl
-from act_dsl.graph.executor import Executor
+from act_dsl.scoring.verifier import RunSettings, Verifier
 from act_dsl.ops.limits import Limits
 from act_dsl.ops.values import ErrorValue
 from conftest import ROOT
@@ -29,7 +29,7 @@ def answer(words: int) -> str:
 
 def values(program: str, responses: list[str], limits: Limits | None = None) -> list[dict]:
     graph = act_dsl.loads(program, strict=True).graph()
-    raw = Executor(graph, limits=limits).constraint_values([{"response": r} for r in responses])
+    raw = Verifier(graph, RunSettings(limits=limits or Limits())).executor().constraint_values([{"response": r} for r in responses])
     return [{name: col[i] for name, col in raw.items()} for i in range(len(responses))]
 
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import act_dsl
-from act_dsl.graph.executor import Executor
 from act_dsl.scoring.attacks import parse
 from act_dsl.scoring.card import build_card
 from act_dsl.scoring.gold import spearman
 from act_dsl.scoring.mutants import Context, mutate, output_shape
+from act_dsl.scoring.verifier import Verifier
 from conftest import ROOT, run_act
 from test_probes import GROUNDED
 
@@ -155,7 +155,7 @@ def test_list_mutants_read_back_as_written(tmp_path_factory: pytest.TempPathFact
     assert shape is not None and shape.joiner == ", "
     muts = mutate(shape, graph, [gold], [Context([], [], [])], per_record=50)
     assert muts
-    back = parse(Executor(graph), shape, [{"sentence": "x"}] * len(muts), [shape.render(m.value) for m in muts])
+    back = parse(Verifier(graph).executor(), shape, [{"sentence": "x"}] * len(muts), [shape.render(m.value) for m in muts])
     assert all(shape.same(b, m.value) and not shape.same(b, gold) for b, m in zip(back, muts))
 
 
@@ -209,14 +209,14 @@ def test_the_training_gate_refuses_an_attack_within_0_05_of_gold(tmp_path: Path)
     from act_dsl.training.signal import card_gate
     graph = _graph(tmp_path, TAGS)
     records = [Record(i + 1, r, None, False) for i, r in enumerate(TAG_ROWS)]
-    card, refusal = card_gate(graph, records, MetricSpec(), 0.3, log=lambda m: None)
+    card, refusal = card_gate(Verifier(graph), records, MetricSpec(), 0.3, log=lambda m: None)
     assert card["gold"]["csr"] == 1.0
     assert refusal is not None and refusal.startswith("training refused: the attack `")
     assert "within 0.05 of the gold answers' 1.000" in refusal and "fails its card" in refusal and "--force" in refusal
     bare = [Record(r.line, {"sentence": r.fields["sentence"]}, None, False) for r in records]
-    card, refusal = card_gate(graph, bare, MetricSpec(), 0.3, log=lambda m: None)
+    card, refusal = card_gate(Verifier(graph), bare, MetricSpec(), 0.3, log=lambda m: None)
     assert card["gold"] is None and refusal is not None and "above the mean sample's 0.300" in refusal
-    assert card_gate(graph, bare, MetricSpec(), 1.0, log=lambda m: None)[1] is None  # equal is not above
+    assert card_gate(Verifier(graph), bare, MetricSpec(), 1.0, log=lambda m: None)[1] is None  # equal is not above
 
 
 # Every shipped example and `act init` starter with its card: (folder, task file, data, gold field or None).

@@ -10,7 +10,7 @@ import json
 import pytest
 
 import act_dsl
-from act_dsl.graph.executor import Executor
+from act_dsl.scoring.verifier import RunSettings, Verifier
 from act_dsl.records import DataError
 from conftest import EXAMPLES, run_act
 
@@ -176,9 +176,9 @@ def test_two_reference_dates_in_one_process_stay_independent() -> None:
     graph = act_dsl.loads('task t { output y: text = strip(response)\n'
                           ' constraint recent = any d in dates(y): overlaps(d, timespan("last year")) }',
                           strict=True).graph()
-    a, b = Executor(graph, dt.date(2012, 6, 1)), Executor(graph, dt.date(2021, 6, 1))
+    a, b = Verifier(graph, RunSettings(dt.date(2012, 6, 1))), Verifier(graph, RunSettings(dt.date(2021, 6, 1)))
     rows = [{"response": "in 2011"}, {"response": "in 2020"}]
-    for _ in range(2):  # interleaved: neither executor's date leaks into the other
+    for _ in range(2):  # interleaved: neither verifier's date leaks into the other
         assert [v["recent"] for v in a.score(rows).values] == [True, False]
         assert [v["recent"] for v in b.score(rows).values] == [False, True]
 
@@ -201,12 +201,13 @@ def test_every_group_by_key_counts_in_scoring() -> None:
 
 
 def test_every_group_by_key_counts_in_training() -> None:
+    from act_dsl.scoring.verifier import Verifier
     from act_dsl.training.data import rank
     graph = act_dsl.loads(GROUPED, strict=True).graph()
     samples = [{"index": i, "prompt": "p", "fields": f, "responses": r} for i, (f, r) in enumerate([
         ({"doc": "d", "who": "A"}, ["x", "y"]), ({"doc": "d", "who": "B"}, ["z", "z"]),
         ({"doc": "d", "who": "A"}, ["x", "q"])])]
-    ranked = rank(graph, samples)
+    ranked = rank(Verifier(graph), samples)
     assert sorted(len(it.members) for it in ranked.items) == [1, 2]
     joint = next(it for it in ranked.items if len(it.members) == 2)
     assert joint.csr == [1.0, 0.0]  # candidate 0: x == x; candidate 1: y != q

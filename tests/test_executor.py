@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import act_dsl
-from act_dsl.graph.executor import Executor
+from act_dsl.scoring.verifier import RunSettings, Verifier
 from act_dsl.ops.limits import Limits
 from act_dsl.records import check_rows
 
@@ -37,7 +37,7 @@ def _graph(text: str = LISTS):
 def _score(graph, rows: list[dict], **options):
     """Records read as `act score` reads them (the executor's input), then scored in one batch."""
     checked = check_rows(rows, graph.input_types, need_response=True, allow_many=False)
-    return Executor(graph, **options).score([{**r.fields, "response": r.responses[0]} for r in checked])
+    return Verifier(graph, RunSettings(**options)).score_records(checked, progress=False)[1]
 
 
 def _rows(scores) -> list[dict]:
@@ -169,5 +169,5 @@ task t {
 
 def test_columns_give_record_level_values() -> None:
     graph = _graph()
-    (items,) = Executor(graph).columns(ROWS[:2], [graph.outputs["items"]])
+    (items,) = Verifier(graph).executor().columns(ROWS[:2], [graph.outputs["items"]])
     assert items == [("tea", "green tea", "mint"), ("coffee",)]  # split trims its items

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from act_dsl.graph.executor import Executor
+from act_dsl.scoring.verifier import Verifier
 from act_dsl.grammars.compile import guide_for
 from act_dsl.grammars.derive import TaskGrammar, derive
 from act_dsl.grammars.forms import guide
@@ -63,7 +63,7 @@ class Oracle:
         self.records = _records(f)
 
     def passes(self, response: str) -> bool:
-        values = Executor(self.graph).constraint_values([{**self.inputs, "response": response}])
+        values = Verifier(self.graph).executor().constraint_values([{**self.inputs, "response": response}])
         return all(v[0] is True or v[0] == 1 for v in values.values())
 
     def accepts(self, response: str) -> bool:
@@ -234,7 +234,7 @@ def test_choice_and_pattern_grammars_agree_with_the_verifier() -> None:
         sub = dataclasses.replace(graph, constraints=tuple(c for c in graph.constraints if c.name in tg.enforced))
 
         def passes(r: str) -> bool:
-            return all(v[0] is True for v in Executor(sub).constraint_values([{"q": "", "response": r}]).values())
+            return all(v[0] is True for v in Verifier(sub).executor().constraint_values([{"q": "", "response": r}]).values())
 
         inner = g["regex"]
         strat = st.one_of(st.from_regex(inner, fullmatch=True), st.text(max_size=12),

@@ -56,17 +56,16 @@ def test_hf_guided_sampling_writes_only_answers_the_grammar_accepts(tmp_path: Pa
 
 
 def test_guided_eval_scores_with_the_unchanged_verifier(tmp_path: Path, tiny_model: Path) -> None:
-    from act_dsl.scoring.report import score_rows
+    from act_dsl.scoring.verifier import Row
     task, data = _task(tmp_path)
     out = tmp_path / "eval.json"
     r = run_act("eval", str(task), "--data", str(data), "--model", str(tiny_model), "--guided", "--max-new-tokens",
                 "16", "--out-json", str(out), timeout=300)
     assert r.returncode == 0, r.stderr
     res = json.loads(out.read_text())
-    graph = load(task).graph()
+    verifier = load(task).verifier()
     sentences = [json.loads(x)["sentence"] for x in data.read_text().splitlines()]
-    plain = score_rows(graph, [{"sentence": s, "response": x["response"]} for s, x in zip(sentences, res["responses"])],
-                       progress=False)
+    plain = verifier.score([Row({"sentence": s}, x["response"]) for s, x in zip(sentences, res["responses"])])
     assert [x["csr"] for x in res["responses"]] == pytest.approx(plain.csr)
     assert res["csr"] == pytest.approx(plain.mean_csr)
     assert all(x["pass"]["known"] and x["pass"]["some"] and x["pass"]["brief"] for x in res["responses"])

@@ -271,9 +271,9 @@ task t {
 @LAWS
 @given(st.lists(st.text("abc", min_size=1, max_size=3), max_size=6), st.integers(-8, 8))
 def test_indexing_is_zero_based_negative_from_the_end_none_out_of_range(items: list, i: int) -> None:
-    from act_dsl.graph.executor import Executor
+    from act_dsl.scoring.verifier import Verifier
     graph = INDEXING.graph()
-    got = Executor(graph).columns([{"i": float(i), "response": ",".join(items) or " "}], [graph.outputs["got"]])[0][0]
+    got = Verifier(graph).executor().columns([{"i": float(i), "response": ",".join(items) or " "}], [graph.outputs["got"]])[0][0]
     assert got == (items[i] if -len(items) <= i < len(items) else None)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import act_dsl
-from act_dsl.graph.executor import Executor
+from act_dsl.scoring.verifier import RunSettings, Verifier
 from act_dsl.ops.limits import Limits
 from conftest import run_act
 
@@ -15,7 +15,7 @@ PAIRS = 'task t { output xs: list<text> = split(response, ",")\n constraint dist
 def test_a_pair_quantifier_over_a_huge_answer_is_a_counted_error_beside_normal_rows() -> None:
     graph = act_dsl.loads(PAIRS, strict=True).graph()
     rows = [{"response": "a, b"}, {"response": ",".join(str(i) for i in range(5000))}, {"response": "c, c"}]
-    s = Executor(graph).score(rows)
+    s = Verifier(graph).score(rows)
     assert [v["distinct"] for v in s.values] == [True, {"error": s.errors[0][2]}, False]  # shown, scored 0
     assert [(row, name) for row, name, _ in s.errors] == [(1, "distinct")] and s.csr[1] == 0.0
     assert "max_pairs" in s.errors[0][2]
@@ -24,8 +24,8 @@ def test_a_pair_quantifier_over_a_huge_answer_is_a_counted_error_beside_normal_r
 def test_raising_the_limit_lets_the_answer_be_scored() -> None:
     graph = act_dsl.loads(PAIRS, strict=True).graph()
     row = {"response": ",".join(str(i) for i in range(1200))}
-    assert Executor(graph).score([row]).errors
-    s = Executor(graph, limits=Limits(max_pairs=2_000_000)).score([row])
+    assert Verifier(graph).score([row]).errors
+    s = Verifier(graph, RunSettings(limits=Limits(max_pairs=2_000_000))).score([row])
     assert s.values[0]["distinct"] is True and not s.errors
 
 
@@ -33,7 +33,7 @@ def test_fuzzy_alignment_of_a_huge_answer_is_an_error_not_a_hang() -> None:
     graph = act_dsl.loads('task t { input c: text\n output y: text = strip(response)\n'
                           ' constraint grounded = y in c fuzzy 90 }', strict=True).graph()
     context = "the cat sat on the mat " * 50_000
-    s = Executor(graph).score([{"c": context, "response": "dog " * 5000}, {"c": context, "response": "teh cat sat"}])
+    s = Verifier(graph).score([{"c": context, "response": "dog " * 5000}, {"c": context, "response": "teh cat sat"}])
     assert s.values[0]["grounded"] == {"error": s.errors[0][2]} and "fuzzy_chars" in s.errors[0][2]
     assert s.values[1]["grounded"] is True
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import act_dsl
-from act_dsl.graph.executor import Executor
+from act_dsl.scoring.verifier import Verifier
 from act_dsl.records import check_rows
 
 LAWS = settings(max_examples=500, deadline=None, derandomize=True, database=None)
@@ -36,7 +36,7 @@ GRAPH = PROGRAM.graph()
 
 def _values(record: dict, *names: str) -> list:
     (rec,) = check_rows([record], GRAPH.input_types, need_response=False)
-    columns = Executor(GRAPH).columns([{**rec.fields, "response": "x"}], [GRAPH.fields[n] for n in names])
+    columns = Verifier(GRAPH).executor().columns([{**rec.fields, "response": "x"}], [GRAPH.fields[n] for n in names])
     return [col[0] for col in columns]
 
 
@@ -59,7 +59,7 @@ def test_the_sum_of_nothing_is_zero_and_a_missing_part_makes_it_none() -> None:
     program = act_dsl.loads('task t {\n  output xs: list<number> = json(response)\n  output total: number = sum(xs)\n'
                             "  constraint c = total > 0\n}\n", strict=True)
     graph = program.graph()
-    totals = Executor(graph).columns([{"response": "[1, 2.5]"}, {"response": "[1, null]"}, {"response": "[]"}],
+    totals = Verifier(graph).executor().columns([{"response": "[1, 2.5]"}, {"response": "[1, null]"}, {"response": "[]"}],
                                      [graph.fields["total"]])[0]
     assert totals == [3.5, None, 0]
 
@@ -96,7 +96,7 @@ ANSWER = act_dsl.loads(f"task t {{\n  output items: list<{ITEM}> = json(response
 def test_a_projection_of_a_json_answer_gives_none_for_a_none_item(items: list) -> None:
     # a JSON answer may hold null items: each gives a none in the projection, and sum() of it is none
     graph = ANSWER.graph()
-    amounts, total = Executor(graph).columns([{"response": json.dumps(items)}],
+    amounts, total = Verifier(graph).executor().columns([{"response": json.dumps(items)}],
                                              [graph.fields["amounts"], graph.fields["total"]])
     want = [None if i is None else i.get("amount") for i in items]
     assert list(amounts[0]) == want

@@ -22,16 +22,18 @@ task w {
 
 
 def test_a_none_csr_counts_as_zero_for_best_of_and_ranking() -> None:
-    from act_dsl.training.data import best_of, rank, score_samples
+    from act_dsl.scoring.candidates import best_of, score_samples
+    from act_dsl.scoring.verifier import Verifier
+    from act_dsl.training.data import rank
     graph = act_dsl.loads(WHEN, strict=True).graph()
     samples = [{"index": 0, "fields": {"topic": "a"}, "responses": ["x", "no slash", "/yes"]},
                {"index": 1, "fields": {"topic": "skip"}, "responses": ["/a", "b", "/c"]}]
-    scored = score_samples(graph, samples)
+    scored = score_samples(Verifier(graph), samples)
     assert scored.scores.csr[3:] == [None, None, None]  # the verifier itself says `none`
     table = scored.table(2)
     assert table == [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     assert best_of(table) == [(2, 1.0), (0, 0.0)]  # among equal CSRs the first candidate wins
-    ranked = rank(graph, samples)
+    ranked = rank(Verifier(graph), samples)
     assert [it.csr for it in ranked.items] == table and ranked.zero_variance == 1
 
 

@@ -14,7 +14,7 @@ TASK = EXAMPLES / "product_extraction" / "task.act"
 
 @pytest.mark.slow   # `ray.init` alone takes 5-10 s on 2 cores, and the whole test 20-40 s
 def test_ray_map_batches_scores_in_order_as_act_score_does(tmp_path) -> None:
-    from act_dsl.scoring.scale import score_batch
+    from act_dsl.batch import score_batch
     lines = (EXAMPLES / "product_extraction" / "responses.jsonl").read_text().splitlines() * 4
     data = tmp_path / "data.jsonl"
     data.write_text("\n".join(lines) + "\n")

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import act_dsl
+from act_dsl.scoring.candidates import score_samples
 from act_dsl.scoring.reward import VerifierErrorWarning
-from act_dsl.training.data import score_samples
+from act_dsl.scoring.verifier import Verifier
 
 PAIRS = """task pair {
   input doc: text
@@ -47,7 +48,7 @@ def test_each_completion_gets_its_own_reward_with_kth_completions_as_one_candida
     assert out == [1.0, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0, 1.0, 0.0]
     graph = act_dsl.loads(PAIRS, strict=True).graph()
     samples = [{"fields": p, "responses": cs} for p, cs in zip(prompts, completions)]
-    assert out == [c or 0.0 for c in score_samples(graph, samples)[3].csr]  # exactly as `act train` ranks them
+    assert out == [c or 0.0 for c in score_samples(Verifier(graph), samples)[3].csr]  # exactly as `act train` ranks them
 
 
 def test_interleaved_rows_are_matched_by_prompt_not_by_position() -> None:

@@ -6,6 +6,7 @@ import json
 import pytest
 
 import act_dsl
+from act_dsl.scoring.verifier import Verifier
 from act_dsl.training.data import Item, item_from_row, item_row, rank
 from act_dsl.training.signal import beats_greedy, gate_message
 from conftest import run_act
@@ -28,7 +29,7 @@ def test_exact_duplicates_are_merged_before_ranking_and_their_count_kept() -> No
     graph = act_dsl.loads(TASK, strict=True).graph()
     samples = [{"index": 0, "fields": {"topic": "a"}, "responses": ["/x", "not a type here", "/x", "/x", "not a type here", "/long answer"]},
                {"index": 1, "fields": {"topic": "b"}, "responses": ["/y"] * 4 + ["/y", "/y"]}]
-    ranked = rank(graph, samples)
+    ranked = rank(Verifier(graph), samples)
     a, b = ranked.items
     assert [m.responses for m in a.members] == [("/x", "not a type here", "/long answer")]
     assert a.csr == [1.0, 0.0, 0.5] and a.counts == [3, 2, 1] and a.kept == [0, 1, 5]
@@ -57,10 +58,10 @@ def test_share_of_prompts_whose_best_candidate_beats_the_greedy_answer() -> None
     samples = as_samples([{"index": i, "fields": {"topic": t}, "responses": rs} for i, (t, rs) in enumerate(
         [("a", ["/x", "no"]), ("b", ["no", "no"]), ("c", ["/x", "/y"]), ("d", ["nah", "/long answer"])])])
     greedy = {"0": "no", "1": "/z", "2": "/q", "3": "not a type at all"}
-    bg = beats_greedy(graph, samples, greedy)
+    bg = beats_greedy(Verifier(graph), samples, greedy)
     # a: 1.0 > 0.5; b: 0.5 < 1.0; c: 1.0 == 1.0; d: 0.5 > 0.0
     assert bg == {"items": 4, "better": 2, "tied": 1, "worse": 1, "share": 0.5}
-    assert beats_greedy(graph, samples, {}) is None
+    assert beats_greedy(Verifier(graph), samples, {}) is None
 
 
 def test_the_gate_names_the_probe_that_outranks_the_mean_sample() -> None:

@@ -99,8 +99,8 @@ def test_json_reads_the_first_object_against_the_declared_type(response: str, ex
 def test_json_values_are_typed_records_and_tuples() -> None:
     program = act_dsl.loads(SHAPES, strict=True)
     task = program.graph()
-    from act_dsl.graph.executor import Executor
-    cols = Executor(task).columns([{"listing": "", "response": 'x {"price": 5, "offers": [{"price": "1"}]}'}],
+    from act_dsl.scoring.verifier import Verifier
+    cols = Verifier(task).executor().columns([{"listing": "", "response": 'x {"price": 5, "offers": [{"price": "1"}]}'}],
                                   [task.outputs["item"]])
     item = cols[0][0]
     assert item.get("name") is None and item.get("price") == 5.0
@@ -129,10 +129,10 @@ def test_numbers_extract_join_concat_and_indexing() -> None:
     program = act_dsl.loads(TEXT_OPS, strict=True)
     doc = "Kettle SKU 123, 1,500 units at 24.99 EUR; ref SKU-77, A4 paper, -3 C, 2004-05-12."
     rec = {"doc": doc, "response": "SKU 123 and SKU 456"}
-    from act_dsl.graph.executor import Executor
+    from act_dsl.scoring.verifier import Verifier
     g = program.graph()
     names = ["codes", "label", "nums", "first", "whole"]
-    cols = Executor(g).columns([rec], [g.outputs[n] for n in names])
+    cols = Verifier(g).executor().columns([rec], [g.outputs[n] for n in names])
     got = {n: c[0] for n, c in zip(names, cols)}
     assert got["codes"] == ("123", "456")
     assert got["label"] == "SKU-123/456"
@@ -223,13 +223,13 @@ def test_hostile_answers_end_quickly_with_a_value_or_a_counted_error(response: s
 
 
 def test_json_gives_up_with_a_reported_error_past_its_bounds() -> None:
-    from act_dsl.graph.executor import Executor
+    from act_dsl.scoring.verifier import Verifier
     from act_dsl.ops.values import ErrorValue
     graph = act_dsl.load(CANONICAL).graph()
     for response, message in [("x" * 1_000_001 + "{}", "longer than 1,000,000 characters"),
                               ('{"k": 1, ' * 100_000 + '{"name": "k"}', "no complete JSON value found")]:
         start = time.perf_counter()
-        parses = Executor(graph).constraint_values([{"listing": LISTING, "response": response}])["parses"][0]
+        parses = Verifier(graph).executor().constraint_values([{"listing": LISTING, "response": response}])["parses"][0]
         assert time.perf_counter() - start < 10
         assert isinstance(parses, ErrorValue) and message in parses.message, parses
 

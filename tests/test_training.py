@@ -93,7 +93,7 @@ def test_ranking_orders_pairs_by_csr_and_ties_give_none() -> None:
     program = act_dsl.loads(TASK)
     samples = [{"index": 0, "prompt": "p", "fields": {"topic": "a"}, "responses": ["/a", "a long answer", "/a"]},
                {"index": 1, "prompt": "p", "fields": {"topic": "b"}, "responses": ["x", "x", "x"]}]
-    ranked = rank(program.graph(), samples)
+    ranked = rank(program.verifier(), samples)
     # the two identical "/a" are one candidate (sampled twice) before ranking
     assert ranked.items[0].csr[0] > ranked.items[0].csr[1] and ranked.items[0].counts == [2, 1]
     assert ranked.items[0].pairs() == 1 and ranked.items[1].pairs() == 0 and ranked.items[1].counts == [3]

@@ -6,6 +6,7 @@ import pytest
 
 import act_dsl
 from act_dsl.sampling.samples import Sample
+from act_dsl.scoring.verifier import Verifier
 from act_dsl.training.advantages import constraint_weights, gdpo_advantages, prepare_items, step_advantages, tie_break
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.control import permutation, real_minus_control, shuffle_items
@@ -51,10 +52,10 @@ def test_prepare_items_breaks_ties_with_the_task_and_counts_the_new_pairs() -> N
     # no answer (0). Equal weights: declaration order, so passing `brief` wins the tie; the gap is 0.4.
     item = _item(["/a", "a long one with /", "short", ""], [1.0, 0.6, 0.6, 0.0])
     cfg = TrainConfig().override(advantage="gdpo")
-    (out,), note = prepare_items([item], cfg, graph)
+    (out,), note = prepare_items([item], cfg, Verifier(graph))
     assert out.csr == pytest.approx([1.0, 0.6, 0.8, 0.0])
     assert out.pairs() == item.pairs() + 1 and note["pairs_from_ties"] == 1
-    (same,), _ = prepare_items([item], TrainConfig(), graph)
+    (same,), _ = prepare_items([item], TrainConfig(), Verifier(graph))
     assert same.csr == item.csr  # --advantage csr leaves the CSRs alone
 
 
@@ -68,7 +69,7 @@ def test_shuffled_control_permutes_scores_within_each_prompt_only() -> None:
     assert [it.csr for it in shuffle_items(items, seed=3)[0]] == [it.csr for it in shuffled]  # seeded
     assert [it.csr for it in shuffle_items(items, seed=4)[0]] != [it.csr for it in shuffled]
     cfg = TrainConfig(reward_control="shuffled").override(seed=3)  # the run's seed seeds the shuffle
-    prepared, note = prepare_items(items, cfg, _graph())
+    prepared, note = prepare_items(items, cfg, Verifier(_graph()))
     assert [it.csr for it in prepared] == [it.csr for it in shuffled] and note["items_reordered"] == moved
 
 
@@ -76,11 +77,11 @@ def test_grpo_control_advantages_are_the_real_ones_permuted() -> None:
     torch = pytest.importorskip("torch")
     graph = _graph()
     item = _item(["/a", "a long one with /", "short", "abc"], [1.0, 0.6, 0.6, 0.6])
-    real = step_advantages(item, TrainConfig(), graph, None, seed=5)
-    ctl = step_advantages(item, TrainConfig(reward_control="shuffled"), graph, None, seed=5)
+    real = step_advantages(item, TrainConfig(), Verifier(graph), seed=5)
+    ctl = step_advantages(item, TrainConfig(reward_control="shuffled"), Verifier(graph), seed=5)
     perm = permutation(4, 5)
     assert torch.allclose(ctl, real[perm]) and perm != [0, 1, 2, 3]
-    gdpo = step_advantages(item, TrainConfig().override(advantage="gdpo"), graph, None, seed=5)
+    gdpo = step_advantages(item, TrainConfig().override(advantage="gdpo"), Verifier(graph), seed=5)
     # brief 1,0,1,1 (sd 0.433), slash 1,1,0,0 (sd 0.5), words 1,1,1,1 (no spread): failing the rarely failed
     # `brief` costs more than failing `slash`, though all three 0.6 candidates share one scalar advantage
     s3 = 0.75 ** 0.5 / 2  # sd of brief

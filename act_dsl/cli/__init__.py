@@ -8,10 +8,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from act_dsl.cli import card, crash, doctor, lint, lsp, sample, scale, score, serve, starter, train
+from act_dsl.cli import card, crash, doctor, lint, lsp, merge, sample, score, serve, starter, train
 from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
-GROUPS = (lint, score, card, scale, serve, sample, train, starter, doctor, lsp)  # the order of `act --help`
+GROUPS = (lint, score, card, merge, serve, sample, train, starter, doctor, lsp)  # the order of `act --help`
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "UsageError"]
 
@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from act_dsl import __version__
+    from act_dsl.version import __version__
     ap = argparse.ArgumentParser(prog="act", description="Constraint files for aligning language models.")
     ap.add_argument("--version", action="version", version=f"act {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, load_checked,
-                                positive_int, read_data, reference_date, task_name)
+                                positive_int, read_data, reference_date, task_name, verifier)
 
 
 def register(sub: Any) -> None:
@@ -47,6 +47,7 @@ def run_card(args: argparse.Namespace) -> int:
     if args.search < 0:
         raise UsageError("--search must be 0 or more")
     ref_date = reference_date(args.reference_date)
+    ver = verifier(args, graph)
     ds = read_data(args, graph, need_response=False)
     if not ds.records:
         raise UsageError(f"{args.data}: no usable records")
@@ -66,7 +67,7 @@ def run_card(args: argparse.Namespace) -> int:
     if args.samples:
         if not args.gold:
             raise UsageError("--samples needs --gold: proxy quality compares CSR with the task metric")
-        samples = read_samples(graph, args.samples, ref_date)
+        samples = read_samples(ver, args.samples)
         if samples is None:
             sds = read_data(args, graph, need_response=True, path=args.samples)
             samples = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
@@ -74,8 +75,8 @@ def run_card(args: argparse.Namespace) -> int:
     reference = None
     if not args.gold:  # attacks are then compared with real answers: the data's responses, else the examples'
         have = [r for r in ds.records if r.responses]
-        reference = (responses_reference(graph, [r.fields for r in have], [r.responses or [] for r in have],
-                                         args.data, ref_date) if have else example_reference(graph, ref_date))
+        reference = (responses_reference(ver, [r.fields for r in have], [r.responses or [] for r in have],
+                                         args.data) if have else example_reference(ver))
     try:
         card = build_card(graph, [r.fields for r in ds.records], where, args.gold, samples,
                           per_record=args.mutants, search_records=args.search, reference_date=ref_date,

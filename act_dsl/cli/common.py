@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from act_dsl.ops.limits import Limits
     from act_dsl.program import Program
     from act_dsl.records import Dataset
+    from act_dsl.scoring.verifier import RunSettings, Verifier
 
 EXIT_OK = 0
 EXIT_FAILED = 1   # lint errors, failed expectations, bad data under --on-error fail
@@ -100,13 +101,24 @@ def checked_graph(args: argparse.Namespace) -> "Graph | None":
     return None if program is None else program.graph(task_name(program, getattr(args, "task", None)))
 
 
-def reference_date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
+def reference_date(text: str | None) -> dt.date:
+    """--reference-date read once, at the edge (None: the one default day)."""
+    from act_dsl.scoring.verifier import parse_day
     try:
-        return dt.date.fromisoformat(text)
+        return parse_day(None if text is None else dt.date.fromisoformat(text))
     except ValueError:
         raise UsageError(f"--reference-date must be YYYY-MM-DD, got {text!r}") from None
+
+
+def run_settings(args: argparse.Namespace) -> "RunSettings":
+    """The settings of this command's verifier run: --reference-date and --limit NAME=VALUE, read once."""
+    from act_dsl.scoring.verifier import RunSettings
+    return RunSettings(reference_date(getattr(args, "reference_date", None)), limits(args))
+
+
+def verifier(args: argparse.Namespace, graph: "Graph") -> "Verifier":
+    from act_dsl.scoring.verifier import Verifier
+    return Verifier(graph, run_settings(args))
 
 
 def data_file(path: str | Path) -> None:
@@ -147,16 +159,39 @@ def positive_int(text: str) -> int:
 def limits(args: argparse.Namespace) -> "Limits":
     from act_dsl.ops.limits import Limits
     try:
-        return Limits.parse(getattr(args, "limit", None) or ())
+        specs = getattr(args, "limit", None)
+        return Limits.parse(specs if isinstance(specs, list) else ())  # a command without the flag: the defaults
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
 
-def limit_option(p: argparse.ArgumentParser) -> None:
+class _LimitAction(argparse.Action):
+    """`--limit NAME=VALUE`, repeatable. In a command that also has `--first N` (const True), a bare number is
+    that flag's old spelling: it still works for one release, with a one-line warning."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        text = str(values)
+        if self.const and text.strip().isdigit():
+            try:
+                namespace.first = positive_int(text)
+            except argparse.ArgumentTypeError as exc:
+                raise argparse.ArgumentError(self, str(exc)) from None
+            print(f"act: `--limit {text.strip()}` for the number of records is deprecated; write `--first "
+                  f"{text.strip()}` (`--limit` is the work limit NAME=VALUE)", file=sys.stderr)
+            return
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), text])
+
+
+def limit_option(p: argparse.ArgumentParser, first: str | None = None) -> None:
+    """`--limit NAME=VALUE`, the per-response work limits of every command that scores; with `first` (what the
+    records are called), also `--first N`, the number of records used, whose old spelling was `--limit N`."""
     from act_dsl.ops.limits import Limits
     defaults = ", ".join(f"{k}={v:,}".replace(",", "_") for k, v in vars(Limits()).items())
-    p.add_argument("--limit", action="append", metavar="NAME=VALUE",
+    p.add_argument("--limit", action=_LimitAction, const=first is not None, default=None, metavar="NAME=VALUE",
                    help=f"raise a per-response work limit (repeatable); defaults: {defaults}")
+    if first is not None:
+        p.add_argument("--first", type=positive_int, default=None, metavar="N", help=f"use only the first N {first}")
 
 
 def data_options(p: argparse.ArgumentParser) -> None:

@@ -35,7 +35,7 @@ def log_folders() -> list[Path]:
 
 def write_log(command: str, argv: Sequence[str], exc: BaseException) -> Path | None:
     """The traceback and what is needed to reproduce it, in a new file; None when no folder takes it."""
-    from act_dsl import __version__
+    from act_dsl.version import __version__
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     text = (f"act {__version__}, Python {platform.python_version()} on {platform.platform()}\n"
             f"command: act {' '.join(argv)}\n\n"

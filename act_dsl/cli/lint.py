@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, _act_files, load_checked, load_file,
-                                short_path, task_name)
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, _act_files, limit_option, load_checked,
+                                load_file, run_settings, short_path, task_name)
 
 
 def register(sub: Any) -> None:
@@ -26,6 +26,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("test", help="run the `example` blocks of .act files")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    limit_option(p)
     p.set_defaults(fn=run_test)
 
     p = sub.add_parser("compile", help="print the verifier graph, or the decode-time grammar (--emit grammar)")
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from act_dsl import __version__
+    from act_dsl.version import __version__
     from act_dsl.diagnostics.diagnostic import Diagnostic, Severity
     from act_dsl.diagnostics.render import render_json, render_sarif, render_text, summary_line
     files, missing, notes = _act_files(args.paths)
@@ -142,7 +143,7 @@ def run_test(args: argparse.Namespace) -> int:
                 print(render_text([d for d in program.errors if d.span is not None]))
             status = EXIT_FAILED
             continue
-        checked, failures = run_examples(program)
+        checked, failures = run_examples(program, run_settings(args))
         total += checked
         failed += len(failures)
         for fail in failures:

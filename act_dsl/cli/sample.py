@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
-                                gen_config, positive_int, read_data, reference_date)
+                                gen_config, limit_option, positive_int, read_data, verifier)
 from act_dsl.cli.engines import engine_options, open_backend
 from act_dsl.cli.output import default_log_path, output_options, session
 from act_dsl.sampling.config import GenConfig
@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
                    help="the samples file (JSONL, appended to); rerunning with the same --out resumes")
     p.add_argument("-n", "-k", dest="samples", type=int, default=None, metavar="K", help="same as --samples")
     best_of_option(p, "; with K > 1 it samples K per prompt and also writes FILE.best.jsonl")
-    p.add_argument("--limit", type=positive_int, default=None, help="use only the first N prompts")
+    limit_option(p, first="prompts")
     model_option(p)
     add_settings(p, GenConfig)
     engine_options(p)
@@ -48,7 +48,7 @@ def best_of_option(p: argparse.ArgumentParser, more: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from act_dsl.safe_files import OutputError, check_output
     from act_dsl.sampling.backends import BackendError, plan_samples, sample_to_file
-    from act_dsl.sampling.prompts import PromptError
+    from act_dsl.graph.prompts import PromptError
     from act_dsl.sampling.samples import SamplesError, prompt_samples
     graph = checked_graph(args)
     if graph is None:
@@ -71,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # --guided on a task with no grammar
         raise UsageError(str(exc)) from None
     ds = read_data(args, graph, need_response=False)
-    records = ds.records[:args.limit] if args.limit else ds.records
+    records = ds.records[:args.first] if args.first else ds.records
+    ver = verifier(args, graph)
     try:
-        prompts = prompt_samples(graph, records)
+        prompts = prompt_samples(ver, records)
         todo, _ = plan_samples(prompts, out, gen, task=graph.name, model=args.model)
     except PromptError as exc:
         raise UsageError(str(exc)) from None
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         if best is not None:
             say.say(line, err=True)
             try:
-                summary = write_best_of(graph, out, best, gen.k, reference_date(args.reference_date), len(prompts))
+                summary = write_best_of(ver, out, best, gen.k, len(prompts))
             except (SamplesError, OSError) as exc:
                 raise UsageError(f"{best}: not written: {exc}") from None
             summary["path"] = str(best_path(out))
@@ -116,15 +117,15 @@ def best_path(out: Path) -> Path:
     return out.with_suffix(".best.jsonl") if out.suffix else out.with_name(out.name + ".best.jsonl")
 
 
-def write_best_of(graph: Any, out: Path, target: Path, k: int, ref_date: Any, limit: int | None = None
-                  ) -> dict[str, Any]:
+def write_best_of(ver: Any, out: Path, target: Path, k: int, limit: int | None = None) -> dict[str, Any]:
     """`target` (OUT.best.jsonl, written whole or not at all): each prompt's best response by CSR (the first
     of equals), with its fields; the first `limit` prompts of the samples file."""
     from act_dsl.safe_files import AtomicWriter
     from act_dsl.sampling.samples import read_samples
-    from act_dsl.training.data import best_of, score_samples
-    samples = [s for s in read_samples(out, graph.input_types) if limit is None or s.index < limit]
-    table = score_samples(graph, samples, ref_date).table(len(samples))
+    from act_dsl.scoring.candidates import best_of, score_samples
+    samples = [s for s in read_samples(out, ver.graph.input_types, ver.settings.reader())
+               if limit is None or s.index < limit]
+    table = score_samples(ver, samples).table(len(samples))
     best = best_of(table)
     with AtomicWriter(target) as fh:
         for s, (c, csr) in zip(samples, best):

@@ -6,9 +6,10 @@ import json
 import sys
 from typing import Any
 
-from act_dsl.cli.scale import scale_options
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_file, data_options, limit_option,
-                                limits, read_data, reference_date)
+                                read_data, verifier)
+from act_dsl.cli.scale import scale_options
+from act_dsl.cli.summary import print_summary
 
 
 def register(sub: Any) -> None:
@@ -41,12 +42,13 @@ def register(sub: Any) -> None:
                    "', ') and warn where a degenerate answer scores within 0.05 of it")
     p.add_argument("--format", choices=["table", "json"], default="table")
     data_options(p)
+    limit_option(p)
     p.set_defaults(fn=run_probe)
 
 
 def run_score(args: argparse.Namespace) -> int:
     from act_dsl.safe_files import AtomicWriter, OutputError, check_output, json_line
-    from act_dsl.scoring.report import score_dataset, with_skipped
+    from act_dsl.scoring.report import first_errors, score_dataset, with_skipped
     target = None
     if args.out:  # checked before any work: never the input, and a folder we can write in
         try:
@@ -61,7 +63,7 @@ def run_score(args: argparse.Namespace) -> int:
         from act_dsl.cli.scale import run_scaled
         return run_scaled(args, graph, target)
     ds = read_data(args, graph, need_response=True)
-    rows, scores = score_dataset(graph, ds.records, reference_date(args.reference_date), limits(args))
+    rows, scores, where = score_dataset(verifier(args, graph), ds.records)
     rows = with_skipped(rows, ds.problems)  # one output line per input line: a skipped one carries its error
     if target is not None:
         try:
@@ -75,44 +77,14 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             sys.stdout.write(json_line(row) + "\n")
-    # where each response came from: one row per response, in record order (as score_dataset expands them)
-    where = [(rec.line, j + 1 if rec.many else 0) for rec in ds.records for j in range(len(rec.responses or [""]))]
-    first = [{"line": where[r][0], **({"response": where[r][1]} if where[r][1] else {}), "constraint": name,
-              "message": msg} for r, name, msg in scores.errors[:10]]
-    print_summary(args, len(ds.records), len(ds.problems), scores, first, len(scores.errors))
+    print_summary(args, len(ds.records), len(ds.problems), scores, first_errors(scores, where), len(scores.errors))
     if args.strict and scores.errors:
         print(f"act score: {len(scores.errors)} verifier error(s); failing because of --strict", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
-def print_summary(args: argparse.Namespace, records: int, skipped: int, scores: Any, first: list[dict],
-                  errors: int, extra: dict[str, Any] | None = None) -> None:
-    """The summary of a scoring run (table or JSON) on stdout when --out took the rows, else on stderr;
-    `extra` (the cache's counts) is added to it."""
-    from act_dsl.safe_files import finite
-    from act_dsl.scoring.report import summary_table
-    summary_out = sys.stdout if args.out else sys.stderr
-    if args.format == "json":
-        print(json.dumps(finite({"records": records, "responses": len(scores), "skipped": skipped,
-                                  "empty_responses": scores.empty_responses,
-                                  "invalid": sum(s.invalid for s in scores.summary.values()),
-                                  "mean_csr": scores.mean_csr, "errors": errors, "first_errors": first,
-                                  "constraints": {k: v.as_dict() for k, v in scores.summary.items()},
-                                  **(extra or {})}), indent=2, allow_nan=False), file=summary_out)
-        return
-    print(summary_table(scores, skipped=skipped), file=summary_out)
-    for e in first:
-        resp = f" (response {e['response']})" if "response" in e else ""
-        print(f"  error in `{e['constraint']}` on {args.data}:{e['line']}{resp}: {e['message']}", file=summary_out)
-    if errors > len(first):
-        print(f"  ... and {errors - len(first)} more error(s)", file=summary_out)
-    for k, v in (extra or {}).items():
-        print(f"{k}: " + ", ".join(f"{n} {x}" for n, x in v.items()), file=summary_out)
-
-
 def run_trace(args: argparse.Namespace) -> int:
-    from act_dsl.scoring.report import trace_record
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -127,7 +99,7 @@ def run_trace(args: argparse.Namespace) -> int:
     if ds.problems:
         print(f"note: {len(ds.problems)} other bad line(s) in {args.data} skipped (first: {ds.problems[0]})",
               file=sys.stderr)
-    print(trace_record(graph, match[0], ds.records, reference_date(args.reference_date), limits(args)))
+    print(verifier(args, graph).trace(match[0], ds.records))
     return EXIT_OK
 
 
@@ -138,25 +110,24 @@ def run_probe(args: argparse.Namespace) -> int:
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
-    ref_date = reference_date(args.reference_date)
+    ver = verifier(args, graph)
     ds = read_data(args, graph, need_response=False)
     if not ds.records:
         raise UsageError(f"{args.data}: no usable records")
     if args.samples:
         data_file(args.samples)  # missing, a folder or unreadable: exit 2, as for --data
-        got = read_samples(graph, args.samples, ref_date)
+        got = read_samples(ver, args.samples)
         if got is None:  # a file of records with `response`/`responses`, as `act score` reads
             sds = read_data(args, graph, need_response=True, path=args.samples)
             got = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
-        reference = responses_reference(graph, *got, args.samples, ref_date)
+        reference = responses_reference(ver, *got, args.samples)
     elif any(r.responses for r in ds.records):
         have = [r for r in ds.records if r.responses]
-        reference = responses_reference(graph, [r.fields for r in have], [r.responses or [] for r in have],
-                                        args.data, ref_date)
+        reference = responses_reference(ver, [r.fields for r in have], [r.responses or [] for r in have], args.data)
     else:
-        reference = example_reference(graph, ref_date)
+        reference = example_reference(ver)
     try:
-        report = run_probes(graph, [r.fields for r in ds.records], *reference, ref_date, gold=args.gold).as_dict()
+        report = run_probes(ver, [r.fields for r in ds.records], *reference, gold=args.gold).as_dict()
     except GoldError as exc:  # a record without a usable gold answer, named by its line
         raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.format == "json" else render_table(report))

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
-                                gen_config, given_settings, load_checked, metric_options, positive_int, read_data,
-                                reference_date, task_name)
+                                gen_config, given_settings, limit_option, load_checked, metric_options, positive_int,
+                                read_data, reference_date, task_name, verifier)
 from act_dsl.cli.engines import engine_config, engine_options, open_backend
 from act_dsl.cli.output import Output, default_log_path, output_options, session
 from act_dsl.cli.sample import best_of_option, model_option
@@ -59,7 +59,7 @@ def register(sub: Any) -> None:
                    help="print the paired table (B - A with 95 %% intervals) of two saved held-out results: run "
                    "directories of `act train` (their eval_after.json) or files of `act eval --out-json`")
     p.add_argument("--run", default=None, help="a run directory of `act train` (its trained model is evaluated)")
-    p.add_argument("--limit", type=positive_int, default=None, help="use only the first N records")
+    limit_option(p, first="records")
     best_of_option(p, " (greedy); with K > 1 it samples K with no training, the inference-with-constraints baseline")
     p.add_argument("--out-json", default=None, metavar="FILE",
                    help="also write the full result (every response) to this JSON file")
@@ -274,13 +274,12 @@ def run_eval(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     records = read_data(args, graph, False).records
-    records = records[:args.limit] if args.limit else records
+    records = records[:args.first] if args.first else records
     log_path = Path(args.run) / "eval_log.txt" if args.run else default_log_path("eval")
     with session(args, log_path) as out:
         backend = open_backend(args, model, adapter)
         try:
-            res = evaluate(graph, records, None, None, gen, reference_date(args.reference_date),
-                           metric=_metric_spec(args), best_of=args.best_of, backend=backend)
+            res = evaluate(verifier(args, graph), records, None, None, gen, metric=_metric_spec(args), best_of=args.best_of, backend=backend)
         except (ValueError, BackendError) as exc:
             raise UsageError(str(exc)) from None
         finally:

@@ -23,12 +23,11 @@ from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charge_call,
                                  charged, group_key, is_empty_response, run_op)
 from act_dsl.ops import fuzzy
-from act_dsl.ops.limits import DEFAULT_LIMITS, LIST_FACTOR, ByteBudget, Limits
+from act_dsl.ops.limits import LIST_FACTOR, ByteBudget, Limits
 from act_dsl.ops.registry import REGISTRY
 from act_dsl.ops.structured import Record
 from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period
 
-DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # relative dates are read against this unless the run says otherwise
 CACHE_ENTRIES = 200_000                  # per op: bounded, so a long-lived reward function does not grow
 CACHE_ROW_CHARS = 10_000                 # a call on longer texts is not cached: its key would hold them alive
 CHUNK_ELEMENTS = 500_000                 # quantifier elements held in one child frame at a time
@@ -49,28 +48,23 @@ def _deep_graphs() -> Iterator[None]:
 
 
 class Executor:
-    """Evaluates one graph. Everything that changes results is an argument: the reference date that relative
-    dates are read against (never the clock, never a module global) and the per-response work limits."""
+    """Evaluates one graph. Everything that changes results is an argument, with no default here: the reference
+    date that relative dates are read against (never the clock, never a module global) and the per-response work
+    limits. Built by act_dsl/scoring/verifier.py from a run's settings, and nowhere else."""
 
-    def __init__(self, graph: Graph, reference_date: dt.date | None = None, trace: bool = False,
-                 limits: Limits | None = None) -> None:
+    def __init__(self, graph: Graph, reference_date: dt.date, limits: Limits, trace: bool = False) -> None:
         self.graph = graph
-        if reference_date is not None and not isinstance(reference_date, dt.date):  # never read as "no date"
+        if not isinstance(reference_date, dt.date):  # never read as "no date"
             raise TypeError(f"`reference_date` must be a datetime.date, got {type(reference_date).__name__}")
-        day = reference_date or DEFAULT_REFERENCE
-        self.reference_date = day
-        self.reference = Period(day, day)
-        self.limits = limits or DEFAULT_LIMITS
+        self.reference_date = reference_date
+        self.reference = Period(reference_date, reference_date)
+        self.limits = limits
         self.bytes = ByteBudget(self.limits.max_bytes)
         self.op_cache: dict[str, dict] = {}
         self.trace = trace
         self.quant_log: list[tuple[Node, Frame, list, list, list, list]] = []
 
     # ---- public ---------------------------------------------------------------------------
-    def score(self, records: list[dict], candidate: Sequence[int] | None = None):
-        from act_dsl.scoring.csr import combine
-        return combine(self.graph, self.constraint_values(records, candidate), len(records))
-
     def constraint_values(self, records: list[dict], candidate: Sequence[int] | None = None) -> dict[str, list]:
         """Per constraint, one value per record: bool, number, None (not applicable), ErrorValue, or EMPTY for
         every constraint of an empty response. `candidate` (one index per record) keeps the k-th responses of a

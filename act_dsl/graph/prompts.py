@@ -79,17 +79,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     return _scalar(value)
-
-
-def render_all(graph: Graph, records: list[dict[str, Any]]) -> list[str]:
-    needs_lets = [n for n in graph.fields if n not in graph.inputs and n != "response"]
-    lets: list[dict[str, Any]] = [{} for _ in records]
-    text = graph.prompt or ""
-    used = [n for n in needs_lets if "{" + n + "}" in text]
-    if used:
-        from act_dsl.graph.executor import Executor
-        rows = [{**r, "response": ""} for r in records]
-        for n, col in zip(used, Executor(graph).columns(rows, [graph.fields[n] for n in used])):
-            for i, v in enumerate(col):
-                lets[i][n] = v
-    return [render(graph, r, lv) for r, lv in zip(records, lets)]

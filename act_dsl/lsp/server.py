@@ -55,7 +55,7 @@ class ActServer(LanguageServer):
     """Holds, per open document, its latest analysis and the latest one that parsed (for mid-edit requests)."""
 
     def __init__(self) -> None:
-        from act_dsl import __version__
+        from act_dsl.version import __version__
         super().__init__("act", __version__)
         self.latest: dict[str, Analysis] = {}
         self.parsed: dict[str, Analysis] = {}

@@ -8,18 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from act_dsl.sampling.backends.base import format_prompt
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.samples import Sample
 from act_dsl.sampling.stop import StopCriteria, cut
 
 __all__ = ["GenConfig", "format_prompt", "generate", "read_done", "sample_to_file"]
-
-
-def format_prompt(tok, text: str, chat: str) -> str:
-    if chat != "plain" and getattr(tok, "chat_template", None):
-        return tok.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
-                                       add_generation_prompt=True)
-    return text
 
 
 def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: bool = False,

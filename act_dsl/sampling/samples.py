@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from act_dsl.jsonl import MAX_LINE_BYTES, SAMPLES_FORMAT, SAMPLES_PREFIX, DataError, LineError, parse_line
 
 if TYPE_CHECKING:
-    from act_dsl.graph.graph import Graph
-    from act_dsl.records import Record
+    from act_dsl.records import FieldReader, Record
+    from act_dsl.scoring.verifier import Verifier
 
 MAX_SAMPLES_LINE = 8 * MAX_LINE_BYTES   # K responses of up to max_new_tokens each, with their prompt
 
@@ -75,10 +75,10 @@ def as_samples(rows: Sequence["Sample | Mapping[str, Any]"]) -> list[Sample]:
     return [Sample.from_row(r, i) for i, r in enumerate(rows)]
 
 
-def prompt_samples(graph: "Graph", records: "Sequence[Record]") -> list[Sample]:
+def prompt_samples(verifier: "Verifier", records: "Sequence[Record]") -> list[Sample]:
     """One unsampled Sample per record: its prompt rendered from the task, its input fields, its line."""
-    from act_dsl.sampling.prompts import render_all
-    prompts = render_all(graph, [r.fields for r in records])
+    graph = verifier.graph
+    prompts = verifier.prompts([r.fields for r in records])
     return [Sample(index=i, prompt=p, fields={f: r.fields[f] for f in graph.inputs}, line=r.line)
             for i, (r, p) in enumerate(zip(records, prompts))]
 
@@ -181,17 +181,18 @@ def scan_samples(path: Path) -> SamplesScan:
     return scan
 
 
-def read_samples(path: Path, input_types: Mapping[str, str] | None = None) -> list[Sample]:
+def read_samples(path: Path, input_types: Mapping[str, str] | None = None,
+                 reader: "FieldReader | None" = None) -> list[Sample]:
     """The finished prompts of a samples file, in prompt order (a torn last line is passed over, the file
     is not changed). With the task's `input_types`, each prompt's fields are read against them again, as
     the data reader read them before sampling (a file holds JSON; the verifier needs typed values such as
-    records inside lists)."""
+    records inside lists); `reader` reads dates against the run's day (RunSettings.reader)."""
     from act_dsl.records import FieldReader, RowError, check_row
     scan = scan_samples(path)
     samples = [Sample.from_row(v) for _, v in sorted(scan.rows.items())]
     if not input_types:
         return samples
-    reader, out = FieldReader(None), []
+    reader, out = reader or FieldReader(None), []
     for s in samples:
         try:
             fields = check_row(dict(s.fields), input_types, need_response=False, reader=reader).fields

@@ -15,6 +15,7 @@ from act_dsl.ops.values import as_text, normalize
 from act_dsl.scoring.csr import Scores, combine
 from act_dsl.scoring.mutants import Context, Shape
 from act_dsl.scoring.probes import best_constant_labels, probe_responses
+from act_dsl.scoring.verifier import RunSettings, Verifier
 
 CHUNK = 2000
 MAX_EXAMPLES = 5       # example responses reused as attacks
@@ -59,8 +60,9 @@ def derived_attacks(graph: Graph, shape: Shape | None, records: list[dict[str, A
     (empty, prompt echoed, inputs copied, first label, one repeated word) plus: the best constant label of
     each set (every label scored), all labels of a set at once, each example response reused, and for a JSON
     answer the object with empty values and the object filled with copied input."""
-    attacks, notes = probe_responses(graph, records)
-    for name, label in best_constant_labels(graph, records, reference_date).items():
+    verifier = Verifier(graph, RunSettings.of(reference_date))
+    attacks, notes = probe_responses(verifier, records)
+    for name, label in best_constant_labels(verifier, records).items():
         attacks[f"best_label:{name}={label}"] = [label] * len(records)
     if shape is not None and shape.kind in ("list", "label"):
         for name, ls in graph.labelsets.items():

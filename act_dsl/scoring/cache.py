@@ -24,11 +24,12 @@ from act_dsl.ops.values import EMPTY, NA, ErrorValue, to_json
 FORMAT = "act-score-cache/2"  # 2: invalid answers kept apart from verifier errors
 
 
-def fingerprint(graph: Graph, reference_date: Any = None, limits: Any = None) -> str:
-    """What a response's values depend on besides its record: the graph node by node, and the settings."""
-    from act_dsl import __version__
+def fingerprint(graph: Graph, day: Any, limits: Any) -> str:
+    """What a response's values depend on besides its record: the graph node by node, and the run's settings
+    (its reference day and limits; Verifier.fingerprint passes them)."""
+    from act_dsl.version import __version__
     h = hashlib.sha256()
-    parts = [FORMAT, __version__, graph.name, repr(sorted(graph.input_types.items())), repr(reference_date),
+    parts = [FORMAT, __version__, graph.name, repr(sorted(graph.input_types.items())), repr(day),
              repr(vars(limits) if limits is not None else None), repr(graph.reference_field)]
     parts += [f"{n.id}|{n.op}|{n.params!r}|{[a.id for a in n.args]}|{n.type}" for n in graph.nodes]
     parts += [f"{c.name}|{c.weight!r}|{c.node.id}|{c.when.id if c.when else None}|{c.group}" for c in graph.constraints]

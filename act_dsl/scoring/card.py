@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from act_dsl.graph.executor import Executor
 from act_dsl.graph.graph import Graph
 from act_dsl.scoring.gold import TaskMetric, complete_gold, gold_values, proxy_part
 from act_dsl.scoring.mutants import contexts, mutate, output_shape
 from act_dsl.scoring.probes import REWARD_AT, summarise
+from act_dsl.scoring.verifier import RunSettings, Verifier
 
 GOLD_AT = 0.95       # the gold answers' CSR a card asks for
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
@@ -177,10 +177,11 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
     from act_dsl import progress as reporting
     from act_dsl.scoring.attacks import derived_attacks, parse, score_with, search
     shape = output_shape(graph)
-    ex = Executor(graph, reference_date)
+    ex = Verifier(graph, RunSettings.of(reference_date)).executor()
     golds = gold_values(records, gold, shape) if gold and shape else None  # GoldError before any work
     metric = None if shape is None or golds is None else TaskMetric(
-        shape, records, golds, gold or "", None if metric_task is None else Executor(metric_task, reference_date))
+        shape, records, golds, gold or "",
+        None if metric_task is None else Verifier(metric_task, RunSettings.of(reference_date)).executor())
     card = Card(graph.name, len(records), shape.output if shape else None, metric.name() if metric else None, gold)
     if reference is not None:
         card.reference = {"mean_csr": reference[0], "source": reference[1]}

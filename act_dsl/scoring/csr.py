@@ -145,3 +145,8 @@ def combine(graph, values: dict[str, list], n: int | None = None) -> Scores:
                 den += weights[name]
         scores.csr[i] = num / den if den else None
     return scores
+
+
+def shown_number(x: float | None) -> str:
+    """A CSR, rate or mean as every table prints it: three decimals, `-` for none."""
+    return "-" if x is None else f"{x:.3f}"

@@ -1,14 +1,14 @@
 """Reward-hacking probes: degenerate responses scored by the verifier, flagged when they score like real answers."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from act_dsl.graph.graph import Graph
-from act_dsl.scoring.report import score_rows
+from act_dsl.scoring.rows import Row, place
+from act_dsl.scoring.verifier import Verifier
 
 FLAG_AT = 0.8        # a probe at or above this mean CSR is flagged whatever the reference
 REWARD_AT = 0.8      # a constraint passing on this share of a probe's records "rewards" the probe
@@ -96,15 +96,16 @@ def _frequent_word(text: str) -> str:
     return max(words, key=lambda w: counts[w])  # max keeps the first of equal counts
 
 
-def probe_responses(graph: Graph, records: list[dict[str, Any]]) -> tuple[dict[str, list[str]], list[str]]:
+def probe_responses(verifier: Verifier, records: list[dict[str, Any]]) -> tuple[dict[str, list[str]], list[str]]:
     """Per probe name, one degenerate response per record; and notes on the probes left out."""
+    from act_dsl.graph.prompts import PromptError
     from act_dsl.ops.values import as_text
-    from act_dsl.sampling.prompts import PromptError, render_all
+    graph = verifier.graph
     probes: dict[str, list[str]] = {"empty": [""] * len(records)}
     notes: list[str] = []
     prompts: list[str] | None
     try:
-        prompts = render_all(graph, records)
+        prompts = verifier.prompts(records)
     except PromptError as exc:
         prompts = None
         notes.append(f"prompt_echo probes left out: {exc}")
@@ -123,19 +124,18 @@ def probe_responses(graph: Graph, records: list[dict[str, Any]]) -> tuple[dict[s
     return probes, notes
 
 
-def best_constant_labels(graph: Graph, records: list[dict[str, Any]], reference_date: dt.date | None = None
-                         ) -> dict[str, str]:
+def best_constant_labels(verifier: Verifier, records: list[dict[str, Any]]) -> dict[str, str]:
     """Per label set, the label that scores the highest mean CSR when given as the answer to every record (the
     first label on ties), scoring at most MAX_CONSTANT_LABELS labels. The first label alone missed what a
     trainer found: `/event` for every FIGER mention outranked the constant `/person`."""
     out: dict[str, str] = {}
-    for name, ls in graph.labelsets.items():
+    for name, ls in verifier.graph.labelsets.items():
         labels = list(ls.labels[:MAX_CONSTANT_LABELS])
         if len(labels) < 2 or not records:
             continue
-        rows = [{**rec, "response": lab} for lab in labels for rec in records]
+        rows = [Row(rec, lab) for lab in labels for rec in records]
         cand = [k for k in range(len(labels)) for _ in records]
-        scores = score_rows(graph, rows, cand, reference_date, progress=False)
+        scores = verifier.score(rows, cand)
         means = []
         for k in range(len(labels)):
             csrs = [c for c in scores.csr[k * len(records):(k + 1) * len(records)] if c is not None]
@@ -178,27 +178,28 @@ def gold_responses(records: list[dict[str, Any]], gold: str) -> list[str]:
     return out
 
 
-def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | None, reference_source: str,
-               reference_date: dt.date | None = None, gold: str | None = None) -> ProbeReport:
+def run_probes(verifier: Verifier, records: list[dict[str, Any]], reference: float | None, reference_source: str,
+               gold: str | None = None) -> ProbeReport:
     """Score every probe on every record. All probes go through one executor call (one NER pass over the
     inputs); the probe's index is the candidate index, so group constraints group each probe on its own.
     With `gold`, the records' gold answers (that field) are scored the same way, for comparison; a record
     without a usable one raises GoldError."""
+    graph = verifier.graph
     gold_name = f"gold:{gold}" if gold else None
     answers = gold_responses(records, gold) if gold else []  # raises GoldError before any scoring
-    responses, notes = probe_responses(graph, records)
-    for name, label in best_constant_labels(graph, records, reference_date).items():
+    responses, notes = probe_responses(verifier, records)
+    for name, label in best_constant_labels(verifier, records).items():
         responses[f"best_label:{name}={label}"] = [label] * len(records)
     if gold_name:
         responses[gold_name] = answers
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     cand: list[int] = []
     spans: dict[str, list[int]] = {}
     for k, (name, resps) in enumerate(responses.items()):
         spans[name] = list(range(len(rows), len(rows) + len(resps)))
-        rows.extend({**rec, "response": r} for rec, r in zip(records, resps))
+        rows.extend(Row(rec, r) for rec, r in zip(records, resps))
         cand.extend([k] * len(resps))
-    scores = score_rows(graph, rows, cand, reference_date, desc="probing")
+    scores = verifier.score(rows, cand, progress=True, desc="probing")
     report = ProbeReport(graph.name, len(records), reference, reference_source, notes=notes)
     for name, idx in spans.items():
         mean, rates, scored = summarise(graph, scores, idx)
@@ -211,41 +212,37 @@ def run_probes(graph: Graph, records: list[dict[str, Any]], reference: float | N
     return report
 
 
-def example_reference(graph: Graph, reference_date: dt.date | None = None) -> tuple[float | None, str]:
+def example_reference(verifier: Verifier) -> tuple[float | None, str]:
     """Mean CSR of the task's `example` responses (each example on its own, as `act test` scores them)."""
-    rows = [dict(ex.fields) for ex in graph.examples]
-    rows = [r for r in rows if isinstance(r.get("response"), str)]
+    rows = [Row({k: v for k, v in ex.fields.items() if k != "response"}, str(ex.fields["response"]))
+            for ex in verifier.graph.examples if isinstance(ex.fields.get("response"), str)]
     if not rows:
         return None, "none (no samples and no example responses)"
-    scores = score_rows(graph, rows, list(range(len(rows))), reference_date, progress=False)
+    scores = verifier.score(rows, list(range(len(rows))))
     return scores.mean_csr, f"the task's {len(rows)} example response(s)"
 
 
-def responses_reference(graph: Graph, records: list[dict[str, Any]], responses: list[list[str]], what: str,
-                        reference_date: dt.date | None = None) -> tuple[float | None, str]:
+def responses_reference(verifier: Verifier, records: list[dict[str, Any]], responses: list[list[str]], what: str
+                        ) -> tuple[float | None, str]:
     """Mean CSR of sampled responses (K per record; the k-th responses of a group form one candidate)."""
-    rows, cand = [], []
-    for rec, resps in zip(records, responses):
-        for k, r in enumerate(resps):
-            rows.append({**rec, "response": r})
-            cand.append(k)
-    scores = score_rows(graph, rows, cand, reference_date, progress=False)
-    return scores.mean_csr, f"{len(rows)} response(s) in {what}"
+    placed = place(zip(records, responses), fill_empty=False)
+    scores = verifier.score(placed.rows, placed.candidate)
+    return scores.mean_csr, f"{len(placed.rows)} response(s) in {what}"
 
 
-def read_samples(graph: Graph, path: str, reference_date: dt.date | None = None,
-                 ) -> tuple[list[dict[str, Any]], list[list[str]]] | None:
+def read_samples(verifier: Verifier, path: str) -> tuple[list[dict[str, Any]], list[list[str]]] | None:
     """Records and responses of an `act sample` file (lines of {fields, responses}), each checked by the
     task's input types; None when the file is not in that format (it is then read as plain records)."""
     import json
-    from act_dsl.records import DataError, FieldReader, RowError, check_row
+    from act_dsl.records import DataError, RowError, check_row
+    graph = verifier.graph
     try:
         text = open(path, encoding="utf-8").read()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
-    reader = FieldReader(reference_date)
+    reader = verifier.settings.reader()
     records: list[dict] = []
     responses: list[list[str]] = []
     for n, line in enumerate(text.splitlines(), 1):

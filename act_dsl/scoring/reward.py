@@ -8,15 +8,14 @@ filled from the trainer's `prompts` (TRL passes the prompt column only so), the 
 """
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections import Counter
 from typing import Any, Callable, Sequence
 
 from act_dsl.graph.graph import Graph
-from act_dsl.graph.executor import Executor
-from act_dsl.records import RowError, FieldReader, check_row
-from act_dsl.scoring.csr import combine
+from act_dsl.records import RowError, check_row
+from act_dsl.scoring.rows import Row
+from act_dsl.scoring.verifier import Verifier
 
 
 class VerifierErrorWarning(RuntimeWarning):
@@ -97,10 +96,11 @@ def last_user_text(prompt: Any) -> str:
     return ""
 
 
-def _score_call(graph: Graph, prompts: Sequence[Any] | None, completions: Sequence[Any] | None,
-                columns: dict[str, Any], reference_date: dt.date | None, executor_options: dict[str, Any]):
+def _score_call(verifier: Verifier, prompts: Sequence[Any] | None, completions: Sequence[Any] | None,
+                columns: dict[str, Any]):
     """One trainer call scored: the columns checked (a task input `prompt` filled from `prompts` when the trainer
     passes none, as TRL never does), the completions read as text, a fresh executor."""
+    graph = verifier.graph
     inputs = graph.input_types
     if completions is None:
         raise ValueError(f"the reward function of task `{graph.name}` needs `completions`")
@@ -121,19 +121,17 @@ def _score_call(graph: Graph, prompts: Sequence[Any] | None, completions: Sequen
                              "each prompt's row once per completion; pass one value per completion)")
     if prompts is not None and len(prompts) != n:
         raise ValueError(f"`prompts` has {len(prompts)} values for {n} completions")
-    reader = FieldReader(reference_date)
+    reader = verifier.settings.reader()
     rows, keys = [], []
     for i, completion in enumerate(completions):
         try:
             rec = check_row({f: columns[f][i] for f in inputs}, inputs, False, reader=reader, line=i)
         except RowError as exc:
             raise ValueError(f"column `{exc.field}`, row {i}: {exc.message}") from None
-        rows.append({**rec.fields, "response": completion_text(completion, i)})
+        rows.append(Row(rec.fields, completion_text(completion, i)))
         keys.append((repr(prompts[i]) if prompts is not None else None,
                      tuple(repr(rec.fields[f]) for f in inputs)))
-    executor = Executor(graph, reference_date=reference_date, **executor_options)  # fresh: no state kept
-    values = executor.constraint_values(rows, candidates(keys)) if rows else {c.name: [] for c in graph.constraints}
-    return combine(graph, values, n)
+    return verifier.score(rows, candidates(keys))  # a fresh executor: no state kept
 
 
 def _warn_errors(graph: Graph, scores: Any, n: int) -> None:
@@ -155,11 +153,12 @@ def _log_pass_rates(scores: Any, log_metric: Any) -> None:
                 log_metric(f"act/{name}", s.pass_rate)
 
 
-def make_reward_function(graph: Graph, none_value: float = 0.0, reference_date: dt.date | None = None,
-                         **executor_options: Any) -> Callable[..., list[float]]:
+def make_reward_function(verifier: Verifier, none_value: float = 0.0) -> Callable[..., list[float]]:
+    graph = verifier.graph
+
     def reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None,
                log_metric: Any = None, **columns: Any) -> list[float]:
-        scores = _score_call(graph, prompts, completions, columns, reference_date, executor_options)
+        scores = _score_call(verifier, prompts, completions, columns)
         _warn_errors(graph, scores, len(scores))
         _log_pass_rates(scores, log_metric)
         return [none_value if c is None else float(c) for c in scores.csr]
@@ -168,17 +167,17 @@ def make_reward_function(graph: Graph, none_value: float = 0.0, reference_date: 
     return reward
 
 
-def make_reward_functions(graph: Graph, reference_date: dt.date | None = None,
-                          **executor_options: Any) -> tuple[list[Callable[..., list[float | None]]], list[float]]:
+def make_reward_functions(verifier: Verifier) -> tuple[list[Callable[..., list[float | None]]], list[float]]:
     """One reward function per constraint (its value per completion, None where it does not apply: TRL reads None
     as not applicable) and the constraints' weights, for GRPOConfig(reward_weights=...). The functions of one
     trainer step share one scoring: the first scores the call, the others read its values."""
+    graph = verifier.graph
     last: dict[str, Any] = {}
 
     def values(prompts: Any, completions: Any, columns: dict[str, Any]) -> Any:
         key = repr((prompts, completions, sorted((k, columns[k]) for k in graph.input_types if k in columns)))
         if last.get("key") != key:
-            scores = _score_call(graph, prompts, completions, columns, reference_date, executor_options)
+            scores = _score_call(verifier, prompts, completions, columns)
             _warn_errors(graph, scores, len(scores))
             last.update(key=key, scores=scores)
         return last["scores"]

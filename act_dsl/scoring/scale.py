@@ -7,12 +7,10 @@ Shard I of N takes every N-th line from line I+1 (0-based I over 1-based line nu
 any group key form one component, and component c (numbered in order of first appearance) goes to shard
 c mod N. Each shard writes its rows to its --out and what the merge needs to OUT.shard.json.
 
-`score_batch` is the function Ray Data's `map_batches` (or Dask's `map_partitions`) runs on each worker to
-score a batch of JSONL lines; see docs/scale.md. No dataflow engine is imported here.
+Ray Data's `score_batch` lives in act_dsl/batch.py: it loads a program, which this layer may not.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import heapq
@@ -25,6 +23,8 @@ from act_dsl.graph.graph import Graph
 from act_dsl.graph.rules import connected_groups
 from act_dsl.records import Record
 from act_dsl.scoring.csr import ConstraintSummary, Scores, combine
+from act_dsl.scoring.rows import place
+from act_dsl.scoring.verifier import SETTING_FLAGS, Verifier
 
 SHARD_FORMAT = "act-score-shard/2"
 CHUNK = 512           # responses scored between cache writes: what a kill can lose
@@ -50,15 +50,15 @@ def group_components(graph: Graph, records: list[Record]) -> list[int]:
     return connected_groups([rec.fields for rec in records], graph.group_keys)
 
 
-def score_cached(graph: Graph, records: list[Record], cache: Any, fp: str, reference_date: Any = None,
-                 limits: Any = None) -> tuple[list[dict], Scores]:
+def score_cached(verifier: Verifier, records: list[Record], cache: Any) -> tuple[list[dict], Scores]:
     """`act score`'s rows and Scores, reading each response's values from `cache` (a ValueCache) where it
     has them, scoring the rest (each distinct response once) and storing them chunk by chunk."""
-    from act_dsl.graph.executor import Executor
     from act_dsl.scoring.cache import row_key
-    from act_dsl.scoring.report import expand, output_rows
-    rows, owner, _ = expand(records)
-    keys = [row_key(fp, {k: row[k] for k in graph.inputs if k in row}, row["response"]) for row in rows]
+    from act_dsl.scoring.report import output_rows
+    graph, fp = verifier.graph, verifier.fingerprint()
+    placed = place((rec.fields, rec.responses or ()) for rec in records)
+    rows = placed.rows
+    keys = [row_key(fp, {k: row.fields[k] for k in graph.inputs if k in row.fields}, row.response) for row in rows]
     names = [c.name for c in graph.constraints]
     found: dict[str, dict[str, Any]] = {}
     todo: dict[str, int] = {}                       # key -> first row that needs it
@@ -70,38 +70,17 @@ def score_cached(graph: Graph, records: list[Record], cache: Any, fp: str, refer
             todo[key] = r
         else:
             found[key] = got
-    ex = Executor(graph, reference_date, limits=limits)
+    ex = verifier.executor()
     pending = list(todo.items())
     for start in range(0, len(pending), CHUNK):
         part = pending[start:start + CHUNK]
-        values = ex.constraint_values([rows[r] for _, r in part])
+        values = ex.constraint_values([rows[r].as_dict() for _, r in part])
         for j, (key, _) in enumerate(part):
             found[key] = {n: values[n][j] for n in names}
             cache.put(key, found[key])
     columns = {n: [found[k][n] for k in keys] for n in names}
     scores = combine(graph, columns, len(rows))
-    return output_rows(records, owner, scores), scores
-
-
-# ---- dataflow engines (Ray Data) -----------------------------------------------------------------------
-@functools.lru_cache(maxsize=8)
-def _program(path: str, strict: bool = True) -> Any:
-    import act_dsl
-    return act_dsl.load(path, strict=strict)
-
-
-def score_batch(batch: Mapping[str, Any], path: str, task: str | None = None,
-                reference_date: str | None = None) -> dict[str, Any]:
-    """{"text": [jsonl lines]} -> {"text": the lines, "csr": each line's CSR (None: no applicable constraint),
-    "values": each line's constraint values as a JSON object string}. A line holds the task's inputs and one
-    `response`; a bad line raises act_dsl.records.DataError naming its place in the batch."""
-    import numpy as np
-    lines = [str(x) for x in batch["text"]]
-    ref = dt.date.fromisoformat(reference_date) if reference_date else None
-    scores = _program(path).score([json.loads(x) for x in lines], task, ref)
-    values = [json.dumps(v, ensure_ascii=False) for v in scores.values]
-    return {"text": np.array(lines, dtype=object), "csr": np.array(scores.csr, dtype=object),
-            "values": np.array(values, dtype=object)}
+    return output_rows(records, placed.owner, scores), scores
 
 
 # ---- shard files and the merge -------------------------------------------------------------------------
@@ -204,8 +183,7 @@ def _read_info(p: Path) -> dict[str, Any]:
 def _difference(key: str, got: Any, want: Any, p: Path, first: Path) -> str:
     """Why shard file `p` cannot be merged with `first`: the setting or data that differs, in words."""
     if key == "settings":
-        flags = {"max_chars": "--max-chars", "on_error": "--on-error", "reference_date": "--reference-date",
-                 "limits": "--limit"}
+        flags = {"max_chars": "--max-chars", "on_error": "--on-error", **SETTING_FLAGS}
         diff = [f"{flags.get(k, k)} {got.get(k)} there, {want.get(k)} in {first}" for k in sorted(set(got) | set(want))
                 if got.get(k) != want.get(k)]
         return f"{p}: scored with other settings ({'; '.join(diff)}); score every shard with the same settings"

@@ -24,8 +24,9 @@ class ServeSettings:
 @lru_cache(maxsize=4)
 def load_graph(settings: ServeSettings) -> tuple[Any, dt.date | None]:
     """The task's graph and reference day, loaded once per process (the pool's initializer warms it)."""
-    from act_dsl.program import load, reference_day
-    return load(settings.path, strict=True).graph(settings.task), reference_day(settings.reference_date)
+    from act_dsl.program import load
+    from act_dsl.scoring.verifier import parse_day
+    return load(settings.path, strict=True).graph(settings.task), parse_day(settings.reference_date)
 
 
 def init_worker(settings: ServeSettings) -> None:
@@ -41,8 +42,8 @@ def score_in_worker(settings: ServeSettings, records: list[Any]) -> list[dict[st
 def score_records(graph: Any, records: list[Any], day: dt.date | None = None) -> list[dict[str, Any]]:
     """One result per record: {"csr", "values", "invalid", "errors"} or, for a record that breaks the input rules,
     {"csr": None, "values": {}, "invalid": False, "errors": [message], "failed": True}."""
-    from act_dsl.graph.executor import Executor
     from act_dsl.scoring.reward import completion_text
+    from act_dsl.scoring.verifier import Row, RunSettings, Verifier
     reader = FieldReader(day)
     out: list[dict[str, Any] | None] = [None] * len(records)
     rows, where = [], []
@@ -54,10 +55,10 @@ def score_records(graph: Any, records: list[Any], day: dt.date | None = None) ->
         except (RowError, ValueError) as exc:
             out[i] = bad_record(f"record {i}: {exc.message if isinstance(exc, RowError) else exc}")
             continue
-        rows.append({**rec.fields, "response": (rec.responses or [""])[0]})
+        rows.append(Row(rec.fields, (rec.responses or [""])[0]))
         where.append(i)
     if rows:
-        scores = Executor(graph, reference_date=day).score(rows)
+        scores = Verifier(graph, RunSettings.of(day)).score(rows)
         invalid = {r for r, _, _ in scores.invalid}
         errors: dict[int, list[str]] = {}
         for r, name, msg in scores.errors:

@@ -11,12 +11,13 @@ applied after either, to the candidates' whole score vectors.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import statistics
 from typing import Any, Sequence
 
 from act_dsl.graph.graph import Graph
-from act_dsl.training.data import Item, score_samples
+from act_dsl.scoring.candidates import score_samples
+from act_dsl.scoring.verifier import Verifier
+from act_dsl.training.data import Item
 
 Values = list[list[float | None]]  # per candidate, each constraint's value (None: it does not apply)
 
@@ -26,11 +27,11 @@ def constraint_weights(graph: Graph) -> list[float]:
     return [float(c.weight) for c in graph.constraints]
 
 
-def candidate_values(graph: Graph, item: Item, reference_date: dt.date | None = None) -> Values:
+def candidate_values(verifier: Verifier, item: Item) -> Values:
     """Each candidate's value of every constraint; for a `group by` item's joint candidate, the mean over the
     members where the constraint applies (None where it applies to none)."""
-    scored = score_samples(graph, item.members, reference_date)
-    names = [c.name for c in graph.constraints]
+    scored = score_samples(verifier, item.members)
+    names = [c.name for c in verifier.graph.constraints]
     got: list[list[list[float]]] = [[[] for _ in names] for _ in range(item.k)]
     for vals, cand in zip(scored.scores.values, scored.candidate):
         for j, name in enumerate(names):
@@ -78,7 +79,7 @@ def tie_break(csr: Sequence[float], values: Values, weights: Sequence[float]) ->
     return out
 
 
-def prepare_items(items: list[Item], cfg: Any, graph: Graph, reference_date: dt.date | None = None) -> \
+def prepare_items(items: list[Item], cfg: Any, verifier: Verifier) -> \
         tuple[list[Item], dict[str, Any]]:
     """The ranked items as the ranking losses will see them: with `--advantage gdpo` CSR ties broken by the
     constraints passed, then, for the control arm, each item's scores shuffled across its candidates; and a
@@ -86,9 +87,9 @@ def prepare_items(items: list[Item], cfg: Any, graph: Graph, reference_date: dt.
     from act_dsl.training.control import shuffle_items
     note: dict[str, Any] = {"advantage": cfg.advantage, "control": cfg.reward_control}
     if cfg.advantage == "gdpo":
-        weights = constraint_weights(graph)
+        weights = constraint_weights(verifier.graph)
         before = sum(it.pairs() for it in items)
-        items = [dataclasses.replace(it, csr=tie_break(it.csr, candidate_values(graph, it, reference_date), weights))
+        items = [dataclasses.replace(it, csr=tie_break(it.csr, candidate_values(verifier, it), weights))
                  for it in items]
         note["pairs_from_ties"] = sum(it.pairs() for it in items) - before
     if cfg.reward_control == "shuffled":
@@ -97,7 +98,7 @@ def prepare_items(items: list[Item], cfg: Any, graph: Graph, reference_date: dt.
     return items, note
 
 
-def step_advantages(item: Item, cfg: Any, graph: Graph, reference_date: dt.date | None, seed: int) -> Any:
+def step_advantages(item: Item, cfg: Any, verifier: Verifier, seed: int) -> Any:
     """GRPO's advantages (a tensor) of one freshly sampled item: from the CSR, or per constraint with
     `--advantage gdpo`; in the control arm the candidates' score vectors are shuffled first (seeded by `seed`)."""
     import torch
@@ -106,6 +107,6 @@ def step_advantages(item: Item, cfg: Any, graph: Graph, reference_date: dt.date 
     from act_dsl.training.losses import group_advantages
     perm = permutation(item.k, seed) if cfg.reward_control == "shuffled" else list(range(item.k))
     if cfg.advantage == "gdpo":
-        values = candidate_values(graph, item, reference_date)
-        return torch.tensor(gdpo_advantages([values[p] for p in perm], constraint_weights(graph)))
+        values = candidate_values(verifier, item)
+        return torch.tensor(gdpo_advantages([values[p] for p in perm], constraint_weights(verifier.graph)))
     return group_advantages(torch.tensor([item.csr[p] for p in perm]))

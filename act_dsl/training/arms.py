@@ -86,7 +86,7 @@ def run_sft(job: TrainJob, field: str) -> dict[str, Any]:
     p = Pipeline(dataclasses.replace(job, run_dir=path, config=cfg, resume=True))
     records = p.train_records
     items = []
-    for s in read_samples(job.run_dir / "samples.jsonl", job.graph.input_types):
+    for s in read_samples(job.run_dir / "samples.jsonl", job.graph.input_types, p.verifier.settings.reader()):
         gold = records[s.index].fields.get(field) if s.index < len(records) else None
         text = gold_text(job.graph, gold, s.model_prompt) if gold is not None else None
         if text is not None:
@@ -112,7 +112,8 @@ def capability_result(job: TrainJob, cap: Capability, arm: Path | None) -> dict[
     ref = models.resolve(job.config.model)
     adapter = None if arm is None else str(arm / "adapter")
     tok, lm = models.load(ref, adapter) if job.config.lora or arm is None else models.load(str(arm / "model"))
-    res = evaluate(cap.graph, cap.records, None, None, job.config.gen, None, progress=False, backend=HFBackend(tok, lm))
+    from act_dsl.scoring.verifier import Verifier
+    res = evaluate(Verifier(cap.graph), cap.records, None, None, job.config.gen, progress=False, backend=HFBackend(tok, lm))
     RunDir(target.parent).write_json(target.name, res)
     return res
 

@@ -1,69 +1,16 @@
-"""K candidates per prompt, in one place: scoring them, picking the best of them, and forming ranked training
-items (by every `group by` key), plus the signal audit printed before training.
-
-`act sample --best-of`, `act eval --best-of`, the ranking stage of `act train` and the reward function's
-tests all go through `score_samples`, so they agree on every candidate's CSR.
-"""
+"""Ranked training items from K scored candidates per prompt (by every `group by` key), and the signal audit
+printed before training. Scoring the candidates and picking the best is act_dsl/scoring/candidates.py."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, Sequence
 
-from act_dsl.graph.rules import connected_groups
 from act_dsl.graph.graph import Graph
 from act_dsl.sampling.samples import Sample, as_samples
-from act_dsl.scoring.csr import Scores
-from act_dsl.scoring.report import score_rows
+from act_dsl.scoring.candidates import joint_groups, score_samples
+from act_dsl.scoring.verifier import Verifier
 
 SampleLike = Sample | Mapping[str, Any]
-
-
-def csr_value(csr: float | None) -> float:
-    """The one rule for a response whose CSR is `none` (no constraint applied to it): it counts as 0.0 wherever
-    candidates are compared (ranking, best-of, rewards), so a response that escapes every constraint never
-    beats one that some constraint accepted."""
-    return 0.0 if csr is None else float(csr)
-
-
-class Scored(NamedTuple):
-    """Every candidate of every sample scored: flat rows (sample-major), each row's candidate number and
-    sample position, and the verifier's Scores over those rows."""
-
-    rows: list[dict[str, Any]]
-    candidate: list[int]
-    owner: list[int]
-    scores: Scores
-
-    def table(self, n_samples: int) -> list[list[float]]:
-        """CSR per sample and candidate (csr_value applied); a sample with fewer candidates is padded with 0.0."""
-        k = max(self.candidate, default=-1) + 1
-        out = [[0.0] * k for _ in range(n_samples)]
-        for r, (s_i, c) in enumerate(zip(self.owner, self.candidate)):
-            out[s_i][c] = csr_value(self.scores.csr[r])
-        return out
-
-
-def score_samples(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None,
-                  progress: bool = False) -> Scored:
-    """Score every candidate. The k-th candidates of the prompts of one `group by` group are scored together,
-    as one joint candidate, exactly as a TRL trainer's batch is by the reward function."""
-    rows, cand, owner = [], [], []
-    for s_i, s in enumerate(as_samples(samples)):
-        for k, r in enumerate(s.responses):
-            rows.append({**s.fields, "response": r})
-            cand.append(k)
-            owner.append(s_i)
-    return Scored(rows, cand, owner, score_rows(graph, rows, cand, reference_date, progress=progress))
-
-
-def best_of(table: Sequence[Sequence[float]]) -> list[tuple[int, float]]:
-    """Per sample, (the best candidate, its CSR); among equal CSRs the earliest candidate wins."""
-    out = []
-    for row in table:
-        best = max(range(len(row)), key=lambda k: (row[k], -k))
-        out.append((best, row[best]))
-    return out
 
 
 @dataclass
@@ -150,16 +97,6 @@ class Ranked:
                 "candidates": self.sampled, "distinct_candidates": self.distinct}
 
 
-def joint_groups(samples: Sequence[SampleLike], keys: list[tuple[str, ...]]) -> list[list[int]]:
-    """Prompts that share a group under ANY `group by` block are ranked together: the connected components of
-    "same values of every key field of one block", so every block's groups stay whole inside one item."""
-    samples = as_samples(samples)
-    comps: dict[int, list[int]] = {}
-    for i, c in enumerate(connected_groups([s.fields for s in samples], keys)):
-        comps.setdefault(c, []).append(i)
-    return list(comps.values())
-
-
 def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float]]) -> list[Item]:
     """One item per prompt, or per joint group when the task has `group by` blocks (its k-th candidate's CSR is
     the mean over the group's prompts)."""
@@ -170,10 +107,10 @@ def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float
             for idx in joint_groups(samples, graph.group_keys)]
 
 
-def rank(graph: Graph, samples: Sequence[SampleLike], reference_date: dt.date | None = None) -> Ranked:
+def rank(verifier: Verifier, samples: Sequence[SampleLike]) -> Ranked:
     samples = as_samples(samples)
-    scored = score_samples(graph, samples, reference_date, progress=True)
-    sampled = ranked_items(graph, samples, scored.table(len(samples)))
+    scored = score_samples(verifier, samples, progress=True)
+    sampled = ranked_items(verifier.graph, samples, scored.table(len(samples)))
     items = [it.merged() for it in sampled]
     scores = scored.scores
     zero = sum(1 for it in items if len(set(it.csr)) <= 1)

@@ -8,22 +8,22 @@ its LoRA adapter switched off (`disable_adapter`), so no second copy of the mode
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable
 
 import torch
 
-from act_dsl.graph.graph import Graph
+from act_dsl.scoring.candidates import score_samples
+from act_dsl.scoring.verifier import Verifier
 from act_dsl.training.config import TrainConfig
-from act_dsl.training.data import Item, ranked_items, score_samples
-from act_dsl.training.loop import MAX_SEQUENCES, encode_item, token_logprobs
+from act_dsl.training.data import Item, ranked_items
+from act_dsl.training.logprobs import MAX_SEQUENCES, encode_item, token_logprobs
 from act_dsl.training.losses import grpo
 
 
-def fresh_item(model: Any, tok: Any, item: Item, cfg: TrainConfig, graph: Graph, reference_date: dt.date | None,
-               seed: int) -> Item:
+def fresh_item(model: Any, tok: Any, item: Item, cfg: TrainConfig, verifier: Verifier, seed: int) -> Item:
     """The item's prompts with K new responses each from the current policy, scored (joint candidates for groups)."""
     from act_dsl.sampling.hf import generate
+    graph = verifier.graph
     gen = cfg.gen.for_task(graph.stop)
     was_training = model.training
     model.eval()  # no dropout while sampling
@@ -36,17 +36,17 @@ def fresh_item(model: Any, tok: Any, item: Item, cfg: TrainConfig, graph: Graph,
         if was_training:
             model.train()
     members = [m.with_responses(m.model_prompt, rs) for m, rs in zip(item.members, texts)]
-    table = score_samples(graph, members, reference_date).table(len(members))
+    table = score_samples(verifier, members).table(len(members))
     return ranked_items(graph, members, table)[0] if graph.group_keys else Item(members, table[0])
 
 
 def grpo_step(model: Any, tok: Any, item: Item, cfg: TrainConfig, device: Any, backward: Callable[[Any], None],
-              graph: Graph, reference_date: dt.date | None, seed: int) -> tuple[torch.Tensor, dict[str, Any]]:
+              verifier: Verifier, seed: int) -> tuple[torch.Tensor, dict[str, Any]]:
     """Sample, score and take the gradient of one item; (the loss, what happened: mean CSR and whether the
     group had any spread). A group whose samples all score alike has zero advantage: only the KL term acts."""
-    fresh = fresh_item(model, tok, item, cfg, graph, reference_date, seed)
+    fresh = fresh_item(model, tok, item, cfg, verifier, seed)
     from act_dsl.training.advantages import step_advantages
-    adv = step_advantages(fresh, cfg, graph, reference_date, seed).to(device)
+    adv = step_advantages(fresh, cfg, verifier, seed).to(device)
     encoded = encode_item(tok, fresh)
     k = fresh.k
     total = len(encoded) * k

@@ -15,59 +15,8 @@ import torch
 
 from act_dsl.training.config import SFT_LOSS, TrainConfig
 from act_dsl.training.data import Item
+from act_dsl.training.logprobs import MAX_SEQUENCES, encode_item, sequence_logprobs
 from act_dsl.training.losses import LOSSES
-
-
-def encode_item(tok, item: Item) -> list[tuple[list[int], list[list[int]]]]:
-    """Per member: its prompt's token ids (encoded once) and each candidate's response ids (+ eos)."""
-    out = []
-    for m in item.members:
-        prompt_ids = tok(m.model_prompt, add_special_tokens=False)["input_ids"]
-        resp = [tok(r, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for r in m.responses]
-        out.append((prompt_ids, resp))
-    return out
-
-
-def token_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
-    """Per-token log-likelihoods of every (member, candidate) response, in one forward pass: (logp [N, T],
-    is_response [N, T]) with N = members x candidates, responses right-aligned in the last T positions.
-
-    Sequences are left-padded so that every response sits at the end, and the model computes logits
-    for that tail only (`logits_to_keep`): the vocabulary-sized tensors cover the response tokens, not
-    the prompt, which is most of the memory and a fifth of the compute of a small model's step."""
-    seqs, resp_len = [], []
-    for prompt_ids, resps in encoded:
-        for r in resps:
-            seqs.append(prompt_ids + r)
-            resp_len.append(len(r))
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, width - len(s):] = torch.tensor(s)
-        mask[i, width - len(s):] = 1
-    keep = min(width, max(resp_len) + 1)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    ids, mask, positions = ids.to(device), mask.to(device), positions.to(device)
-    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep).logits
-    targets = ids[:, width - keep + 1:]                       # the tokens the kept logits predict
-    logp = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, targets[..., None]).squeeze(-1)
-    lengths = torch.tensor(resp_len, device=device)
-    offsets = torch.arange(keep - 1, device=device)
-    is_response = offsets[None, :] >= (keep - 1 - lengths)[:, None]
-    return logp, is_response
-
-
-def sequence_logprobs(model, encoded: list[tuple[list[int], list[list[int]]]], pad_id: int, device):
-    """Summed log-likelihood and token count of every (member, candidate) response, each [members, K]."""
-    logp, is_response = token_logprobs(model, encoded, pad_id, device)
-    summed = (logp * is_response).sum(-1)
-    count = is_response.sum(-1).clamp(min=1)
-    k = len(encoded[0][1])
-    return summed.view(len(encoded), k), count.view(len(encoded), k)
-
-
-MAX_SEQUENCES = 16  # sequences in one forward pass; larger groups go through the gradient cache
 
 
 def _member_chunks(encoded: list, k: int) -> list[list]:
@@ -155,8 +104,8 @@ def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tens
 
 
 def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print,
-          init_adapter: Path | None = None, graph=None, reference_date=None) -> dict:
-    """Train on ranked items (or, with --loss grpo, online on their prompts: `graph` scores the new samples);
+          init_adapter: Path | None = None, verifier=None) -> dict:
+    """Train on ranked items (or, with --loss grpo, online on their prompts: `verifier` scores the new samples);
     checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -170,7 +119,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     opt = torch.optim.AdamW(trainable, lr=cfg.lr)
     model, opt = acc.prepare(model, opt)
     online = cfg.loss == "grpo"  # samples its own candidates every step: every prompt is useful
-    if online and graph is None:
+    if online and verifier is None:
         raise ValueError("--loss grpo needs the task's verifier graph to score its samples")
     useful = list(items) if online or cfg.loss == SFT_LOSS else [it for it in items if it.pairs() > 0]
     shard = useful[acc.process_index::acc.num_processes]
@@ -202,8 +151,8 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
             with acc.accumulate(model):
                 if online:
                     from act_dsl.training.grpo import grpo_step
-                    loss, entry = grpo_step(model, tok, shard[idx], cfg, acc.device, acc.backward, graph,
-                                            reference_date, seed=cfg.seed + 100_003 * (step + 1) + acc.process_index)
+                    loss, entry = grpo_step(model, tok, shard[idx], cfg, acc.device, acc.backward, verifier,
+                                            seed=cfg.seed + 100_003 * (step + 1) + acc.process_index)
                 else:
                     r = ref[idx]
                     loss, pairs = item_step(model, tok, shard[idx], cfg, acc.device,

@@ -9,7 +9,6 @@ others wait and read its result (`main_then_all`); every process trains its shar
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from typing import Any, Callable, TypeVar
 
 from act_dsl.graph.graph import Graph
 from act_dsl.records import Record
+from act_dsl.scoring.verifier import RunSettings, Verifier
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.evaluate import MetricSpec
 from act_dsl.training.runs import RunDir, check_run_dir, write_reports
@@ -123,7 +123,7 @@ class Pipeline:
         self.job, self.dist, self.log = job, dist, job.log
         self.cfg = start_run(job, dist)
         self.run_dir = RunDir(job.run_dir)
-        self.ref_date = dt.date.fromisoformat(self.cfg.reference_date) if self.cfg.reference_date else None
+        self.verifier = Verifier(job.graph, RunSettings.of(self.cfg.reference_date))
         self.train_records = job.train_records[:self.cfg.limit] if self.cfg.limit else job.train_records
         self.eval_records = job.eval_records[:self.cfg.eval_limit] if self.cfg.eval_limit else job.eval_records
         self.is_main = dist is None or dist.is_main_process
@@ -173,7 +173,7 @@ class Pipeline:
     def sample(self) -> dict[str, Any]:
         from act_dsl.sampling.backends import sample_to_file
         from act_dsl.sampling.samples import prompt_samples
-        prompts = prompt_samples(self.job.graph, self.train_records)
+        prompts = prompt_samples(self.verifier, self.train_records)
         gen = self.cfg.gen.for_task(self.job.graph.stop)
         backend = self.sampler()
         stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen, task=self.job.graph.name,
@@ -186,11 +186,11 @@ class Pipeline:
     def samples(self) -> list[Any]:
         """The run's samples file, each prompt's fields read against the task's input types again."""
         from act_dsl.sampling.samples import read_samples
-        return read_samples(self.path / "samples.jsonl", self.job.graph.input_types)
+        return read_samples(self.path / "samples.jsonl", self.job.graph.input_types, self.verifier.settings.reader())
 
     def rank(self) -> dict[str, Any]:
         from act_dsl.training.data import item_row, rank
-        ranked = rank(self.job.graph, self.samples(), self.ref_date)
+        ranked = rank(self.verifier, self.samples())
         with (self.path / "ranked.jsonl").open("w") as fh:
             for it in ranked.items:
                 fh.write(json.dumps(item_row(it)) + "\n")
@@ -203,14 +203,13 @@ class Pipeline:
         from act_dsl.training.signal import GREEDY_FILE, beats_greedy, card_gate
         ranked = dict(self.run_dir.stages["rank"]["result"])
         samples = self.samples()
-        probes = run_probes(self.job.graph, [dict(s.fields) for s in samples], ranked["mean_csr"],
-                            "the training samples", self.ref_date).as_dict()
+        probes = run_probes(self.verifier, [dict(s.fields) for s in samples], ranked["mean_csr"],
+                            "the training samples").as_dict()
         greedy = self.path / GREEDY_FILE
-        ranked["beats_greedy"] = beats_greedy(self.job.graph, samples, json.loads(greedy.read_text()),
-                                              self.ref_date) if greedy.exists() else None
+        ranked["beats_greedy"] = beats_greedy(self.verifier, samples, json.loads(greedy.read_text())
+                                              ) if greedy.exists() else None
         self.log(audit_table(ranked, probes))
-        card, refusal = card_gate(self.job.graph, self.train_records, self.job.metric, ranked["mean_csr"],
-                                  self.ref_date, self.log)
+        card, refusal = card_gate(self.verifier, self.train_records, self.job.metric, ranked["mean_csr"], self.log)
         self.log(f"verifier card: {card['verdict']}")
         self.run_dir.write_json("audit.json", {**ranked, "probes": probes, "card": card})
         if refusal and not self.job.force:
@@ -230,9 +229,9 @@ class Pipeline:
         note = None
         if self.cfg.loss != "grpo":  # grpo shapes its signal at every step (training.advantages.step_advantages)
             from act_dsl.training.advantages import prepare_items
-            items, note = prepare_items(items, self.cfg, self.job.graph, self.ref_date)
+            items, note = prepare_items(items, self.cfg, self.verifier)
         result = train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
-                       graph=self.job.graph, reference_date=self.ref_date)
+                       verifier=self.verifier)
         return {**result, "signal": note} if note else result
 
     def eval_after(self) -> dict[str, Any]:
@@ -248,8 +247,7 @@ class Pipeline:
 
     def _evaluate(self, name: str, label: str, backend: Any) -> dict[str, Any]:
         from act_dsl.training.evaluate import evaluate
-        res = evaluate(self.job.graph, self.eval_records, None, None, self.cfg.gen, self.ref_date,
-                       metric=self.job.metric, backend=backend)
+        res = evaluate(self.verifier, self.eval_records, None, None, self.cfg.gen, metric=self.job.metric, backend=backend)
         self.run_dir.write_json(f"{name}.json", res)
         self.log(f"[{label}] held-out CSR {_f(res['csr'])}{_metric_note(res)}")
         return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()},

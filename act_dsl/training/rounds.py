@@ -60,7 +60,9 @@ class RoundGate:
             tok, lm = models.load(ref, str(adapter / "adapter"))
         else:
             tok, lm = models.load(str(adapter / "model"))
-        res = evaluate(self.job.graph, self.val_records, None, None, cfg.gen, None, progress=False,
+        from act_dsl.scoring.verifier import RunSettings, Verifier
+        verifier = Verifier(self.job.graph, RunSettings.of(cfg.reference_date))  # the run's day, as its other stages
+        res = evaluate(verifier, self.val_records, None, None, cfg.gen, progress=False,
                        backend=HFBackend(tok, lm))
         return res["csr"]
 

@@ -8,14 +8,14 @@ than the model's own average sample, since ranking then pulls the model toward t
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, Sequence
 
-from act_dsl.graph.graph import Graph
 from act_dsl.sampling.samples import Sample
-from act_dsl.training.data import ranked_items, score_samples
+from act_dsl.scoring.candidates import score_samples
+from act_dsl.scoring.verifier import Verifier
+from act_dsl.training.data import ranked_items
 
 GREEDY_FILE = "greedy.json"
 
@@ -35,8 +35,7 @@ def greedy_to_file(backend: Any, samples: Sequence[Sample], path: Path, gen: Any
     return len(out)
 
 
-def beats_greedy(graph: Graph, samples: Sequence[Sample], greedy: dict[str, str],
-                 reference_date: dt.date | None = None) -> dict[str, Any] | None:
+def beats_greedy(verifier: Verifier, samples: Sequence[Sample], greedy: dict[str, str]) -> dict[str, Any] | None:
     """How many ranked items (prompts, or `group by` groups as joint candidates) have a sampled candidate with a
     higher CSR than the greedy answer; None when no greedy answers were kept."""
     with_greedy = [s for s in samples if str(s.index) in greedy]
@@ -44,7 +43,7 @@ def beats_greedy(graph: Graph, samples: Sequence[Sample], greedy: dict[str, str]
         return None
     k = min(len(s.responses) for s in with_greedy)
     extended = [s.with_responses(s.model_prompt, (*s.responses[:k], greedy[str(s.index)])) for s in with_greedy]
-    items = ranked_items(graph, extended, score_samples(graph, extended, reference_date).table(len(extended)))
+    items = ranked_items(verifier.graph, extended, score_samples(verifier, extended).table(len(extended)))
     better = tied = worse = 0
     for it in items:
         best, g = max(it.csr[:k]), it.csr[k]
@@ -78,8 +77,8 @@ def gate_message(probes: dict[str, Any]) -> str | None:
             "`act probe`), or pass --force to train anyway")
 
 
-def card_gate(graph: Graph, records: Sequence[Any], metric: Any, mean_sample: float | None,
-              reference_date: dt.date | None = None, log: Any = print) -> tuple[dict[str, Any], str | None]:
+def card_gate(verifier: Verifier, records: Sequence[Any], metric: Any, mean_sample: float | None,
+              log: Any = print) -> tuple[dict[str, Any], str | None]:
     """The verifier card's gate over the training records (`Record`s; their gold answers where the job's
     MetricSpec finds a gold field): the card (gold acceptance and derived attacks, no mutants or search, as a
     dict) and why training should not start (an attack within GATE_GAP of the gold answers, or without gold,
@@ -87,6 +86,7 @@ def card_gate(graph: Graph, records: Sequence[Any], metric: Any, mean_sample: fl
     from act_dsl.scoring.card import build_card
     from act_dsl.scoring.probes import GoldError
     from act_dsl.training.evaluate import resolve_metric
+    graph, day = verifier.graph, verifier.settings.reference_date  # build_card (act_dsl/scoring/card.py) takes the day
     try:
         found = resolve_metric(graph, list(records), metric)
     except ValueError:
@@ -96,10 +96,10 @@ def card_gate(graph: Graph, records: Sequence[Any], metric: Any, mean_sample: fl
     where = [f"training record on line {r.line}" for r in records]
     ref = (mean_sample, "the training samples")
     try:
-        card = build_card(graph, fields, where, gold, per_record=1, search_records=0, reference_date=reference_date,
+        card = build_card(graph, fields, where, gold, per_record=1, search_records=0, reference_date=day,
                           progress=False, reference=ref)
     except GoldError as exc:  # some record lacks a usable gold answer: the gate falls back to the mean sample
         log(f"note: the card's gate compares with the mean sample: {exc}")
-        card = build_card(graph, fields, where, None, search_records=0, reference_date=reference_date,
+        card = build_card(graph, fields, where, None, search_records=0, reference_date=day,
                           progress=False, reference=ref)
     return card.as_dict(), card.gate(mean_sample)

@@ -16,20 +16,17 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
+from act_dsl.sampling.backends.base import Backend, BackendError, Completion, engine_seed, rule_of
 from act_dsl.sampling.config import GenConfig, setting
 from act_dsl.sampling.samples import (Sample, SamplesScan, as_samples, check_resume, file_row, sample_settings,
                                      scan_samples)
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "Completion", "EngineConfig", "make_backend", "plan_samples",
-           "sample_to_file"]
+__all__ = ["BACKENDS", "Backend", "BackendError", "Completion", "EngineConfig", "engine_seed", "make_backend",
+           "plan_samples", "rule_of", "sample_to_file"]
 
 BACKENDS = ("hf", "vllm", "openai")
-
-
-class BackendError(Exception):
-    """A backend that cannot run or answer (missing extra, server down, garbage reply): a one-line message."""
 
 
 @dataclass(frozen=True)
@@ -69,55 +66,6 @@ class EngineConfig:
         if self.api_key_env and not os.environ.get(self.api_key_env):
             out.append(f"--api-key-env {self.api_key_env}: that environment variable is not set")
         return out
-
-
-@dataclass(frozen=True)
-class Completion:
-    """The K responses to one prompt: text (the stop rule applied), new tokens each (None where the engine
-    does not say) and why each ended: `stop` (end of text or the stop rule) or `length` (max_new_tokens)."""
-
-    texts: tuple[str, ...]
-    tokens: tuple[int | None, ...]
-    finish: tuple[str, ...]
-
-
-class Backend(Protocol):
-    """What every engine offers the sampler."""
-
-    name: str
-
-    def format_prompt(self, text: str, chat: str) -> str:
-        """The prompt as the model sees it (through the chat template when chat == "auto" and it has one)."""
-
-    def complete(self, prompts: Sequence[str], k: int, cfg: GenConfig, *, greedy: bool = False,
-                 seeds: Sequence[int] | None = None) -> list[Completion]:
-        """K responses per prompt (one when greedy), in prompt order; seeds: one per prompt."""
-
-    def batch_size(self, cfg: GenConfig) -> int:
-        """How many prompts to hand `complete` at once."""
-
-    def order(self, prompts: Sequence[str]) -> list[int]:
-        """The order to generate prompts in (positions into `prompts`): the hf backend sorts by length so
-        that a batch holds prompts of similar length and little padding; others keep the given order."""
-
-    def close(self) -> None:
-        """Release the engine (a server connection pool, GPU memory)."""
-
-
-def rule_of(cfg: GenConfig) -> str | None:
-    """The stop rule in force: a GenConfig not yet given its task's rule stops at a newline, as before."""
-    rule = "newline" if cfg.stop is None else cfg.stop
-    return rule or None
-
-
-SEED_STRIDE = 1_000_003   # a prime larger than any K: engine seeds of different prompts never overlap
-
-
-def engine_seed(seed: int) -> int:
-    """The seed sent to an engine that derives the K responses' seeds as seed, seed + 1, ..., seed + K - 1
-    (vLLM, and servers built on it): prompt i's `--seed` + i spread out, so that prompt i's second response
-    does not reuse prompt i + 1's first seed (near-identical few-shot prompts then gave identical responses)."""
-    return (seed * SEED_STRIDE) % (2 ** 31 - 1)
 
 
 def make_backend(engine: EngineConfig, model: str | None, adapter: str | None = None, *,

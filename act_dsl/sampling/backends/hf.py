@@ -13,9 +13,9 @@ import copy
 import sys
 from typing import Any, Sequence
 
-from act_dsl.sampling.backends import BackendError, Completion, rule_of
+from act_dsl.sampling.backends.base import BackendError, Completion, rule_of
 from act_dsl.sampling.config import GenConfig
-from act_dsl.sampling.hf import format_prompt
+from act_dsl.sampling.backends.base import format_prompt
 from act_dsl.sampling.stop import StopCriteria, stop_at
 
 MIN_PREFIX = 32  # tokens; a shorter shared prefix does not pay for its own forward pass and cache copy

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from act_dsl.sampling.backends import BackendError, Completion, engine_seed, rule_of
+from act_dsl.sampling.backends.base import BackendError, Completion, engine_seed, rule_of
 from act_dsl.sampling.backends.wire import (MAX_WAIT, Cut, Flight, Retry, checked_key, checked_url, clip,
                                             exchange)
 from act_dsl.sampling.config import GenConfig

@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any, Sequence
 
-from act_dsl.sampling.backends import BackendError, Completion, engine_seed, rule_of
+from act_dsl.sampling.backends.base import BackendError, Completion, engine_seed, rule_of
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.guided import GuideError, vllm_params
 from act_dsl.sampling.stop import stop_at

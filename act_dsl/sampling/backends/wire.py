@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from act_dsl.sampling.backends import BackendError
+from act_dsl.sampling.backends.base import BackendError
 
 MAX_WAIT = 8.0          # the longest single wait between tries, Retry-After included
 MAX_REPLY = 64 << 20    # bytes of one answer at most: n responses of max_new_tokens fit many times over
