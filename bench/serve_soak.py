@@ -5,7 +5,7 @@
 Starts `act serve examples/ifeval/ifeval.act` on a free port and sends, one after another: /score batches of 1-128
 IFEval records (checked: one result per record), OpenRLHF and NeMo Gym requests, and about one in five a bad one
 (not JSON, a wrong shape, a record with bad inputs, a body over --max-body, too many records), each checked for
-its status. Every 15 s it reads the resident memory of the server and its workers (/proc, Linux). At the end it
+its status. Every 15 s it reads the resident memory of the server and of its workers (/proc, Linux). At the end it
 prints the counts by kind, every unexpected answer, and the memory at start, end and peak."""
 from __future__ import annotations
 
@@ -26,23 +26,23 @@ from serve_speed import ifeval_records, start_server  # noqa: E402
 MAX_BODY = 4 * 1024 * 1024
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children, in MiB."""
-    pids = [pid]
+def rss_mib(pid: int) -> tuple[float, float]:
+    """Resident memory of a process and of its children (the scoring workers), in MiB."""
     try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        children = []
+    return vm_rss(pid), sum(vm_rss(c) for c in children)
+
+
+def vm_rss(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     except OSError:
         pass
-    total = 0
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+    return 0.0
 
 
 def one(client, url: str, rnd: random.Random, i: int) -> tuple[str, bool, str]:
@@ -119,8 +119,9 @@ def main() -> None:
     print(f"command: python bench/serve_soak.py {' '.join(sys.argv[1:])}")
     print(f"{sum(counts.values())} requests in {args.minutes:g} min: {dict(sorted(counts.items()))}")
     print(f"unexpected answers: {len(bad)}" + "".join(f"\n  {b}" for b in bad[:20]))
-    print(f"memory (server and workers, MiB): start {memory[0]:.0f}, end {memory[-1]:.0f}, peak {max(memory):.0f}; "
-          f"samples every 15 s: {' '.join(f'{m:.0f}' for m in memory)}")
+    total = [a + b for a, b in memory]
+    print(f"memory (server and workers, MiB): start {total[0]:.0f}, end {total[-1]:.0f}, peak {max(total):.0f}; "
+          f"samples every 15 s (server+workers): {' '.join(f'{a:.0f}+{b:.0f}' for a, b in memory)}")
 
 
 if __name__ == "__main__":
