@@ -1,7 +1,10 @@
 """Scoring through the CLI and the API: output lines, summaries, bad data, traces, reward functions."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+
+import pytest
 
 import act_dsl
 from conftest import EXAMPLES, ROOT, run_act
@@ -121,3 +124,41 @@ def test_a_date_input_that_is_not_a_date_is_reported_with_its_line(tmp_path) -> 
     assert "d.jsonl:2" in r.stderr and "`asked_on` is declared `date`" in r.stderr
     r = run_act("score", str(act), "--data", str(data), "--on-error", "skip", "--format", "json")
     assert r.returncode == 0 and "skipped" in r.stderr and "d.jsonl:2" in r.stderr
+
+
+# ---- one verifier run: its settings read once, at the edge ---------------------------------------------------
+RECENT = ('task t { output y: text = strip(response)\n'
+          ' constraint recent = any d in dates(y): overlaps(d, timespan("last year")) }')
+
+
+def test_run_settings_read_the_date_once_with_one_default_and_refuse_anything_else() -> None:
+    from act_dsl.ops.temporal import DEFAULT_REFERENCE
+    from act_dsl.scoring.verifier import RunSettings
+    assert RunSettings().reference_date == RunSettings.of(None).reference_date == DEFAULT_REFERENCE
+    assert RunSettings.of("2012-06-01").reference_date == dt.date(2012, 6, 1)
+    assert RunSettings.of(limits=["max_items=7"]).limits.max_items == 7
+    with pytest.raises(ValueError, match="reference_date"):
+        RunSettings.of("June 2012")
+    with pytest.raises(TypeError, match="reference_date"):
+        RunSettings.of(2012)
+    back = RunSettings.from_json(RunSettings.of("2012-06-01", ["max_work=9"]).to_json())
+    assert back == RunSettings.of("2012-06-01", ["max_work=9"])
+
+
+def test_a_verifier_scores_as_the_program_does_and_its_date_is_its_own() -> None:
+    program = act_dsl.loads(RECENT, strict=True)
+    rows = [{"response": "in 2011"}, {"response": "in 2020"}]
+    early, late = program.verifier(reference_date="2012-06-01"), program.verifier(reference_date="2021-06-01")
+    assert [v["recent"] for v in early.score(rows).values] == [True, False]
+    assert [v["recent"] for v in late.score(rows).values] == [False, True]
+    assert early.score(rows).csr == program.score(rows, reference_date="2012-06-01").csr
+    assert early.fingerprint() != late.fingerprint()  # a cache keyed by it never mixes the two runs
+
+
+def test_the_record_count_is_first_n_and_limit_n_still_works_with_a_warning(tmp_path) -> None:
+    task, data = EXAMPLES / "entity_typing" / "task.act", EXAMPLES / "entity_typing" / "eval.jsonl"
+    old = run_act("eval", str(task), "--data", str(data), "--limit", "2", "--model", str(tmp_path / "none"))
+    assert "`--limit 2` for the number of records is deprecated; write `--first 2`" in old.stderr
+    assert old.returncode == 2 and "Traceback" not in old.stderr  # the missing model, after the warning
+    bad = run_act("eval", str(task), "--data", str(data), "--limit", "max_wrk=3", "--model", str(tmp_path / "none"))
+    assert bad.returncode == 2 and "`--limit max_wrk=3`: write NAME=VALUE" in bad.stderr  # before the model

@@ -257,6 +257,7 @@ def run_eval(args: argparse.Namespace) -> int:
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
+    ver = verifier(args, graph)  # a bad --limit or --reference-date is a usage error before a model loads
     gen = gen_config(args)
     json_target = None
     if args.out_json is not None:  # checked before the evaluation: never an input, a folder we can write in
@@ -279,7 +280,8 @@ def run_eval(args: argparse.Namespace) -> int:
     with session(args, log_path) as out:
         backend = open_backend(args, model, adapter)
         try:
-            res = evaluate(verifier(args, graph), records, None, None, gen, metric=_metric_spec(args), best_of=args.best_of, backend=backend)
+            res = evaluate(ver, records, None, None, gen, metric=_metric_spec(args), best_of=args.best_of,
+                           backend=backend)
         except (ValueError, BackendError) as exc:
             raise UsageError(str(exc)) from None
         finally:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from act_dsl.sampling.config import GenConfig, flag_name, setting, settings
+
+if TYPE_CHECKING:
+    from act_dsl.scoring.verifier import RunSettings
 
 LOSS_NAMES = ("rrhf", "pro", "dpo", "grpo")  # LOSSES' keys and the online grpo (here to avoid importing torch)
 SFT_LOSS = "sft"  # the gold-supervised arm's loss (act train --sft-gold), not a flag choice
@@ -87,6 +90,12 @@ class TrainConfig:
     def seed(self) -> int:
         """One seed for sampling and for training's shuffles (owned by the generation settings)."""
         return self.gen.seed
+
+    def run_settings(self) -> "RunSettings":
+        """The verifier's settings of this run: its reference date (kept here as ISO text, so config.json stays plain)
+        and the default work limits."""
+        from act_dsl.scoring.verifier import RunSettings
+        return RunSettings.of(self.reference_date)
 
     def override(self, **changes: Any) -> "TrainConfig":
         """A copy with settings changed by their flag names (`samples=8`, `max_new_tokens=16`, `lr=0.01`);

@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 
 from act_dsl.graph.graph import Graph
 from act_dsl.records import Record
-from act_dsl.scoring.verifier import RunSettings, Verifier
+from act_dsl.scoring.verifier import Verifier
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.evaluate import MetricSpec
 from act_dsl.training.runs import RunDir, check_run_dir, write_reports
@@ -123,7 +123,7 @@ class Pipeline:
         self.job, self.dist, self.log = job, dist, job.log
         self.cfg = start_run(job, dist)
         self.run_dir = RunDir(job.run_dir)
-        self.verifier = Verifier(job.graph, RunSettings.of(self.cfg.reference_date))
+        self.verifier = Verifier(job.graph, self.cfg.run_settings())
         self.train_records = job.train_records[:self.cfg.limit] if self.cfg.limit else job.train_records
         self.eval_records = job.eval_records[:self.cfg.eval_limit] if self.cfg.eval_limit else job.eval_records
         self.is_main = dist is None or dist.is_main_process

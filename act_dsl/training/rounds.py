@@ -60,8 +60,8 @@ class RoundGate:
             tok, lm = models.load(ref, str(adapter / "adapter"))
         else:
             tok, lm = models.load(str(adapter / "model"))
-        from act_dsl.scoring.verifier import RunSettings, Verifier
-        verifier = Verifier(self.job.graph, RunSettings.of(cfg.reference_date))  # the run's day, as its other stages
+        from act_dsl.scoring.verifier import Verifier
+        verifier = Verifier(self.job.graph, cfg.run_settings())  # the run's day, as its other stages
         res = evaluate(verifier, self.val_records, None, None, cfg.gen, progress=False,
                        backend=HFBackend(tok, lm))
         return res["csr"]
