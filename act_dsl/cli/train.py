@@ -17,6 +17,7 @@ from act_dsl.cli.engines import engine_config, engine_options, open_backend
 from act_dsl.cli.output import Output, default_log_path, output_options, session
 from act_dsl.cli.sample import best_of_option, model_option
 from act_dsl.sampling.config import GenConfig
+from act_dsl.scoring.csr import shown_number
 from act_dsl.training.config import TrainConfig
 
 
@@ -193,19 +194,16 @@ def _check_run_dir(run_path: Path, args: argparse.Namespace, task: str, about: d
                                  "it: copy it elsewhere or give another --run-dir")
 
 
-def _f(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"
-
 
 def print_summary(report: dict[str, Any], path: Path, out: Output | None = None) -> None:
     say = out.say if out is not None else print
     say(f"\n{'constraint':<24} {'before':>7} {'after':>7}")
     for n, v in report["constraints"].items():
-        say(f"{n:<24} {_f(v['before']):>7} {_f(v['after']):>7}")
-    say(f"{'held-out CSR':<24} {_f(report['csr_before']):>7} {_f(report['csr_after']):>7}")
+        say(f"{n:<24} {shown_number(v['before']):>7} {shown_number(v['after']):>7}")
+    say(f"{'held-out CSR':<24} {shown_number(report['csr_before']):>7} {shown_number(report['csr_after']):>7}")
     m = report.get("task_metric")
     if m:
-        say(f"{m['name'] + ' (gold)':<24} {_f(m['before']):>7} {_f(m['after']):>7}")
+        say(f"{m['name'] + ' (gold)':<24} {shown_number(m['before']):>7} {shown_number(m['after']):>7}")
     diff = (report.get("intervals") or {}).get("difference") or {}
     if diff:
         from act_dsl.scoring.evidence import interval_text
@@ -214,7 +212,8 @@ def print_summary(report: dict[str, Any], path: Path, out: Output | None = None)
             + (f", {m['name']} {interval_text(diff.get(m['name']), signed=True)}" if m else ""))
     total = sum(report["timings"].values())
     say()
-    line = (f"held-out CSR {_f(report['csr_before'])} -> {_f(report['csr_after'])}; {report['pairs']} training pairs, "
+    line = (f"held-out CSR {shown_number(report['csr_before'])} -> {shown_number(report['csr_after'])}; "
+            f"{report['pairs']} training pairs, "
             f"{report['train'].get('steps', 0)} steps, {total:.0f} s in all; report: {path / 'report.md'}")
     if out is None:
         print(line)
@@ -289,7 +288,7 @@ def run_eval(args: argparse.Namespace) -> int:
         from act_dsl.scoring.evidence import interval_text
         iv = res["intervals"]
         for n, v in res["constraints"].items():
-            out.say(f"{n:<24} pass {interval_text(iv['constraints'][n])}  mean {_f(v['mean'])}  "
+            out.say(f"{n:<24} pass {interval_text(iv['constraints'][n])}  mean {shown_number(v['mean'])}  "
                     f"(n {iv['constraints'][n]['n']})")
         how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
         m = res.get("task_metric")
@@ -297,8 +296,8 @@ def run_eval(args: argparse.Namespace) -> int:
             extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
             out.say(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}; 95 % "
                     f"interval {interval_text(iv.get('task_metric'))}")
-        out.say(f"prompt-level accuracy {_f(res['prompt_accuracy'])} (all applicable constraints pass), "
-                f"constraint-level accuracy {_f(res['constraint_accuracy'])} (applicable verdicts that pass)")
+        out.say(f"prompt-level accuracy {shown_number(res['prompt_accuracy'])} (all applicable constraints pass), "
+                f"constraint-level accuracy {shown_number(res['constraint_accuracy'])} (applicable verdicts that pass)")
         out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
         if json_target is not None:
             from act_dsl.safe_files import finite, write_text_atomic
@@ -306,7 +305,7 @@ def run_eval(args: argparse.Namespace) -> int:
                 write_text_atomic(json_target, json.dumps(finite(res), indent=2, ensure_ascii=False))
             except OSError as exc:
                 raise UsageError(f"--out-json {args.out_json}: cannot write: {exc.strerror or exc}") from None
-        out.final(f"held-out CSR {_f(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
+        out.final(f"held-out CSR {shown_number(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
                   f"{interval_text(iv['csr'])}, n {iv['csr']['n']}", command="eval",
                   csr=res["csr"], prompts=len(records), best_of=args.best_of, task_metric=m,
                   prompt_accuracy=res['prompt_accuracy'], constraint_accuracy=res['constraint_accuracy'],

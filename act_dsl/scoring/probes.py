@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from act_dsl.graph.graph import Graph
+from act_dsl.scoring.csr import shown_number
 from act_dsl.scoring.rows import Row, place
 from act_dsl.scoring.verifier import Verifier
 
@@ -269,9 +270,6 @@ def read_samples(verifier: Verifier, path: str) -> tuple[list[dict[str, Any]], l
     return (records, responses) if records else None
 
 
-def _f(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"
-
 
 def render_table(d: dict[str, Any], indent: str = "") -> str:
     """The probe table (from ProbeReport.as_dict()), then one `warning:` line per flagged probe."""
@@ -280,12 +278,12 @@ def render_table(d: dict[str, Any], indent: str = "") -> str:
     pw = max([len(p["name"]) for p in probes] + [5])
     head = f"{'probe':<{pw}}  {'CSR':>5}  " + "  ".join(f"{n:>{max(len(n), 5)}}" for n in names)
     lines = [f"reward-hacking probes: {d['records']} prompt(s); reference mean CSR "
-             f"{_f(d['reference']['mean_csr'])} from {d['reference']['source']}"]
+             f"{shown_number(d['reference']['mean_csr'])} from {d['reference']['source']}"]
     if len(head) <= WIDE:
         lines += [head.rstrip(), "-" * len(head)]
         for p in probes:
-            rates = "  ".join(f"{_f(p['pass_rates'][n]):>{max(len(n), 5)}}" for n in names)
-            lines.append(f"{p['name']:<{pw}}  {_f(p['mean_csr']):>5}  {rates}"
+            rates = "  ".join(f"{shown_number(p['pass_rates'][n]):>{max(len(n), 5)}}" for n in names)
+            lines.append(f"{p['name']:<{pw}}  {shown_number(p['mean_csr']):>5}  {rates}"
                          + ("  <- flagged" if p["flagged"] else ""))
         lines.append(f"(columns after CSR: each constraint's pass rate on the probe; flagged at CSR >= {FLAG_AT:g} "
                      "or >= the reference" + ("; the gold row is the records' own answers, for comparison)"
@@ -308,7 +306,7 @@ def _transposed(probes: list[dict[str, Any]], names: list[str]) -> list[str]:
     out = [head.rstrip(), "-" * len(head)]
     rows = [("mean CSR", [p["mean_csr"] for p in probes])] + [(n, [p["pass_rates"][n] for p in probes]) for n in names]
     for label, vals in rows:
-        out.append(f"{label:<{nw}}  " + "  ".join(f"{_f(v):>{w}}" for v, w in zip(vals, widths)))
+        out.append(f"{label:<{nw}}  " + "  ".join(f"{shown_number(v):>{w}}" for v, w in zip(vals, widths)))
     if any(p["flagged"] for p in probes):
         out.append("(* flagged)")
     return out
@@ -320,12 +318,12 @@ def render_markdown(d: dict[str, Any]) -> list[str]:
     rows = d["probes"] + ([{**d["gold"], "flagged": False}] if d.get("gold") else [])
     lines = ["## Reward-hacking probes", "",
              f"Degenerate responses scored on the {d['records']} training prompts, against the reference mean CSR "
-             f"{_f(d['reference']['mean_csr'])} ({d['reference']['source']}).", "",
+             f"{shown_number(d['reference']['mean_csr'])} ({d['reference']['source']}).", "",
              "| probe | mean CSR | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|---|" + "---|" * len(names)]
     for p in rows:
         flag = " **flagged**" if p["flagged"] else ""
-        lines.append(f"| `{p['name']}`{flag} | {_f(p['mean_csr'])} | "
-                     + " | ".join(_f(p["pass_rates"][n]) for n in names) + " |")
+        lines.append(f"| `{p['name']}`{flag} | {shown_number(p['mean_csr'])} | "
+                     + " | ".join(shown_number(p["pass_rates"][n]) for n in names) + " |")
     lines.append("")
     if d["warnings"]:
         lines += [f"- warning: {w}" for w in d["warnings"]] + [""]

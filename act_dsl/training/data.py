@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 from act_dsl.graph.graph import Graph
 from act_dsl.sampling.samples import Sample, as_samples
 from act_dsl.scoring.candidates import joint_groups, score_samples
+from act_dsl.scoring.csr import shown_number
 from act_dsl.scoring.verifier import Verifier
 
 SampleLike = Sample | Mapping[str, Any]
@@ -137,7 +138,7 @@ def audit_table(audit: dict[str, Any], probes: dict[str, Any] | None = None) -> 
     mean = audit["mean_csr"]
     lines = [f"signal audit: {audit['prompts']} prompts, {audit['items']} ranked items, {audit['pairs']} training "
              f"pairs, {audit['zero_variance_items']} items with all candidates at the same CSR, mean sample CSR "
-             f"{'-' if mean is None else f'{mean:.3f}'}"]
+             f"{shown_number(mean)}"]
     if audit.get("candidates"):
         lines.append(f"  {audit['distinct_candidates']} distinct of {audit['candidates']} sampled candidates "
                      "(exact duplicates merged before ranking)")
@@ -149,8 +150,7 @@ def audit_table(audit: dict[str, Any], probes: dict[str, Any] | None = None) -> 
     width = max([len(n) for n in per] + [10])
     lines.append(f"  {'constraint':<{width}}  pass   mean   n/a  errors")
     for n, s in per.items():
-        pr = "-" if s["pass_rate"] is None else f"{s['pass_rate']:.3f}"
-        mn = "-" if s["mean"] is None else f"{s['mean']:.3f}"
+        pr, mn = shown_number(s["pass_rate"]), shown_number(s["mean"])
         lines.append(f"  {n:<{width}}  {pr:>5}  {mn:>5}  {s['not_applicable']:>4}  {s['errors']:>6}")
     lines.extend(f"  warning: {w}" for w in audit["warnings"])
     if probes is not None:

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from act_dsl.scoring.csr import shown_number
 from act_dsl.training.pipeline import TrainJob, run_job, share_stages
 from act_dsl.training.runs import RunDir
 
@@ -186,8 +187,7 @@ def seeds_report(path: Path, reports: list[dict[str, Any]], seeds: list[int]) ->
 def seeds_markdown(summary: dict[str, Any]) -> str:
     seeds = summary["seeds"]
 
-    def f(x: float | None) -> str:
-        return "-" if x is None else f"{x:.3f}"
+    f = shown_number
     lines = [f"# act train --seeds {len(seeds)}: task `{summary['task']}`", "",
              f"Model `{summary['model']}`, loss `{summary['config']['loss']}`, K = {summary['config']['gen']['k']}; "
              f"seeds {seeds[0]}..{seeds[-1]} (sampling and training order), {summary['eval_prompts']} held-out prompts. "

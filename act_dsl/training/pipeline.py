@@ -19,6 +19,7 @@ from typing import Any, Callable, TypeVar
 
 from act_dsl.graph.graph import Graph
 from act_dsl.records import Record
+from act_dsl.scoring.csr import shown_number
 from act_dsl.scoring.verifier import Verifier
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.evaluate import MetricSpec
@@ -249,7 +250,7 @@ class Pipeline:
         from act_dsl.training.evaluate import evaluate
         res = evaluate(self.verifier, self.eval_records, None, None, self.cfg.gen, metric=self.job.metric, backend=backend)
         self.run_dir.write_json(f"{name}.json", res)
-        self.log(f"[{label}] held-out CSR {_f(res['csr'])}{_metric_note(res)}")
+        self.log(f"[{label}] held-out CSR {shown_number(res['csr'])}{_metric_note(res)}")
         return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()},
                 "task_metric": res.get("task_metric")}
 
@@ -301,9 +302,6 @@ def run_job(job: TrainJob) -> dict[str, Any] | None:
     """Run a job to the end (finishing it when job.resume); the report, or None on non-main processes."""
     return Pipeline(job, distributed()).run()
 
-
-def _f(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"
 
 
 def _metric_note(res: dict[str, Any]) -> str:

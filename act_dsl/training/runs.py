@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from act_dsl.scoring.csr import shown_number
+
 
 RUN_MARK = ".act-run"   # written into every folder `act train` creates: the folder is a run and may be written
 RUN_FILES = ("config.json", "stages.json", "samples.jsonl", "ranked.jsonl", "audit.json", "greedy.json",
@@ -141,9 +143,6 @@ def latest_run_dir(base: Path) -> Path | None:
     return base / f"run-{max(nums)}" if nums else None
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3f}"
-
 
 def write_reports(run: RunDir, report: dict[str, Any]) -> None:
     run.write_json("report.json", report)
@@ -151,14 +150,14 @@ def write_reports(run: RunDir, report: dict[str, Any]) -> None:
     lines = [f"# act train: task `{report['task']}`", "",
              f"Model: `{report['model']}`; loss `{report['config']['loss']}`, K = {report['config']['gen']['k']}, "
              f"{report['train'].get('steps', 0)} steps, LoRA {'on' if report['config']['lora'] else 'off'}.", "",
-             f"**Held-out CSR: {_pct(report['csr_before'])} before, {_pct(report['csr_after'])} after** "
+             f"**Held-out CSR: {shown_number(report['csr_before'])} before, {shown_number(report['csr_after'])} after** "
              f"({report['eval_prompts']} prompts, greedy decoding).", ""]
     if report.get("intervals"):
         lines += evidence_lines(report["intervals"])
     else:  # a report written before intervals
         lines += ["| constraint | pass rate before | pass rate after |", "|---|---|---|"]
         for name, v in report["constraints"].items():
-            lines.append(f"| {name} | {_pct(v['before'])} | {_pct(v['after'])} |")
+            lines.append(f"| {name} | {shown_number(v['before'])} | {shown_number(v['after'])} |")
     lines += ["", f"Training signal: {report['pairs']} ranked pairs; {report['zero_variance_prompts']} of "
               f"{report['train_items']} items had all candidates at the same CSR.", ""]
     if report.get("candidates"):
