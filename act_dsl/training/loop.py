@@ -110,6 +110,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from act_dsl import progress
+    from act_dsl.safe_files import write_text_atomic
     acc = Accelerator(gradient_accumulation_steps=cfg.grad_accum, cpu=not torch.cuda.is_available(),
                       mixed_precision="bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported()
                       else "no")
@@ -169,7 +170,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
                 acc.save_state(str(ckpt))
                 if acc.is_main_process:
-                    (ckpt / "done_step.json").write_text(json.dumps({"step": step}))
+                    write_text_atomic(ckpt / "done_step.json", json.dumps({"step": step}))  # a kill: old or new
                 acc.wait_for_everyone()
     bar.close()
     acc.wait_for_everyone()
@@ -178,7 +179,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
         unwrapped = acc.unwrap_model(model)
         unwrapped.save_pretrained(out)
         tok.save_pretrained(out)
-        state_file.write_text(json.dumps({"steps": step, "seconds": time.perf_counter() - t0}))
+        write_text_atomic(state_file, json.dumps({"steps": step, "seconds": time.perf_counter() - t0}))
     acc.wait_for_everyone()
     logged = [json.loads(x) for x in log_path.read_text().splitlines()] if log_path.exists() else []
     losses = [x["loss"] for x in logged]

@@ -29,9 +29,8 @@ def greedy_to_file(backend: Any, samples: Sequence[Sample], path: Path, gen: Any
         batch = list(samples[i:i + size])
         got = backend.complete([s.model_prompt for s in batch], 1, gen, greedy=True)
         out.update({str(s.index): c.texts[0] for s, c in zip(batch, got)})
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(out, ensure_ascii=False))
-    tmp.replace(path)
+    from act_dsl.safe_files import write_text_atomic
+    write_text_atomic(path, json.dumps(out, ensure_ascii=False))
     return len(out)
 
 
