@@ -91,7 +91,7 @@ def server():
 
 def sample(out: Path, url: str, *extra: str) -> object:
     return run_act("sample", TASK, "--data", DATA, "--out", str(out), "--backend", "openai", "--base-url", url,
-                   "-k", "3", "--limit", "4", *extra, timeout=120)
+                   "-k", "3", "--first", "4", *extra, timeout=120)
 
 
 def rows(path: Path) -> list[dict]:
@@ -130,7 +130,7 @@ def test_openai_samples_file_resumes_after_a_kill(tmp_path, server) -> None:
 def test_openai_backend_retries_a_server_that_answers_503_twice(tmp_path) -> None:
     s = Server(fail_first=2)
     try:
-        r = sample(tmp_path / "s.jsonl", s.url, "--concurrency", "1", "--limit", "1")
+        r = sample(tmp_path / "s.jsonl", s.url, "--concurrency", "1", "--first", "1")
     finally:
         s.close()
     assert r.returncode == 0, r.stderr
@@ -191,14 +191,14 @@ def test_vllm_backend_samples_the_tiny_model(tmp_path, tiny_model) -> None:
     out = tmp_path / "s.jsonl"
     # 9 prompts of ~490 tiny-tokenizer tokens pass vLLM's 4,096-token step, where seeded requests once crashed
     r = run_act("sample", TASK, "--data", DATA, "--out", str(out), "--backend", "vllm", "--model", str(llama),
-                "-k", "2", "--limit", "9", "--max-new-tokens", "6", "--stop", "")
+                "-k", "2", "--first", "9", "--max-new-tokens", "6", "--stop", "")
     assert r.returncode == 0, r.stderr
     got = sorted(rows(out), key=lambda x: x["index"])
     assert [len(x["responses"]) for x in got] == [2] * 9 and "[vllm] 9 prompt(s) sampled" in r.stdout
     assert all(x["tokens"] == [6, 6] and x["finish"] == ["length"] * 2 for x in got)  # no stop rule, no EOS: 6 each
     out.write_text("\n".join(out.read_text().splitlines()[:1]) + "\n")  # a killed run: one prompt done
     r = run_act("sample", TASK, "--data", DATA, "--out", str(out), "--backend", "vllm", "--model", str(llama),
-                "-k", "2", "--limit", "9", "--max-new-tokens", "6", "--stop", "")
+                "-k", "2", "--first", "9", "--max-new-tokens", "6", "--stop", "")
     assert r.returncode == 0, r.stderr
     again = sorted(rows(out), key=lambda x: x["index"])
     assert "8 prompt(s) sampled (1 already done)" in r.stdout
@@ -268,7 +268,7 @@ def test_hf_prefix_and_length_sorting_give_todays_greedy_text(tiny_model) -> Non
 def test_hf_backend_samples_to_a_resumable_file_in_prompt_order(tmp_path, tiny_model) -> None:
     out = tmp_path / "s.jsonl"
     r = run_act("sample", TASK, "--data", DATA, "--out", str(out), "--model", str(tiny_model), "-k", "2",
-                "--limit", "5", "--batch-size", "2", "--max-new-tokens", "6")
+                "--first", "5", "--batch-size", "2", "--max-new-tokens", "6")
     assert r.returncode == 0, r.stderr
     got = rows(out)
     assert sorted(x["index"] for x in got) == list(range(5))
@@ -279,7 +279,7 @@ def test_hf_backend_samples_to_a_resumable_file_in_prompt_order(tmp_path, tiny_m
 
 def test_act_eval_scores_greedy_answers_from_the_server(tmp_path, server) -> None:
     out = tmp_path / "eval.json"
-    r = run_act("eval", TASK, "--data", DATA, "--limit", "3", "--backend", "openai", "--base-url", server.url,
+    r = run_act("eval", TASK, "--data", DATA, "--first", "3", "--backend", "openai", "--base-url", server.url,
                 "--out-json", str(out))
     assert r.returncode == 0, r.stderr
     assert "held-out CSR" in r.stdout and "over 3 prompts (greedy)" in r.stdout

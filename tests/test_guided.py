@@ -122,7 +122,7 @@ def test_openai_guided_sends_the_grammar_in_structured_output_fields(tmp_path: P
             data = path.parent / "eval.jsonl"
             out = tmp_path / f"{key}.jsonl"
             r = run_act("sample", str(path), "--data", str(data), "--out", str(out), "--backend", "openai",
-                        "--base-url", s.url, "-k", "2", "--limit", "2", "--guided", timeout=120)
+                        "--base-url", s.url, "-k", "2", "--first", "2", "--guided", timeout=120)
             assert r.returncode == 0, r.stderr
             g = guide_for(load(path).graph())
             body = s.posts[-1]
@@ -131,7 +131,7 @@ def test_openai_guided_sends_the_grammar_in_structured_output_fields(tmp_path: P
                 assert body["response_format"]["json_schema"]["schema"] == g["json_schema"]
             # a file sampled with --guided does not resume without it
             r = run_act("sample", str(path), "--data", str(data), "--out", str(out), "--backend", "openai",
-                        "--base-url", s.url, "-k", "2", "--limit", "3", timeout=120)
+                        "--base-url", s.url, "-k", "2", "--first", "3", timeout=120)
             assert r.returncode == 2 and "guided" in r.stderr and "Traceback" not in r.stderr
     finally:
         s.close()

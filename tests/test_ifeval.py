@@ -270,7 +270,7 @@ def test_act_sample_writes_record_inputs_as_the_data_had_them(tiny_model: Path, 
     stopped with a traceback here), and scoring the saved fields gives what scoring the source lines gives."""
     from conftest import run_act
     out = tmp_path / "samples.jsonl"
-    r = run_act("sample", str(EXAMPLE / "ifeval.act"), "--data", str(EXAMPLE / "train.jsonl"), "--limit", "3",
+    r = run_act("sample", str(EXAMPLE / "ifeval.act"), "--data", str(EXAMPLE / "train.jsonl"), "--first", "3",
                 "--samples", "2", "--max-new-tokens", "4", "--model", str(tiny_model), "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     source = [json.loads(line) for line in (EXAMPLE / "train.jsonl").read_text().splitlines()[:3]]

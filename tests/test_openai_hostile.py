@@ -128,7 +128,7 @@ def sample(out: Path, url: str, *extra: str, env: dict[str, str] | None = None) 
 def test_act_sample_timeout_flag_bounds_a_trickling_server_and_the_key_is_stripped(tmp_path: Path) -> None:
     with HostileServer("trickle-body", life_s=40) as server:
         t0 = time.monotonic()
-        proc = sample(tmp_path / "s.jsonl", server.url, "--limit", "1", "--timeout", "2", "--api-key-env",
+        proc = sample(tmp_path / "s.jsonl", server.url, "--first", "1", "--timeout", "2", "--api-key-env",
                       "ACT_TEST_KEY", env={"ACT_TEST_KEY": KEY + "\r"})
         _, err = proc.communicate(timeout=60)
         took = time.monotonic() - t0
@@ -143,7 +143,7 @@ def test_act_sample_timeout_flag_bounds_a_trickling_server_and_the_key_is_stripp
 def test_sigint_ends_act_sample_at_once_and_the_samples_file_resumes(tmp_path: Path) -> None:
     out = tmp_path / "s.jsonl"
     with HostileServer("answer-then-silent", life_s=60) as server:
-        proc = sample(out, server.url, "--limit", "8", "--concurrency", "1", "--batch-size", "4")
+        proc = sample(out, server.url, "--first", "8", "--concurrency", "1", "--batch-size", "4")
         # the first batch (4 prompts) is answered and written; the fifth request then hangs
         assert wait_until(lambda: server.completions >= 5, 40), proc.communicate(timeout=5)
         assert wait_until(lambda: len(indexes(out)) == 4, 10)
@@ -155,7 +155,7 @@ def test_sigint_ends_act_sample_at_once_and_the_samples_file_resumes(tmp_path: P
     assert "interrupted" in err and "Traceback" not in err
     assert out.read_text(encoding="utf-8").endswith("\n") and indexes(out) == [0, 1, 2, 3]
     with HostileServer("ok", life_s=60) as server:
-        proc = sample(out, server.url, "--limit", "8", "--concurrency", "1")
+        proc = sample(out, server.url, "--first", "8", "--concurrency", "1")
         so, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert server.completions == 4 and "4 prompt(s) sampled (4 already done)" in so

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from act_dsl.sampling.backends.base import format_prompt
+from act_dsl.sampling.backends.base import format_prompt, rule_of
 from act_dsl.sampling.config import GenConfig
 from act_dsl.sampling.samples import Sample
 from act_dsl.sampling.stop import StopCriteria, cut
@@ -25,7 +25,7 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
         torch.manual_seed(seed)
     kwargs = dict(max_new_tokens=cfg.max_new_tokens, pad_token_id=tok.pad_token_id,
                   num_return_sequences=1 if greedy else k)
-    rule = "newline" if cfg.stop is None else cfg.stop  # a GenConfig not yet given its task's rule
+    rule = rule_of(cfg)  # the one default: a GenConfig not yet given its task's rule stops at a newline
     if rule:
         from transformers import StoppingCriteriaList
         kwargs.update(stopping_criteria=StoppingCriteriaList([StopCriteria(tok, rule, enc["input_ids"].shape[1])]))
