@@ -12,32 +12,19 @@ from act_dsl.graph.executor import Executor
 from act_dsl.graph.graph import Graph
 from act_dsl.ops.types import record_fields
 from act_dsl.ops.values import as_text, normalize
-from act_dsl.scoring.csr import Scores, combine
+from act_dsl.scoring.csr import Scores
 from act_dsl.scoring.mutants import Context, Shape
 from act_dsl.scoring.probes import best_constant_labels, probe_responses
-from act_dsl.scoring.verifier import RunSettings, Verifier
+from act_dsl.scoring.verifier import RunSettings, Verifier, score_in_chunks
 
-CHUNK = 2000
 MAX_EXAMPLES = 5       # example responses reused as attacks
 MAX_PIECES = 60        # pieces one record offers the search adversary
 
 
 def score_with(ex: Executor, rows: list[dict], candidate: list[int] | None = None, desc: str = "scoring",
                progress: bool = True) -> Scores:
-    """Score rows with one executor kept across calls, so each op's cache (spaCy over a text) is shared; in
-    chunks with a progress bar unless a `group by` needs every row at once."""
-    from act_dsl import progress as reporting
-    graph = ex.graph
-    step = len(rows) if graph.group_keys else CHUNK
-    values: dict[str, list] = {c.name: [] for c in graph.constraints}
-    with reporting.bar(desc, len(rows), "response", enabled=progress) as bar:
-        for start in range(0, len(rows), max(step, 1)):
-            part = ex.constraint_values(rows[start:start + step],
-                                        candidate[start:start + step] if candidate else None)
-            for k, v in part.items():
-                values[k].extend(v)
-            bar.update(min(step, len(rows) - start))
-    return combine(graph, values, len(rows))
+    """Score rows with one executor kept across calls, so each op's cache (spaCy over a text) is shared."""
+    return score_in_chunks(ex, rows, candidate, desc, progress)
 
 
 def parse(ex: Executor, shape: Shape, records: list[dict[str, Any]], responses: list[str]) -> list[Any]:

@@ -78,6 +78,23 @@ class RunSettings:
         return FieldReader(self.reference_date)
 
 
+def score_in_chunks(ex: Executor, rows: list[dict[str, Any]], candidate: Sequence[int] | None = None,
+                    desc: str = "scoring", progress: bool = True) -> Scores:
+    """Scores of plain rows by one executor (kept across calls by the card, so each op's cache is shared), in
+    chunks with a progress bar unless a `group by` needs every row at once."""
+    from act_dsl import progress as reporting
+    graph = ex.graph
+    size = len(rows) if graph.group_keys else CHUNK
+    values: dict[str, list] = {c.name: [] for c in graph.constraints}
+    with reporting.bar(desc, len(rows), "response", enabled=progress) as bar:
+        for start in range(0, len(rows), max(size, 1)):
+            part = ex.constraint_values(rows[start:start + size], candidate[start:start + size] if candidate else None)
+            for k, v in part.items():
+                values[k].extend(v)
+            bar.update(min(size, len(rows) - start))
+    return combine(graph, values, len(rows))
+
+
 def _plain(rows: Sequence[Row | Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [r.as_dict() if isinstance(r, Row) else dict(r) for r in rows]
 
@@ -102,18 +119,7 @@ class Verifier:
     def score(self, rows: Sequence[Row | Mapping[str, Any]], candidate: Sequence[int] | None = None,
               progress: bool = False, desc: str = "scoring") -> Scores:
         """The Scores of rows; `candidate` keeps the k-th responses of a group's members together."""
-        from act_dsl import progress as reporting
-        plain, ex = _plain(rows), self.executor()
-        values: dict[str, list] = {c.name: [] for c in self.graph.constraints}
-        size = len(plain) if self.graph.group_keys else CHUNK  # groups need every row at once
-        with reporting.bar(desc, len(plain), "response", enabled=progress) as bar:
-            for start in range(0, len(plain), max(size, 1)):
-                part = ex.constraint_values(plain[start:start + size],
-                                            candidate[start:start + size] if candidate else None)
-                for k, v in part.items():
-                    values[k].extend(v)
-                bar.update(min(size, len(plain) - start))
-        return combine(self.graph, values, len(plain))
+        return score_in_chunks(self.executor(), _plain(rows), candidate, desc, progress)
 
     def score_records(self, records: Sequence["Record"], progress: bool = True) -> tuple[Placed, Scores]:
         """Every response of every record scored; the rows carry their record and response number."""
