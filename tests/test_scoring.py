@@ -155,6 +155,7 @@ def test_a_verifier_scores_as_the_program_does_and_its_date_is_its_own() -> None
     assert early.fingerprint() != late.fingerprint()  # a cache keyed by it never mixes the two runs
 
 
+@pytest.mark.torch   # act eval loads the model stack before it reads the missing model
 def test_the_record_count_is_first_n_and_limit_n_still_works_with_a_warning(tmp_path) -> None:
     task, data = EXAMPLES / "entity_typing" / "task.act", EXAMPLES / "entity_typing" / "eval.jsonl"
     old = run_act("eval", str(task), "--data", str(data), "--limit", "2", "--model", str(tmp_path / "none"))

@@ -73,6 +73,7 @@ def test_shuffled_control_permutes_scores_within_each_prompt_only() -> None:
     assert [it.csr for it in prepared] == [it.csr for it in shuffled] and note["items_reordered"] == moved
 
 
+@pytest.mark.torch   # the GRPO control permutes torch tensors
 def test_grpo_control_advantages_are_the_real_ones_permuted() -> None:
     torch = pytest.importorskip("torch")
     graph = _graph()
