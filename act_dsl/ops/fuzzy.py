@@ -68,6 +68,13 @@ def _whole(items: list[str], choices: list[str], exact: set[str], cutoff: float 
     return result
 
 
+def _same(coll: tuple | LabelSet) -> object:
+    """Rows whose lists are equal texts (IFEval's `instruction_id_list` on every record) share one preparation."""
+    if isinstance(coll, tuple) and all(type(c) is str for c in coll):
+        return ("texts", coll)
+    return ("one", id(coll))
+
+
 def _choices(coll: object) -> tuple[list[str], set[str]]:
     if isinstance(coll, LabelSet):
         return list(coll.normalized), set(coll.normalized)
@@ -81,7 +88,7 @@ def membership(rows: list[tuple], negated: bool, limits: Limits = DEFAULT_LIMITS
 
     A `none` operand makes both `in` and `not in` false (LANGUAGE.md §4)."""
     out: list = [None] * len(rows)
-    by_coll: dict[int, list[int]] = {}   # rows testing against the same list / label set share its preparation
+    by_coll: dict[object, list[int]] = {}  # rows testing against equal lists / one label set share its preparation
     cutoff_errors: dict[object, ErrorValue | None] = {}
     normalised: dict[str, str] = {}  # each distinct text once: a 1 MB context tested against 1,000 items
 
@@ -103,7 +110,7 @@ def membership(rows: list[tuple], negated: bool, limits: Limits = DEFAULT_LIMITS
         elif coll is None or item is None or coll is NA or item is NA:
             out[r] = False
         elif isinstance(coll, (tuple, LabelSet)):
-            by_coll.setdefault(id(coll), []).append(r)
+            by_coll.setdefault(_same(coll), []).append(r)
         else:
             ok = text_in_text(item, coll, cutoff, limits, norm)
             out[r] = ok if isinstance(ok, ErrorValue) else ok != negated

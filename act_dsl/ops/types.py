@@ -1,6 +1,8 @@
 """The value types of the language and the assignability rules the checker uses."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 BASE_TYPES = {"text", "label", "number", "bool", "date", "span", "labelset", "record"}
 ANY = "any"
 NONE = "none"
@@ -75,13 +77,17 @@ def _split_top(body: str) -> list[str]:
 
 def record_fields(t: str) -> dict[str, str]:
     """The fields of a record type string, in declared order ({} for any other type)."""
-    if not is_record(t):
-        return {}
-    out = {}
+    return dict(_fields(t)) if is_record(t) else {}
+
+
+@lru_cache(maxsize=1024)
+def _fields(t: str) -> tuple[tuple[str, str], ...]:
+    """A program has a few record types, read for every record of every batch: each is split once."""
+    out = []
     for part in _split_top(t[1:-1]):
         name, _, ftype = part.partition(":")
-        out[name.strip()] = ftype.strip()
-    return out
+        out.append((name.strip(), ftype.strip()))
+    return tuple(out)
 
 
 def record_assignable(actual: str, expected: str) -> bool:
