@@ -256,7 +256,7 @@ class Gen:
 
     def g_number(self, d: int) -> str:
         k = self.pick(["count", "length", "overlap", "year", "arith", "arith", "neg", "share", "span", "frac",
-                       "number", "field", "nth", "doc", "sum", "abs"])
+                       "number", "field", "nth", "doc", "sum", "abs", "coverage"])
         if k == "sum":
             return f"sum({self.expr('list<number>', d)})"
         if k == "abs":
@@ -283,6 +283,8 @@ class Gen:
             return f"overlap({self.any_list(d)}, {self.any_list(d)})"
         if k == "year":
             return f"year({self.expr('date', d)})"
+        if k == "coverage":
+            return f"coverage({self.expr('date', d)}, {self.expr('date', d)})"
         if k == "arith":
             return f"({self.expr('number', d)} {self.pick(['+', '-', '*', '/'])} {self.expr('number', d)})"
         if k == "neg":

@@ -133,6 +133,13 @@ _LIST_PARAMS = {"sum": (0,), "count": (0,), "overlap": (0, 1), "disjoint": (0, 1
                 "index_of": (0,)}
 _NONE_IN = {"before", "after", "overlaps", "within", "conforms"}
 _TEMPORAL_REF = {"dates", "timespan", "dates_near", "period_of"}
+
+
+def _coverage(a: Period, b: Period) -> float:
+    """Written again here, by day numbers: the days of b that are also days of a, over the days of b."""
+    first, last = max(a.start.toordinal(), b.start.toordinal()), min(a.end.toordinal(), b.end.toordinal())
+    return (last - first + 1) / (b.end.toordinal() - b.start.toordinal() + 1) if first <= last else 0.0
+
 OPS: dict[str, Callable[..., Any]] = {
     "split": T_ops.split, "lines": T_ops.lines, "first_line": T_ops.first_line, "strip": T_ops.strip,
     "lower": T_ops.lower, "upper": T_ops.upper, "words": T_ops.words, "sentences": T_ops.sentences,
@@ -143,7 +150,7 @@ OPS: dict[str, Callable[..., Any]] = {
     "dates": D_ops.dates, "timespan": D_ops.timespan, "dates_near": D_ops.dates_near,
     "period_of": period_of,
     "before": D_ops.before, "after": D_ops.after, "overlaps": D_ops.overlaps, "within": D_ops.within,
-    "year": D_ops.year,
+    "year": D_ops.year, "coverage": _coverage,
     "numbers": J_ops.numbers, "number": J_ops.number, "extract": J_ops.extract, "join": J_ops.join,
     "sum": N_ops.total, "abs": N_ops.absolute,
 }

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from act_dsl.ops.temporal import after, before, dates, dates_near, overlaps, timespan, within, year
+from act_dsl.ops.temporal import after, before, coverage, dates, dates_near, overlaps, timespan, within, year
 from act_dsl.ops.values import Period
 from date_gen import (NEUTRAL, TRICKY, Written, Years, closed, day_between, fillers, month_end, seeded, whole_years,
                       written)
@@ -181,6 +181,46 @@ periods = st.tuples(st.dates(), st.dates()).map(lambda ab: Period(min(ab), max(a
 @given(periods, st.sampled_from([before, after, overlaps, within]))
 def test_an_order_predicate_with_none_on_either_side_is_false(p: Period, pred) -> None:
     assert pred(None, p) is False and pred(p, None) is False and pred(None, None) is False
+
+
+@LAWS
+@given(seeded(lambda r: (span_near(r), span_near(r))))
+def test_coverage_is_the_share_of_the_second_spans_days_that_the_first_holds(pair) -> None:
+    wa, wb = pair
+    a, b = timespan(wa.text, REF), timespan(wb.text, REF)
+    da, db = _days(wa.period), _days(wb.period)
+    assert coverage(a, b) == pytest.approx(len(da & db) / len(db)), (wa, wb)
+    assert (coverage(a, b) > 0) == overlaps(a, b) and (coverage(a, b) == 1) == within(b, a), (wa, wb)
+    # the days in common, counted from either side, are the same days
+    assert coverage(a, b) * len(db) == pytest.approx(coverage(b, a) * len(da)), (wa, wb)
+
+
+@LAWS
+@given(periods, periods)
+def test_coverage_lies_between_0_and_1_and_a_span_covers_itself(a: Period, b: Period) -> None:
+    assert 0 <= coverage(a, b) <= 1 and coverage(a, a) == 1
+    assert coverage(Period(dt.date.min, dt.date.max), b) == 1  # a span of every day covers anything
+
+
+def test_coverage_with_none_is_none_in_the_language() -> None:
+    import act_dsl
+    program = act_dsl.loads("""
+task t {
+  input question: text
+  output a: text = first_line(response)
+  prompt "{question}"
+  let part = coverage(timespan(question), timespan("from 2000 to 2003"))
+  constraint quarter = part > 0.24 and part < 0.26
+  constraint mostly = coverage(timespan(a), timespan(question)) >= 0.5 when timespan(question) != none
+}
+""", strict=True)
+    s = program.score([{"question": "Who led it in 2001?", "response": "Smith, from 2001 to 2002"},
+                       {"question": "Who led it?", "response": "Smith in 2001"},
+                       {"question": "Who led it from 2001 to 2004?", "response": "Smith in 2004"}])
+    assert [s.row(i)["mostly"] for i in range(3)] == [True, None, False]
+    # 2001 is 365 of the 1,461 days of 2000-2003; a none side gives none (a comparison with it is false);
+    # 2001-2004 holds 1,095 of them
+    assert [s.row(i)["quarter"] for i in range(3)] == [True, False, False]
 
 
 @LAWS

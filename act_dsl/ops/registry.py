@@ -98,6 +98,8 @@ _OPS = [
     Op("after", ("date", "date"), "bool", "a starts after b ends", "temporal:after", none_in=True),
     Op("overlaps", ("date", "date"), "bool", "a and b share at least one day", "temporal:overlaps", none_in=True),
     Op("within", ("date", "date"), "bool", "a lies inside b", "temporal:within", none_in=True),
+    Op("coverage", ("date", "date"), "number", "the share of b's days that a covers, from 0 to 1",
+       "temporal:coverage"),
     Op("year", ("date",), "number", "the year a period starts in", "temporal:year"),
     # structured answers (LANGUAGE.md §6); `json` gets the declared type of its output from the checker
     Op("json", ("text",), ANY, "the first complete JSON object in x (an array for a list type), read against the "

@@ -313,5 +313,12 @@ def within(a: Period | None, b: Period | None) -> bool:
     return a is not None and b is not None and b.start <= a.start and a.end <= b.end
 
 
+def coverage(a: Period, b: Period) -> float:
+    """The share of b's days that a covers: days in both over days in b, from 0 (no day shared) to 1 (b lies
+    inside a)."""
+    shared = (min(a.end, b.end) - max(a.start, b.start)).days + 1
+    return max(0, shared) / ((b.end - b.start).days + 1)
+
+
 def year(a: Period) -> float:
     return float(a.start.year)
