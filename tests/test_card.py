@@ -51,7 +51,7 @@ def test_label_task_card_shows_what_the_set_alone_cannot_tell(tmp_path: Path) ->
     """A verifier that only checks set membership accepts every gold answer, catches no sibling or parent
     mutant, and any constant label of the set scores as well as gold: the card says so, line by line."""
     graph = _graph(tmp_path, TAGS)
-    card = build_card(graph, TAG_ROWS, ["d:1", "d:2", "d:3"], "gold", progress=False).as_dict()
+    card = build_card(Verifier(graph), TAG_ROWS, ["d:1", "d:2", "d:3"], "gold", progress=False).as_dict()
     assert card["gold"]["csr"] == 1.0 and card["gold"]["rejected_count"] == 0
     kinds = card["mutants"]["kinds"]
     assert {"label_sibling", "label_parent", "label_unrelated", "label_drop", "label_add"} <= set(kinds)
@@ -89,7 +89,7 @@ def test_text_answers_mutate_by_entities_and_sentences_and_stay_wrong(tmp_path: 
             {"context": "Maria Costa led the orchestra from 1990 to 1998. Jan Berg led it from 1999 to 2012.",
              "question": "Who led the orchestra in 1995?", "gold": "Maria Costa"}]
     graph = _graph(tmp_path, GROUNDED)
-    card = build_card(graph, rows, ["d:1", "d:2"], "gold", progress=False).as_dict()
+    card = build_card(Verifier(graph), rows, ["d:1", "d:2"], "gold", progress=False).as_dict()
     kinds = card["mutants"]["kinds"]
     assert kinds["entity_swap"]["killed"] == 0.0
     # the sentences of the context pass `grounded`; the question, the other input's sentence, does not
@@ -111,7 +111,7 @@ def test_the_adversary_counts_only_answers_that_lose_half_the_metric_as_wrong(tm
     from act_dsl.scoring.gold import record_metric
     graph = _graph(tmp_path, SUBSET)
     rows = [{**r, "allowed": " ".join(r["gold"])} for r in TAG_ROWS]
-    card = build_card(graph, rows, ["d:1", "d:2", "d:3"], "gold", progress=False).as_dict()
+    card = build_card(Verifier(graph), rows, ["d:1", "d:2", "d:3"], "gold", progress=False).as_dict()
     adv = card["adversary"]
     assert WRONG_AT == 0.5 and adv["wrong_at"] == 0.5 and adv["found"] == 3
     assert adv["mean_csr"] == pytest.approx(2 / 3) and card["checks"]["adversary"] is True
@@ -134,7 +134,7 @@ def test_proxy_quality_from_samples(tmp_path: Path) -> None:
             {"context": "Jan Berg led the band in 1999.", "question": "Who led it?", "gold": "Jan Berg"}]
     samples = (rows, [["Ken Moss", "Bob Smith"],
                       ["band", "Jan Berg was the leader of a band that played in the year 1999 a lot"]])
-    proxy = build_card(graph, rows, ["d:1", "d:2"], "gold", samples, search_records=0, progress=False).proxy
+    proxy = build_card(Verifier(graph), rows, ["d:1", "d:2"], "gold", samples, search_records=0, progress=False).proxy
     assert proxy is not None
     assert proxy["responses"] == 4 and proxy["prompts"] == 2 and proxy["best_agrees"] == 0.5
 

@@ -3,12 +3,13 @@ and, with samples, proxy quality), as text, JSON or Markdown; no model needed.""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from typing import Any
 
-from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, load_checked,
-                                positive_int, read_data, reference_date, task_name, verifier)
+from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, limit_option,
+                                load_checked, positive_int, read_data, task_name, verifier)
 
 
 def register(sub: Any) -> None:
@@ -27,6 +28,7 @@ def register(sub: Any) -> None:
                    help="records the search adversary works on (0: no search)")
     p.add_argument("--out", metavar="FILE", help="write the card to this file (default: stdout)")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    limit_option(p, first="records of --data", old_count=False)
     data_options(p)
     p.set_defaults(fn=run_card)
 
@@ -46,10 +48,10 @@ def run_card(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.search < 0:
         raise UsageError("--search must be 0 or more")
-    ref_date = reference_date(args.reference_date)
-    ver = verifier(args, graph)
+    ver = verifier(args, graph)  # --reference-date and --limit NAME=VALUE, read once
     ds = read_data(args, graph, need_response=False)
-    if not ds.records:
+    records = ds.records[:args.first] if args.first else ds.records
+    if not records:
         raise UsageError(f"{args.data}: no usable records")
     metric_task = None
     if args.metric_task:
@@ -58,11 +60,12 @@ def run_card(args: argparse.Namespace) -> int:
         program = load_checked(args.metric_task)
         if program is None:
             return EXIT_FAILED
-        metric_task = program.graph(task_name(program, None))
-        lacking = [n for n in metric_task.input_types if any(n not in r.fields for r in ds.records)]
+        metric_graph = program.graph(task_name(program, None))
+        lacking = [n for n in metric_graph.input_types if any(n not in r.fields for r in records)]
         if lacking:
-            raise UsageError(f"{args.metric_task}: task `{metric_task.name}` reads the input `{lacking[0]}`, which "
+            raise UsageError(f"{args.metric_task}: task `{metric_graph.name}` reads the input `{lacking[0]}`, which "
                              f"records of {args.data} lack")
+        metric_task = dataclasses.replace(ver, graph=metric_graph)  # the same run settings
     samples = None
     if args.samples:
         if not args.gold:
@@ -71,24 +74,25 @@ def run_card(args: argparse.Namespace) -> int:
         if samples is None:
             sds = read_data(args, graph, need_response=True, path=args.samples)
             samples = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
-    where = [f"{args.data}:{r.line}" for r in ds.records]
+    where = [f"{args.data}:{r.line}" for r in records]
     reference = None
     if not args.gold:  # attacks are then compared with real answers: the data's responses, else the examples'
-        have = [r for r in ds.records if r.responses]
+        have = [r for r in records if r.responses]
         reference = (responses_reference(ver, [r.fields for r in have], [r.responses or [] for r in have],
                                          args.data) if have else example_reference(ver))
     try:
-        card = build_card(graph, [r.fields for r in ds.records], where, args.gold, samples,
-                          per_record=args.mutants, search_records=args.search, reference_date=ref_date,
-                          reference=reference, metric_task=metric_task)
+        card = build_card(ver, [r.fields for r in records], where, args.gold, samples, per_record=args.mutants,
+                          search_records=args.search, reference=reference, metric_task=metric_task)
     except GoldError as exc:
-        raise UsageError(f"{args.data}:{ds.records[exc.index].line}: {exc.reason}") from None
+        raise UsageError(f"{args.data}:{records[exc.index].line}: {exc.reason}") from None
     d = card.as_dict()
     d["command"] = " ".join(["act card", args.file, "--data", args.data] + (["--gold", args.gold] if args.gold else []) +
                             (["--metric-task", args.metric_task] if args.metric_task else []) +
                             (["--samples", args.samples] if args.samples else []) +
                             ([f"--mutants {args.mutants}"] if args.mutants != 20 else []) +
-                            ([f"--search {args.search}"] if args.search != 40 else []))
+                            ([f"--search {args.search}"] if args.search != 40 else []) +
+                            ([f"--first {args.first}"] if args.first else []) +
+                            [f"--limit {spec}" for spec in args.limit or ()])
     text = (json.dumps(d, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
             else render_markdown(d) if args.format == "markdown" else render_text(d))
     if target is None:

@@ -183,12 +183,15 @@ class _LimitAction(argparse.Action):
         setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), text])
 
 
-def limit_option(p: argparse.ArgumentParser, first: str | None = None) -> None:
+def limit_option(p: argparse.ArgumentParser, first: str | None = None, old_count: bool | None = None) -> None:
     """`--limit NAME=VALUE`, the per-response work limits of every command that scores; with `first` (what the
-    records are called), also `--first N`, the number of records used, whose old spelling was `--limit N`."""
+    records are called), also `--first N`, the number of records used. With `old_count` (default: when `first`
+    is given) a bare `--limit N` is still read as `--first N`, with a warning: that flag's old spelling in
+    `act sample`, `act eval` and `act train` (whose `--first` is a TrainConfig setting)."""
     from act_dsl.ops.limits import Limits
     defaults = ", ".join(f"{k}={v:,}".replace(",", "_") for k, v in vars(Limits()).items())
-    p.add_argument("--limit", action=_LimitAction, const=first is not None, default=None, metavar="NAME=VALUE",
+    old = first is not None if old_count is None else old_count
+    p.add_argument("--limit", action=_LimitAction, const=old, default=None, metavar="NAME=VALUE",
                    help=f"raise a per-response work limit (repeatable); defaults: {defaults}")
     if first is not None:
         p.add_argument("--first", type=positive_int, default=None, metavar="N", help=f"use only the first N {first}")

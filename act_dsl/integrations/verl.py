@@ -103,7 +103,8 @@ def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[str
     """verl's batch reward manager's function: lists in, one dict per response out (one request to `act serve`)."""
     act_file, url, token = _where(act_file, url, token)
     names = list(_graph(os.path.abspath(act_file), task).input_types) if act_file and not url else None
-    records = [{**_inputs(names, gt, info), "response": text}
+    from act_dsl.scoring.rows import Row
+    records = [Row(_inputs(names, gt, info), text).as_dict()
                for text, gt, info in zip(solution_strs, ground_truths, extra_infos)]
     results = _results(records, act_file, url, task, token, timeout)
     return [_verl_dict(r, not_applicable, on_failure) for r in results]

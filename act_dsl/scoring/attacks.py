@@ -3,7 +3,6 @@ reused example responses, empty answers, a repeated token) and a bounded search 
 to raise the CSR while the task's metric says they stay wrong."""
 from __future__ import annotations
 
-import datetime as dt
 import random
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -15,13 +14,14 @@ from act_dsl.ops.values import as_text, normalize
 from act_dsl.scoring.csr import Scores
 from act_dsl.scoring.mutants import Context, Shape
 from act_dsl.scoring.probes import best_constant_labels, probe_responses
-from act_dsl.scoring.verifier import RunSettings, Verifier, score_in_chunks
+from act_dsl.scoring.rows import Row, plain
+from act_dsl.scoring.verifier import Verifier, score_in_chunks
 
 MAX_EXAMPLES = 5       # example responses reused as attacks
 MAX_PIECES = 60        # pieces one record offers the search adversary
 
 
-def score_with(ex: Executor, rows: list[dict], candidate: list[int] | None = None, desc: str = "scoring",
+def score_with(ex: Executor, rows: list[Row], candidate: list[int] | None = None, desc: str = "scoring",
                progress: bool = True) -> Scores:
     """Score rows with one executor kept across calls, so each op's cache (spaCy over a text) is shared."""
     return score_in_chunks(ex, rows, candidate, desc, progress)
@@ -32,7 +32,7 @@ def parse(ex: Executor, shape: Shape, records: list[dict[str, Any]], responses: 
     from act_dsl.ops.values import to_json
     if not responses:
         return []
-    rows = [{**rec, "response": r} for rec, r in zip(records, responses)]
+    rows = plain(Row(rec, r) for rec, r in zip(records, responses))
     col = ex.columns(rows, [ex.graph.outputs[shape.output]])[0]
     return [to_json(v) for v in col]
 
@@ -41,13 +41,13 @@ def empty_of(t: str) -> Any:
     return [] if t.startswith("list<") else 0 if t == "number" else False if t == "bool" else ""
 
 
-def derived_attacks(graph: Graph, shape: Shape | None, records: list[dict[str, Any]], ctxs: list[Context] | None,
-                    reference_date: dt.date | None = None) -> tuple[dict[str, list[str]], list[str]]:
+def derived_attacks(verifier: Verifier, shape: Shape | None, records: list[dict[str, Any]],
+                    ctxs: list[Context] | None) -> tuple[dict[str, list[str]], list[str]]:
     """Per attack name, one response per record, and notes on attacks left out. The probes of `act probe`
     (empty, prompt echoed, inputs copied, first label, one repeated word) plus: the best constant label of
     each set (every label scored), all labels of a set at once, each example response reused, and for a JSON
     answer the object with empty values and the object filled with copied input."""
-    verifier = Verifier(graph, RunSettings.of(reference_date))
+    graph = verifier.graph
     attacks, notes = probe_responses(verifier, records)
     for name, label in best_constant_labels(verifier, records).items():
         attacks[f"best_label:{name}={label}"] = [label] * len(records)
@@ -162,7 +162,9 @@ def search(ex: Executor, shape: Shape, records: list[dict[str, Any]], seeds: lis
     frontier = [list(s) for s in seeds]
     seen: list[set[str]] = [set() for _ in records]
     for r in range(rounds + 1):
-        rows, owner, texts = [], [], []
+        rows: list[Row] = []
+        owner: list[int] = []
+        texts: list[str] = []
         for i, values in enumerate(frontier):
             cands = values if r == 0 else [e for v in values for e in _edits(shape, v, pieces[i], rngs[i], edits)]
             for v in cands:
@@ -170,7 +172,7 @@ def search(ex: Executor, shape: Shape, records: list[dict[str, Any]], seeds: lis
                 if text in seen[i]:
                     continue
                 seen[i].add(text)
-                rows.append({**records[i], "response": text})
+                rows.append(Row(records[i], text))
                 owner.append(i)
                 texts.append(text)
         if not rows:

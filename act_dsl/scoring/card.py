@@ -2,7 +2,6 @@
 attacks and a search adversary reach, and (with samples) how well CSR ranks answers by the task's metric."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +9,8 @@ from act_dsl.graph.graph import Graph
 from act_dsl.scoring.gold import TaskMetric, complete_gold, gold_values, proxy_part
 from act_dsl.scoring.mutants import contexts, mutate, output_shape
 from act_dsl.scoring.probes import REWARD_AT, summarise
-from act_dsl.scoring.verifier import RunSettings, Verifier
+from act_dsl.scoring.rows import Row
+from act_dsl.scoring.verifier import Verifier
 
 GOLD_AT = 0.95       # the gold answers' CSR a card asks for
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
@@ -165,23 +165,24 @@ def rewarding(rates: dict[str, float | None]) -> list[str]:
     return [n for n, p in rates.items() if p is not None and p >= REWARD_AT]
 
 
-def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], gold: str | None = None,
+def build_card(verifier: Verifier, records: list[dict[str, Any]], where: list[str], gold: str | None = None,
                samples: tuple[list[dict[str, Any]], list[list[str]]] | None = None, per_record: int = 20,
-               search_records: int = 40, reference_date: dt.date | None = None, progress: bool = True,
-               seed: int = 0, reference: tuple[float | None, str] | None = None,
-               metric_task: Graph | None = None) -> Card:
-    """Assemble a card over `records` (`where` names each one, `file:line`). Gold answers, their mutants and the
-    derived attacks go through one scoring call (spaCy runs once per distinct text); the search adversary and
-    the samples reuse the same executor and its caches. `metric_task`: the task metric is that task's CSR of an
-    answer (TaskMetric). Raises GoldError for a record without a usable gold."""
+               search_records: int = 40, progress: bool = True, seed: int = 0,
+               reference: tuple[float | None, str] | None = None, metric_task: Verifier | None = None) -> Card:
+    """Assemble a card of the verifier's task over `records` (`where` names each one, `file:line`), with the
+    verifier's run settings (its reference date and work limits). Gold answers, their mutants and the derived
+    attacks go through one scoring call (spaCy runs once per distinct text); the search adversary and the samples
+    reuse the same executor and its caches. `metric_task`: the task metric is that verifier's CSR of an answer
+    (TaskMetric). Raises GoldError for a record without a usable gold."""
     from act_dsl import progress as reporting
     from act_dsl.scoring.attacks import derived_attacks, parse, score_with, search
+    graph = verifier.graph
     shape = output_shape(graph)
-    ex = Verifier(graph, RunSettings.of(reference_date)).executor()
+    ex = verifier.executor()
     golds = gold_values(records, gold, shape) if gold and shape else None  # GoldError before any work
     metric = None if shape is None or golds is None else TaskMetric(
         shape, records, golds, gold or "",
-        None if metric_task is None else Verifier(metric_task, RunSettings.of(reference_date)).executor())
+        None if metric_task is None else metric_task.executor())
     card = Card(graph.name, len(records), shape.output if shape else None, metric.name() if metric else None, gold)
     if reference is not None:
         card.reference = {"mean_csr": reference[0], "source": reference[1]}
@@ -189,15 +190,15 @@ def build_card(graph: Graph, records: list[dict[str, Any]], where: list[str], go
     if shape is not None and any(t == "text" for t in graph.input_types.values()):
         reporting.message("card: reading the inputs' sentences and entities")
         ctxs = contexts(graph, records, card.notes)
-    attack_resps, notes = derived_attacks(graph, shape, records, ctxs, reference_date)
+    attack_resps, notes = derived_attacks(verifier, shape, records, ctxs)
     card.notes += notes
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     cand: list[int] = []
     spans: dict[str, list[int]] = {}
 
     def add(name: str, recs: list[int], texts: list[str], k: int) -> None:
         spans[name] = list(range(len(rows), len(rows) + len(texts)))
-        rows.extend({**records[i], "response": t} for i, t in zip(recs, texts))
+        rows.extend(Row(records[i], t) for i, t in zip(recs, texts))
         cand.extend([k] * len(texts))
 
     everyone = list(range(len(records)))

@@ -9,6 +9,7 @@ from act_dsl.ops.values import as_text
 from act_dsl.scoring.metrics import METRICS
 from act_dsl.scoring.mutants import Shape, _canon
 from act_dsl.scoring.probes import GoldError
+from act_dsl.scoring.rows import Row, place
 
 
 def gold_values(records: list[dict[str, Any]], gold: str, shape: Shape) -> list[Any]:
@@ -87,7 +88,7 @@ class TaskMetric:
         """The metric of answer k (`values[k]` read from `texts[k]`) to record `idx[k]`."""
         if self.reference is not None:
             from act_dsl.scoring.attacks import score_with
-            rows = [{**self.records[i], "response": t} for i, t in zip(idx, texts)]
+            rows = [Row(self.records[i], t) for i, t in zip(idx, texts)]
             csr = score_with(self.reference, rows, None, desc="metric", progress=False).csr if rows else []
             return [1.0 if c is None else float(c) for c in csr]
         assert self.golds is not None
@@ -125,14 +126,11 @@ def proxy_part(ex: Executor, shape: Shape, gold: str, samples: tuple[list[dict[s
     from act_dsl.scoring.attacks import parse, score_with
     recs, resps = samples
     golds = gold_values(recs, gold, shape)
-    rows, owner = [], []
-    for i, (rec, rs) in enumerate(zip(recs, resps)):
-        for r in rs:
-            rows.append({**rec, "response": r})
-            owner.append(i)
+    placed = place(zip(recs, resps), fill_empty=False)
+    rows, owner, texts = placed.rows, placed.owner, [r.response for r in placed.rows]
     scores = score_with(ex, rows, None, desc="samples", progress=progress)
-    parsed = parse(ex, shape, [recs[i] for i in owner], [r["response"] for r in rows])
-    metric = TaskMetric(shape, recs, golds, gold, reference)(owner, parsed, [r["response"] for r in rows])
+    parsed = parse(ex, shape, [recs[i] for i in owner], texts)
+    metric = TaskMetric(shape, recs, golds, gold, reference)(owner, parsed, texts)
     csr = [c if c is not None else 0.0 for c in scores.csr]
     agree = prompts = 0
     by_prompt: dict[int, list[int]] = {}

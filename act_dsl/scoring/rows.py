@@ -1,4 +1,8 @@
-"""The row a verifier scores (`Row`: a record's fields and one response) and the one place rows are built."""
+"""The row a verifier scores (`Row`: a record's fields and one response) and the one place rows are built.
+
+`Row.as_dict` is the only place in the package where a record's fields and a response become the dict the
+executor reads (tests/test_one_home.py keeps it so); everything else builds `Row`s, with `place` or one by one,
+and hands them to the Verifier (or to `plain`, for an executor's lower-level calls)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +19,11 @@ class Row:
     def as_dict(self) -> dict[str, Any]:
         """The executor's view of the row: the fields with `response` among them."""
         return {**self.fields, "response": self.response}
+
+
+def plain(rows: Iterable["Row | Mapping[str, Any]"]) -> list[dict[str, Any]]:
+    """The executor's view of rows: a Row as its dict, a mapping (a row already in that form) copied."""
+    return [r.as_dict() if isinstance(r, Row) else dict(r) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from act_dsl.graph.nodes import Node
 from act_dsl.ops.limits import DEFAULT_LIMITS, Limits
 from act_dsl.ops.temporal import DEFAULT_REFERENCE
 from act_dsl.scoring.csr import Scores, combine
-from act_dsl.scoring.rows import Placed, Row, place
+from act_dsl.scoring.rows import Placed, Row, place, plain
 
 if TYPE_CHECKING:
     from act_dsl.records import FieldReader, Record
@@ -78,12 +78,13 @@ class RunSettings:
         return FieldReader(self.reference_date)
 
 
-def score_in_chunks(ex: Executor, rows: list[dict[str, Any]], candidate: Sequence[int] | None = None,
+def score_in_chunks(ex: Executor, rows: Sequence[Row | Mapping[str, Any]], candidate: Sequence[int] | None = None,
                     desc: str = "scoring", progress: bool = True) -> Scores:
-    """Scores of plain rows by one executor (kept across calls by the card, so each op's cache is shared), in
+    """Scores of rows by one executor (kept across calls by the card, so each op's cache is shared), in
     chunks with a progress bar unless a `group by` needs every row at once."""
     from act_dsl import progress as reporting
     graph = ex.graph
+    rows = plain(rows)
     size = len(rows) if graph.group_keys else CHUNK
     values: dict[str, list] = {c.name: [] for c in graph.constraints}
     with reporting.bar(desc, len(rows), "response", enabled=progress) as bar:
@@ -93,10 +94,6 @@ def score_in_chunks(ex: Executor, rows: list[dict[str, Any]], candidate: Sequenc
                 values[k].extend(v)
             bar.update(min(size, len(rows) - start))
     return combine(graph, values, len(rows))
-
-
-def _plain(rows: Sequence[Row | Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [r.as_dict() if isinstance(r, Row) else dict(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -114,12 +111,12 @@ class Verifier:
     def constraint_values(self, rows: Sequence[Row | Mapping[str, Any]],
                           candidate: Sequence[int] | None = None) -> dict[str, list]:
         """Per constraint, one raw value per row (see Executor.constraint_values)."""
-        return self.executor().constraint_values(_plain(rows), candidate)
+        return self.executor().constraint_values(plain(rows), candidate)
 
     def score(self, rows: Sequence[Row | Mapping[str, Any]], candidate: Sequence[int] | None = None,
               progress: bool = False, desc: str = "scoring") -> Scores:
         """The Scores of rows; `candidate` keeps the k-th responses of a group's members together."""
-        return score_in_chunks(self.executor(), _plain(rows), candidate, desc, progress)
+        return score_in_chunks(self.executor(), rows, candidate, desc, progress)
 
     def score_records(self, records: Sequence["Record"], progress: bool = True) -> tuple[Placed, Scores]:
         """Every response of every record scored; the rows carry their record and response number."""
@@ -128,7 +125,7 @@ class Verifier:
 
     def values(self, rows: Sequence[Row | Mapping[str, Any]], nodes: Sequence[Node]) -> list[list]:
         """The values of record-level nodes (outputs, lets) over rows, one list per node."""
-        return self.executor().columns(_plain(rows), list(nodes))
+        return self.executor().columns(plain(rows), list(nodes))
 
     def prompts(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """The task's prompt rendered for each record, its `let` placeholders evaluated by this verifier."""

@@ -48,9 +48,11 @@ class TrainConfig:
     lora_targets: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
     grad_accum: int = setting(1, "gradient accumulation steps")
     checkpoint_every: int = setting(10, "steps between checkpoints")
-    limit: int | None = setting(None, "use only the first N training prompts")
+    limit: int | None = setting(None, "use only the first N training prompts (`--limit N`, its old spelling, still "
+                                "works for one release)", flag="first", metavar="N")
     eval_limit: int | None = setting(None, "use only the first N held-out prompts")
     reference_date: str | None = None  # YYYY-MM-DD; its flag is one of the data options
+    limits: tuple[str, ...] = ()  # the work limits raised with `--limit NAME=VALUE`, as NAME=VALUE texts
     reward_control: str | None = None  # "shuffled": this run is a control arm (act train --control)
     extra: dict = field(default_factory=dict)
 
@@ -78,10 +80,14 @@ class TrainConfig:
             problems.append("--min-pairs must not be negative and --val-fraction must be in [0, 1)")
         if self.grad_accum < 1:
             problems.append("token and batch sizes must be positive")
-        for name in ("limit", "eval_limit"):
+        for name, flag in (("limit", "first"), ("eval_limit", "eval-limit")):
             v = getattr(self, name)
             if v is not None and v < 1:
-                problems.append(f"--{name.replace('_', '-')} must be at least 1")
+                problems.append(f"--{flag} must be at least 1")
+        try:
+            object.__setattr__(self, "limits", _canonical_limits(self.limits))
+        except (TypeError, ValueError) as exc:
+            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
         object.__setattr__(self, "lora_targets", tuple(self.lora_targets))
@@ -92,22 +98,25 @@ class TrainConfig:
         return self.gen.seed
 
     def run_settings(self) -> "RunSettings":
-        """The verifier's settings of this run: its reference date (kept here as ISO text, so config.json stays plain)
-        and the default work limits."""
+        """The verifier's settings of this run: its reference date and work limits (kept here as ISO text and
+        NAME=VALUE texts, so config.json stays plain)."""
         from act_dsl.scoring.verifier import RunSettings
-        return RunSettings.of(self.reference_date)
+        return RunSettings.of(self.reference_date, self.limits)
 
     def override(self, **changes: Any) -> "TrainConfig":
         """A copy with settings changed by their flag names (`samples=8`, `max_new_tokens=16`, `lr=0.01`);
         None means "not given". Unknown names and invalid values raise ValueError."""
         top, gen = {}, {}
         by_flag = {flag_name(f).replace("-", "_"): f.name for f in settings(GenConfig)}
+        own_flags = {flag_name(f).replace("-", "_"): f.name for f in settings(TrainConfig)}
         names = {f.name for f in fields(self)} - {"gen"}
         for name, value in changes.items():
             if value is None:
                 continue
             if name in names:
                 top[name] = value
+            elif name in own_flags:  # a setting whose flag is not its field name (`first`: `limit`)
+                top[own_flags[name]] = value
             elif name in by_flag:
                 gen[by_flag[name]] = value
             else:
@@ -128,3 +137,14 @@ class TrainConfig:
         else:
             gen = GenConfig(**{_LEGACY_GEN[k]: v for k, v in d.items() if k in _LEGACY_GEN})
         return cls(gen=gen, **{k: v for k, v in d.items() if k in names})
+
+
+def _canonical_limits(specs: Any) -> tuple[str, ...]:
+    """The work limits as config.json keeps them: NAME=VALUE for each limit that differs from its default, in
+    the order Limits declares them, so that the same limits always compare equal (a resumed run)."""
+    from act_dsl.ops.limits import Limits
+    if isinstance(specs, str) or not isinstance(specs, (list, tuple)):
+        raise TypeError(f"`limits` must be a list of NAME=VALUE texts, got {type(specs).__name__}")
+    given = Limits.parse(tuple(str(x) for x in specs))
+    default = Limits()
+    return tuple(f"{k}={v}" for k, v in vars(given).items() if v != getattr(default, k))

@@ -85,7 +85,7 @@ def card_gate(verifier: Verifier, records: Sequence[Any], metric: Any, mean_samp
     from act_dsl.scoring.card import build_card
     from act_dsl.scoring.probes import GoldError
     from act_dsl.training.evaluate import resolve_metric
-    graph, day = verifier.graph, verifier.settings.reference_date  # build_card (act_dsl/scoring/card.py) takes the day
+    graph = verifier.graph
     try:
         found = resolve_metric(graph, list(records), metric)
     except ValueError:
@@ -95,10 +95,9 @@ def card_gate(verifier: Verifier, records: Sequence[Any], metric: Any, mean_samp
     where = [f"training record on line {r.line}" for r in records]
     ref = (mean_sample, "the training samples")
     try:
-        card = build_card(graph, fields, where, gold, per_record=1, search_records=0, reference_date=day,
-                          progress=False, reference=ref)
+        card = build_card(verifier, fields, where, gold, per_record=1, search_records=0, progress=False,
+                          reference=ref)
     except GoldError as exc:  # some record lacks a usable gold answer: the gate falls back to the mean sample
         log(f"note: the card's gate compares with the mean sample: {exc}")
-        card = build_card(graph, fields, where, None, search_records=0, reference_date=day,
-                          progress=False, reference=ref)
+        card = build_card(verifier, fields, where, None, search_records=0, progress=False, reference=ref)
     return card.as_dict(), card.gate(mean_sample)
