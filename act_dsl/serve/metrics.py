@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import time
-from collections import deque
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-WINDOW = 60.0  # seconds over which the rewards/s gauge is averaged
+WINDOW = 60  # seconds over which the rewards/s gauge is averaged: one slot per second, a fixed-size ring
 
 
 class ServeMetrics:
@@ -32,7 +31,8 @@ class ServeMetrics:
         self.pass_rate = Gauge("act_serve_constraint_pass_rate", "passed / applicable since the service started",
                                ["constraint"], registry=r)
         self.invalid = Counter("act_serve_invalid_answers", "records with an invalid answer", registry=r)
-        self._recent: deque[tuple[float, int]] = deque()
+        self._slots = [0] * WINDOW     # records scored in second `_stamps[k]`, k = that second % WINDOW
+        self._stamps = [-1] * WINDOW
         self._counts = {c: [0, 0] for c in constraints}
         for c in constraints:  # every constraint shows from the start, at 0
             self.applicable.labels(c)
@@ -44,8 +44,11 @@ class ServeMetrics:
     def scored(self, results: list[dict[str, Any]], seconds: float) -> None:
         self.latency.observe(seconds)
         self.rewards.inc(len(results))
-        now = time.monotonic()
-        self._recent.append((now, len(results)))
+        second = int(time.monotonic())
+        k = second % WINDOW
+        if self._stamps[k] != second:
+            self._stamps[k], self._slots[k] = second, 0
+        self._slots[k] += len(results)
         for r in results:
             self.invalid.inc(bool(r.get("invalid")))
             for name, v in r["values"].items():
@@ -62,8 +65,6 @@ class ServeMetrics:
                 self.pass_rate.labels(name).set(counts[1] / counts[0])
 
     def render(self) -> tuple[bytes, str]:
-        now = time.monotonic()
-        while self._recent and self._recent[0][0] < now - WINDOW:
-            self._recent.popleft()
-        self.rate.set(sum(n for _, n in self._recent) / WINDOW)
+        second = int(time.monotonic())
+        self.rate.set(sum(n for n, s in zip(self._slots, self._stamps) if second - s < WINDOW) / WINDOW)
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
