@@ -24,7 +24,7 @@ def generate(tok, model, prompts: list[str], k: int, cfg: GenConfig, greedy: boo
     from act_dsl.sampling.backends.hf import HFBackend
     got = HFBackend(tok, model, sort=False, prefix=False).complete(prompts, k, cfg, greedy=greedy,
                                                                  seeds=None if seed is None else [seed])
-    return [list(c.texts) for c in got], sum(sum(c.tokens) for c in got)
+    return [list(c.texts) for c in got], sum(n or 0 for c in got for n in c.tokens)
 
 
 def read_done(path: Path) -> dict[int, dict]:
