@@ -140,6 +140,7 @@ def _coverage(a: Period, b: Period) -> float:
     first, last = max(a.start.toordinal(), b.start.toordinal()), min(a.end.toordinal(), b.end.toordinal())
     return (last - first + 1) / (b.end.toordinal() - b.start.toordinal() + 1) if first <= last else 0.0
 
+
 OPS: dict[str, Callable[..., Any]] = {
     "split": T_ops.split, "lines": T_ops.lines, "first_line": T_ops.first_line, "strip": T_ops.strip,
     "lower": T_ops.lower, "upper": T_ops.upper, "words": T_ops.words, "sentences": T_ops.sentences,
@@ -511,15 +512,17 @@ class Interpreter:
         return self._fail(message, env, *e.args, *(v for _, v in e.kwargs))
 
     def _binop(self, e: A.BinOp, env: Env) -> Any:
+        op = e.op
+        if op in ("and", "or"):  # the right side only where the left does not decide: its error counts only there
+            a = self.ev(e.left, env)
+            if isinstance(a, Err) or _truthy(a) != (op == "and"):
+                return a if isinstance(a, Err) else _truthy(a)
+            b = self.ev(e.right, env)
+            return b if isinstance(b, Err) else _truthy(b)
         a, b = self.ev(e.left, env), self.ev(e.right, env)
         err = _first_error([a, b])
         if err is not None:
-            return err  # no short-circuit: an error on either side is the result
-        op = e.op
-        if op == "and":
-            return _truthy(a) and _truthy(b)
-        if op == "or":
-            return _truthy(a) or _truthy(b)
+            return err
         if op in ("==", "!="):
             left_none, right_none = self._lit_none(e.left, env), self._lit_none(e.right, env)
             if left_none or right_none:

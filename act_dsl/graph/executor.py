@@ -17,7 +17,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
-from act_dsl.graph.frames import Frame, subset
+from act_dsl.graph.frames import Frame, rows_of, subset
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charge_call,
@@ -156,6 +156,8 @@ class Executor:
             return frame.binds[GROUP]
         if op == "quant":
             return self._quant(node, frame)
+        if op == "bin" and node.params[0] in ("and", "or"):
+            return self._logic(node, frame)
         cols = [_nones(self.eval(a, frame)) for a in node.args]
         if frame.parent is not None and not frame.owns_all and op in ("call", "bin") and cols and (node.type == "text" or
                                                                           node.type.startswith("list<")):
@@ -172,6 +174,26 @@ class Executor:
         if not cols:  # an empty list literal `[]`
             return [()] * n
         return [self._scalar(node, row) for row in zip(*cols)]
+
+    def _logic(self, node: Node, frame: Frame) -> list:
+        """`a and b`, `a or b`: the right side only on the rows where the left does not decide (an error on the left
+        is the result; `and` is false where the left is false or none, `or` true where the left is true)."""
+        is_and = node.params[0] == "and"
+        out = list(_nones(self.eval(node.args[0], frame)))  # a copy: the column is cached
+        rest = [i for i, a in enumerate(out) if not isinstance(a, ErrorValue) and bool(a) == is_and]
+        for i, a in enumerate(out):
+            if not isinstance(a, ErrorValue):
+                out[i] = bool(a)
+        if not rest:
+            return out
+        if self.trace or len(rest) == frame.n:  # a trace shows every node on every row: the same values, all computed
+            right = _nones(self.eval(node.args[1], frame))
+            right = [right[i] for i in rest] if len(rest) < frame.n else right
+        else:
+            right = _nones(self.eval(node.args[1], rows_of(frame, rest)))
+        for i, b in zip(rest, right):
+            out[i] = b if isinstance(b, ErrorValue) else bool(b)
+        return out
 
     def _date_inputs(self, name: str, values: list) -> list:
         """An input declared `date`, read as periods (the record reader has checked it; examples may not have)."""

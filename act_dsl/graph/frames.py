@@ -56,6 +56,15 @@ def subset(frame: Frame, rows: list[int]) -> Frame:
     return sub
 
 
+def rows_of(frame: Frame, rows: list[int]) -> Frame:
+    """Some rows of any frame, to evaluate a node on those rows only (the right side of `and`/`or` where the left does
+    not decide). A root frame's rows, or a subset's, become a subset; a child frame's keep its bindings, so a node
+    that reads a quantifier's variables is evaluated on the kept rows, and one that does not is read from above."""
+    if frame.parent is None or frame.owns_all:
+        return subset(frame, rows)
+    return Frame(len(rows), frame, rows, {k: [v[i] for i in rows] for k, v in frame.binds.items()})
+
+
 def root_rows(frame: Frame, row: int) -> tuple[int, ...]:
     """The records (root rows) that one row of a frame stands for: a group frame's row is all its members."""
     while frame.parent is not None:
