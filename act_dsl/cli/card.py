@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_options, limit_option,
-                                load_checked, positive_int, read_data, task_name, verifier)
+                                load_checked, positive_int, read_candidates, read_data, task_name, verifier)
 
 
 def register(sub: Any) -> None:
@@ -36,7 +36,7 @@ def register(sub: Any) -> None:
 def run_card(args: argparse.Namespace) -> int:
     from act_dsl.safe_files import AtomicWriter, OutputError, check_output
     from act_dsl.scoring.card import build_card
-    from act_dsl.scoring.probes import GoldError, example_reference, read_samples, responses_reference
+    from act_dsl.scoring.probes import GoldError, example_reference, responses_reference
     target = None
     if args.out:
         try:
@@ -70,10 +70,7 @@ def run_card(args: argparse.Namespace) -> int:
     if args.samples:
         if not args.gold:
             raise UsageError("--samples needs --gold: proxy quality compares CSR with the task metric")
-        samples = read_samples(ver, args.samples)
-        if samples is None:
-            sds = read_data(args, graph, need_response=True, path=args.samples)
-            samples = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
+        samples = read_candidates(args, ver, args.samples)
     where = [f"{args.data}:{r.line}" for r in records]
     reference = None
     if not args.gold:  # attacks are then compared with real answers: the data's responses, else the examples'

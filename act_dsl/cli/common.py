@@ -146,6 +146,17 @@ def read_data(args: argparse.Namespace, graph: "Graph", need_response: bool, pat
     return ds
 
 
+def read_candidates(args: argparse.Namespace, ver: "Verifier", path: str) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """`--samples FILE` of `act card` and `act probe`: per prompt its fields and responses, from an `act sample`
+    file (read_samples' loose lines) or else from records with `response`/`responses`, read by the data options."""
+    from act_dsl.sampling.samples import read_samples
+    got = read_samples(path, ver.graph.input_types, ver.settings.reader(), loose=True)
+    if got is not None:
+        return [dict(s.fields) for s in got], [list(s.responses) for s in got]
+    sds = read_data(args, ver.graph, need_response=True, path=path)
+    return [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

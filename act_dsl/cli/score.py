@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, checked_graph, data_file, data_options, limit_option,
-                                read_data, verifier)
+                                read_candidates, read_data, verifier)
 from act_dsl.cli.scale import scale_options
 from act_dsl.cli.summary import print_summary
 
@@ -105,8 +105,7 @@ def run_trace(args: argparse.Namespace) -> int:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Score degenerate responses (empty, the prompt, a copied input, a first label, ...) on every prompt."""
-    from act_dsl.scoring.probes import (GoldError, example_reference, read_samples, render_table, responses_reference,
-                                        run_probes)
+    from act_dsl.scoring.probes import GoldError, example_reference, render_table, responses_reference, run_probes
     graph = checked_graph(args)
     if graph is None:
         return EXIT_FAILED
@@ -116,10 +115,7 @@ def run_probe(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.data}: no usable records")
     if args.samples:
         data_file(args.samples)  # missing, a folder or unreadable: exit 2, as for --data
-        got = read_samples(ver, args.samples)
-        if got is None:  # a file of records with `response`/`responses`, as `act score` reads
-            sds = read_data(args, graph, need_response=True, path=args.samples)
-            got = [r.fields for r in sds.records], [r.responses or [] for r in sds.records]
+        got = read_candidates(args, ver, args.samples)  # an `act sample` file, or records with responses
         reference = responses_reference(ver, *got, args.samples)
     elif any(r.responses for r in ds.records):
         have = [r for r in ds.records if r.responses]

@@ -12,7 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence, overload
 
 from act_dsl.jsonl import MAX_LINE_BYTES, SAMPLES_FORMAT, SAMPLES_PREFIX, DataError, LineError, parse_line
 
@@ -181,14 +181,31 @@ def scan_samples(path: Path) -> SamplesScan:
     return scan
 
 
-def read_samples(path: Path, input_types: Mapping[str, str] | None = None,
-                 reader: "FieldReader | None" = None) -> list[Sample]:
-    """The finished prompts of a samples file, in prompt order (a torn last line is passed over, the file
-    is not changed). With the task's `input_types`, each prompt's fields are read against them again, as
-    the data reader read them before sampling (a file holds JSON; the verifier needs typed values such as
-    records inside lists); `reader` reads dates against the run's day (RunSettings.reader)."""
+@overload
+def read_samples(path: Path | str, input_types: Mapping[str, str] | None = None,
+                 reader: "FieldReader | None" = None, *, loose: Literal[False] = False) -> list[Sample]: ...
+
+
+@overload
+def read_samples(path: Path | str, input_types: Mapping[str, str] | None = None,
+                 reader: "FieldReader | None" = None, *, loose: Literal[True]) -> list[Sample] | None: ...
+
+
+def read_samples(path: Path | str, input_types: Mapping[str, str] | None = None,
+                 reader: "FieldReader | None" = None, *, loose: bool = False) -> list[Sample] | None:
+    """The samples file's prompts, in file order: the one reader of samples files. With the task's `input_types`,
+    each prompt's fields are read against them again, as the data reader read them before sampling (a file holds
+    JSON; the verifier needs typed values such as records inside lists); `reader` reads dates against the run's
+    day (RunSettings.reader). The file is never changed.
+
+    By default the file is a run's: every line a finished samples line (scan_samples' rules; a torn last line
+    is passed over), in prompt order. With `loose` (`act card --samples`, `act probe --samples`), a line needs
+    only `fields` (an object) and `responses` (texts), as an older `act sample` or a person wrote them; a file
+    whose first line is no such line is not a samples file: None (the caller reads it as records)."""
     from act_dsl.records import FieldReader, RowError, check_row
-    scan = scan_samples(path)
+    if loose:
+        return _read_loose(Path(path), input_types or {}, reader or FieldReader(None))
+    scan = scan_samples(Path(path))
     samples = [Sample.from_row(v) for _, v in sorted(scan.rows.items())]
     if not input_types:
         return samples
@@ -201,6 +218,40 @@ def read_samples(path: Path, input_types: Mapping[str, str] | None = None,
                            exc.field) from None
         out.append(replace(s, fields=fields))
     return out
+
+
+def _read_loose(path: Path, input_types: Mapping[str, str], reader: "FieldReader") -> list[Sample] | None:
+    """read_samples(loose=True): {fields, responses} lines, each checked as a record with its responses."""
+    from act_dsl.records import RowError, check_row
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    out: list[Sample] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            if not out:
+                return None  # let the record reader report it
+            raise DataError(f"{path}:{n}: not valid JSON ({exc})") from None
+        if not out and not (isinstance(obj, dict) and isinstance(obj.get("fields"), dict)):
+            return None
+        if not isinstance(obj, dict) or not isinstance(obj.get("fields"), dict):
+            raise DataError(f"{path}:{n}: a samples line needs `fields` (an object) and `responses` (a list "
+                            "of strings), as `act sample` writes them")
+        try:
+            rec = check_row({**obj["fields"], "responses": obj.get("responses")}, input_types, True,
+                            reader=reader, line=n)
+        except RowError as exc:
+            raise DataError(f"{path}:{n}: {exc.message}") from None
+        out.append(Sample(index=len(out), prompt="", fields=rec.fields, responses=tuple(rec.responses or ()),
+                          line=n))
+    return out or None
 
 
 # ---- resuming ------------------------------------------------------------------------------------------

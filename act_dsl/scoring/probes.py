@@ -231,46 +231,6 @@ def responses_reference(verifier: Verifier, records: list[dict[str, Any]], respo
     return scores.mean_csr, f"{len(placed.rows)} response(s) in {what}"
 
 
-def read_samples(verifier: Verifier, path: str) -> tuple[list[dict[str, Any]], list[list[str]]] | None:
-    """Records and responses of an `act sample` file (lines of {fields, responses}), each checked by the
-    task's input types; None when the file is not in that format (it is then read as plain records)."""
-    import json
-    from act_dsl.records import DataError, RowError, check_row
-    graph = verifier.graph
-    try:
-        text = open(path, encoding="utf-8").read()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
-    reader = verifier.settings.reader()
-    records: list[dict] = []
-    responses: list[list[str]] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            if not records:
-                return None  # let the record reader report it
-            raise DataError(f"{path}:{n}: not valid JSON ({exc})") from None
-        if not records and not (isinstance(obj, dict) and isinstance(obj.get("fields"), dict)):
-            return None
-        if not isinstance(obj, dict) or not isinstance(obj.get("fields"), dict):
-            raise DataError(f"{path}:{n}: a samples line needs `fields` (an object) and `responses` (a list "
-                            "of strings), as `act sample` writes them")
-        try:
-            rec = check_row({**obj["fields"], "responses": obj.get("responses")}, graph.input_types, True,
-                            reader=reader, line=n)
-        except RowError as exc:
-            raise DataError(f"{path}:{n}: {exc.message}") from None
-        records.append(rec.fields)
-        responses.append(rec.responses or [])
-    return (records, responses) if records else None
-
-
-
 def render_table(d: dict[str, Any], indent: str = "") -> str:
     """The probe table (from ProbeReport.as_dict()), then one `warning:` line per flagged probe."""
     probes = d["probes"] + ([{**d["gold"], "flagged": False}] if d.get("gold") else [])
