@@ -5,8 +5,9 @@
 Starts `act serve examples/ifeval/ifeval.act` on a free port and sends, one after another: /score batches of 1-128
 IFEval records (checked: one result per record), OpenRLHF and NeMo Gym requests, and about one in five a bad one
 (not JSON, a wrong shape, a record with bad inputs, a body over --max-body, too many records), each checked for
-its status. Every 15 s it reads the resident memory of the server and of its workers (/proc, Linux). At the end it
-prints the counts by kind, every unexpected answer, and the memory at start, end and peak."""
+its status. Every 15 s it reads the resident memory of the server and of its workers (/proc, Linux; multiprocessing's
+resource tracker left out). At the end it prints the counts by kind, every unexpected answer, and the memory of the
+server and of the workers at the first sample, the middle, the end and the peak."""
 from __future__ import annotations
 
 import argparse
@@ -27,12 +28,20 @@ MAX_BODY = 4 * 1024 * 1024
 
 
 def rss_mib(pid: int) -> tuple[float, float]:
-    """Resident memory of a process and of its children (the scoring workers), in MiB."""
+    """Resident memory of a process and of its scoring workers (its children but multiprocessing's resource
+    tracker, which holds no scoring state), in MiB."""
     try:
         children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         children = []
-    return vm_rss(pid), sum(vm_rss(c) for c in children)
+    return vm_rss(pid), sum(vm_rss(c) for c in children if not _is_tracker(c))
+
+
+def _is_tracker(pid: int) -> bool:
+    try:
+        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def vm_rss(pid: int) -> float:
@@ -119,9 +128,10 @@ def main() -> None:
     print(f"command: python bench/serve_soak.py {' '.join(sys.argv[1:])}")
     print(f"{sum(counts.values())} requests in {args.minutes:g} min: {dict(sorted(counts.items()))}")
     print(f"unexpected answers: {len(bad)}" + "".join(f"\n  {b}" for b in bad[:20]))
-    total = [a + b for a, b in memory]
-    print(f"memory (server and workers, MiB): start {total[0]:.0f}, end {total[-1]:.0f}, peak {max(total):.0f}; "
-          f"samples every 15 s (server+workers): {' '.join(f'{a:.0f}+{b:.0f}' for a, b in memory)}")
+    for name, col in (("server", [a for a, _ in memory]), ("workers", [b for _, b in memory])):
+        print(f"memory of the {name} (MiB): first sample {col[0]:.1f}, middle {col[len(col) // 2]:.1f}, "
+              f"end {col[-1]:.1f}, peak {max(col):.1f}")
+    print(f"samples every 15 s (server+workers, MiB): {' '.join(f'{a:.1f}+{b:.1f}' for a, b in memory)}")
 
 
 if __name__ == "__main__":
