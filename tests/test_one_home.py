@@ -11,6 +11,7 @@ The others check that the settings reach the commands that score: `act card` and
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 from pathlib import Path
@@ -128,3 +129,13 @@ def test_act_train_keeps_its_work_limits_in_the_config_and_a_resume_must_give_th
     bad = run_act("train", str(task), "--limit", "max_wrk=1")
     assert bad.returncode == 2 and "`--limit max_wrk=1`: write NAME=VALUE" in bad.stderr
     assert TrainConfig.from_dict(saved.to_dict()) == saved
+
+
+def test_every_command_that_scores_takes_the_work_limits() -> None:
+    """`--limit NAME=VALUE` on each command whose verifier scores responses (issue 25: it reached two of them)."""
+    from act_dsl.cli import build_parser
+    parser = build_parser()
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("score", "trace", "probe", "card", "test", "sample", "eval", "train"):
+        flags = {s: a for a in subcommands.choices[name]._actions for s in a.option_strings}
+        assert "--limit" in flags and flags["--limit"].metavar == "NAME=VALUE", name
