@@ -146,7 +146,8 @@ def read_data(args: argparse.Namespace, graph: "Graph", need_response: bool, pat
     return ds
 
 
-def read_candidates(args: argparse.Namespace, ver: "Verifier", path: str) -> tuple[list[dict[str, Any]], list[list[str]]]:
+def read_candidates(args: argparse.Namespace, ver: "Verifier", path: str
+                    ) -> tuple[list[dict[str, Any]], list[list[str]]]:
     """`--samples FILE` of `act card` and `act probe`: per prompt its fields and responses, from an `act sample`
     file (read_samples' loose lines) or else from records with `response`/`responses`, read by the data options."""
     from act_dsl.sampling.samples import read_samples
