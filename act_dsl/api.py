@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from act_dsl.graph.graph import Graph
     from act_dsl.records import Record
     from act_dsl.training.config import TrainConfig
+    from act_dsl.training.results import TrainReport
 
 __all__ = ["ActError", "Diagnostic", "Program", "Severity", "load", "loads", "train"]
 
@@ -30,8 +31,9 @@ def _records(data: Data, graph: "Graph", what: str, ref: dt.date | None) -> "lis
 def train(program: str | Path | Program, data: Data | None = None, *, eval_data: Data | None = None,
           task: str | None = None, out: str | Path | None = None, resume: bool = False,
           config: "TrainConfig | None" = None, metric: Any = None, log: Callable[[str], None] | None = None,
-          force: bool = False, **settings: Any) -> dict[str, Any] | None:
-    """Train a model against a task's constraints, as `act train` does, and return the run's report.
+          force: bool = False, **settings: Any) -> "TrainReport | None":
+    """Train a model against a task's constraints, as `act train` does, and return the run's report (a
+    training.results.TrainReport: `report.csr_after`, `report.train.steps`; `report.to_json()` is report.json).
 
     `program` is an .act path or a loaded Program; `data` and `eval_data` are JSONL paths or lists of records
     (default: train.jsonl and eval.jsonl beside the .act file). Settings are named as `act train`'s flags

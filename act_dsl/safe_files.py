@@ -243,6 +243,12 @@ def write_text_atomic(target: Path, text: str) -> None:
         fh.write(text)
 
 
+def write_json(target: str | Path, obj: Any) -> None:
+    """`obj` as indented JSON (a `to_json()` value, or plain JSON) into `target`, atomically: a kill leaves the
+    old file or the new one, never a part."""
+    write_text_atomic(Path(target), json.dumps(obj, indent=2, ensure_ascii=False))
+
+
 def _tmp_prefix(target: Path) -> str:
     """`.NAME.` for the temporary copy, cut so that a long (but valid) NAME still leaves room for the rest."""
     return f".{target.name[:120]}."

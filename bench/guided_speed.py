@@ -49,7 +49,7 @@ def main() -> None:
         backend.guided_processor = None
         mask_s = 0.0
         t0 = time.perf_counter()
-        res = evaluate(Verifier(graph), records, None, None, gen, progress=False, backend=backend)
+        res = evaluate(Verifier(graph), records, None, None, gen, progress=False, backend=backend).to_json()
         secs = time.perf_counter() - t0
         # tokens: re-tokenise the responses (the stop rule cut them); the mask time is the processor's own clock
         tokens = sum(len(tok(r["response"], add_special_tokens=False)["input_ids"]) + 1 for r in res["responses"])

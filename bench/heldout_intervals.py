@@ -37,7 +37,7 @@ def rescore(graph, records, saved: dict, metric) -> dict:
                          for rec, r, c, vals in zip(recs, rows, scores.csr, scores.values)]}
     how = resolve_metric(graph, recs, metric)
     if how is not None:
-        out["task_metric"] = task_metric(verifier, rows, recs, how)
+        out["task_metric"] = task_metric(verifier, rows, recs, how).to_json()
     out["intervals"] = intervals(out)
     agree = sum(1 for e, r in zip(saved["responses"], out["responses"])
                 if e.get("csr") is not None and r["csr"] is not None and abs(e["csr"] - r["csr"]) < 1e-9)

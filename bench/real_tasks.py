@@ -263,7 +263,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
             timings.update({k: v for k, v in shared.items() if k not in ("train", "eval_after")})
             results["base (greedy)"] = json.loads((first / "eval_before.json").read_text())
             calls["base (greedy)"] = 1
-        timings[f"train+evaluate {loss}"] = report["timings"]["train"] + report["timings"]["eval_after"]
+        timings[f"train+evaluate {loss}"] = report.timings["train"] + report.timings["eval_after"]
         name = f"ACT {loss}" + (f", {args.rounds} rounds" if args.rounds > 1 else "") + " (greedy)"
         results[name] = json.loads((run / "eval_after.json").read_text())
         calls[name] = 1
@@ -280,7 +280,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
         t = time.perf_counter()
         tok, lm = models.load(args.model)
         results[f"best-of-{k} (no training)"] = evaluate(Verifier(graph), eval_recs, tok, lm, base_cfg.gen, progress=False,
-                                                         best_of=k)
+                                                         best_of=k).to_json()
         calls[f"best-of-{k} (no training)"] = k
         del tok, lm
         timings[f"best-of-{k}"] = time.perf_counter() - t

@@ -85,8 +85,8 @@ def test_train_from_python_with_records_in_memory_then_a_second_loss_on_the_same
     logs: list[str] = []
     report = act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "a", log=logs.append,
                            force=True, **settings)
-    assert report is not None and report["train"]["steps"] > 0 and report["eval_prompts"] == 3
-    assert set(report["constraints"]) == {"brief", "slash"}
+    assert report is not None and report.train.steps > 0 and report.eval_prompts == 3
+    assert set(report.constraints) == {"brief", "slash"}
     assert list(json.loads((tmp_path / "a" / "stages.json").read_text())) == list(STAGES)
     assert json.loads((tmp_path / "a" / "config.json").read_text())["config"]["gen"]["k"] == 3
     assert any(x.startswith("signal audit: 8 prompts") for x in logs)
@@ -98,14 +98,14 @@ def test_train_from_python_with_records_in_memory_then_a_second_loss_on_the_same
     logs.clear()
     again = act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "a", resume=True,
                           log=logs.append, force=True, **settings)
-    assert again is not None and again["csr_after"] == report["csr_after"]
+    assert again is not None and again.csr_after == report.csr_after
     assert [x for x in logs if "already done" in x] == [f"[{s}] already done, skipped" for s in STAGES]
     # another loss from the same samples and ranking: only training and the final evaluation run again
     share_stages(tmp_path / "a", tmp_path / "b")
     logs.clear()
     other = act_dsl.train(tmp_path / "t.act", data=data, eval_data=held, out=tmp_path / "b", resume=True,
                           log=logs.append, loss="pro", force=True, **settings)
-    assert other is not None and other["config"]["loss"] == "pro" and other["pairs"] == report["pairs"]
+    assert other is not None and other.config.loss == "pro" and other.pairs == report.pairs
     assert [x for x in logs if "already done" in x] == [f"[{s}] already done, skipped" for s in STAGES[:4]]
     assert (tmp_path / "b" / "samples.jsonl").read_text() == (tmp_path / "a" / "samples.jsonl").read_text()
     assert (tmp_path / "b" / "adapter" / "adapter_config.json").is_file()

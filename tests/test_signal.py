@@ -36,7 +36,7 @@ def test_exact_duplicates_are_merged_before_ranking_and_their_count_kept() -> No
     assert a.pairs() == 3  # not 3 x 2 x ... pairs of copies
     assert b.k == 1 and b.counts == [6] and b.pairs() == 0
     audit = ranked.audit()
-    assert (audit["candidates"], audit["distinct_candidates"]) == (12, 4) and audit["zero_variance_items"] == 1
+    assert (audit.candidates, audit.distinct_candidates) == (12, 4) and audit.zero_variance_items == 1
     # ranked.jsonl keeps what training needs to rebuild the merged item from the full samples file
     row = json.loads(json.dumps(item_row(a)))
     full = {0: act_dsl.sampling.samples.Sample.from_row(samples[0])}  # type: ignore[attr-defined]

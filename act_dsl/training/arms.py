@@ -13,7 +13,6 @@ The arms' sections are added to RUN_DIR/report.md and report.json under `arms`.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from act_dsl.graph.graph import Graph
 from act_dsl.records import Record
 from act_dsl.training.config import SFT_LOSS
 from act_dsl.training.pipeline import JobError, Pipeline, TrainJob, run_job, share_stages
+from act_dsl.training.results import Evaluation, TrainReport
 from act_dsl.training.runs import RunDir
 
 
@@ -59,7 +59,7 @@ def gold_text(graph: Graph, gold: Any, prompt: str) -> str | None:
     return text if not prompt or prompt[-1].isspace() else " " + text
 
 
-def run_control(job: TrainJob, kind: str) -> dict[str, Any]:
+def run_control(job: TrainJob, kind: str) -> TrainReport:
     """The control arm in RUN_DIR/control: the run's finished stages shared, the training on shuffled scores."""
     path = job.run_dir / "control"
     if not (path / "stages.json").exists():
@@ -72,7 +72,7 @@ def run_control(job: TrainJob, kind: str) -> dict[str, Any]:
     return report
 
 
-def run_sft(job: TrainJob, field: str) -> dict[str, Any]:
+def run_sft(job: TrainJob, field: str) -> Evaluation:
     """The gold-supervised arm in RUN_DIR/sft: the same prompts (the run's samples file), each with its gold
     answer as the one candidate; trained by the built-in loop with the `sft` loss, then evaluated."""
     from act_dsl.sampling.samples import read_samples
@@ -94,13 +94,13 @@ def run_sft(job: TrainJob, field: str) -> dict[str, Any]:
     if not items:
         raise JobError(f"--sft-gold `{field}`: no training record has a gold answer in that field")
     job.log(f"[sft] {len(items)} training prompts with gold `{field}`")
-    p.run_dir.stage("train", lambda: {**train(cfg, p.model_ref, items, path, log=job.log), "gold_prompts": len(items)},
-                    job.log)
+    p.run_dir.stage("train", lambda: dataclasses.replace(train(cfg, p.model_ref, items, path, log=job.log),
+                                                         gold_prompts=len(items)), job.log)
     p.stage("eval_after")
-    return json.loads((path / "eval_after.json").read_text())
+    return Evaluation.load(path / "eval_after.json")
 
 
-def capability_result(job: TrainJob, cap: Capability, arm: Path | None) -> dict[str, Any]:
+def capability_result(job: TrainJob, cap: Capability, arm: Path | None) -> Evaluation:
     """The capability task's held-out result of the base model (arm None) or of arm `arm`'s trained model,
     kept in a file so that a rerun does not redo it."""
     from act_dsl.sampling import model as models
@@ -108,25 +108,26 @@ def capability_result(job: TrainJob, cap: Capability, arm: Path | None) -> dict[
     from act_dsl.training.evaluate import evaluate
     target = job.run_dir / "capability_before.json" if arm is None else arm / "capability_after.json"
     if target.exists():
-        return json.loads(target.read_text())
+        return Evaluation.load(target)
     ref = models.resolve(job.config.model)
     adapter = None if arm is None else str(arm / "adapter")
     tok, lm = models.load(ref, adapter) if job.config.lora or arm is None else models.load(str(arm / "model"))
     from act_dsl.scoring.verifier import Verifier
-    res = evaluate(Verifier(cap.graph), cap.records, None, None, job.config.gen, progress=False, backend=HFBackend(tok, lm))
+    res = evaluate(Verifier(cap.graph, job.config.run_settings()), cap.records, None, None, job.config.gen,
+                   progress=False, backend=HFBackend(tok, lm))  # the run's reference date and work limits
     RunDir(target.parent).write_json(target.name, res)
     return res
 
 
-def _diff_rows(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _diff_rows(before: Evaluation, after: Evaluation) -> dict[str, Any]:
     from act_dsl.scoring.evidence import compare
-    return {r["measure"]: {"before": r["a"], "after": r["b"], "diff": r["diff"]} for r in compare(before, after)["rows"]
-            if "(pass)" not in r["measure"]}
+    return {r["measure"]: {"before": r["a"], "after": r["b"], "diff": r["diff"]}
+            for r in compare(before.to_json(), after.to_json())["rows"] if "(pass)" not in r["measure"]}
 
 
-def _metric_gain(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, float] | None:
+def _metric_gain(before: Evaluation, after: Evaluation) -> tuple[str, float] | None:
     rows = _diff_rows(before, after)
-    m = (after.get("task_metric") or {}).get("metric")
+    m = after.task_metric.metric if after.task_metric else None
     return (m, rows[m]["diff"]["value"]) if m and m in rows else None
 
 
@@ -134,8 +135,8 @@ def run_arms(job: TrainJob, arms: Arms) -> dict[str, Any]:
     """Run the arms beside the finished run in job.run_dir; their numbers (also added to its reports)."""
     from act_dsl.training.control import real_minus_control
     run = job.run_dir
-    before = json.loads((run / "eval_before.json").read_text())
-    after = json.loads((run / "eval_after.json").read_text())
+    before = Evaluation.load(run / "eval_before.json")
+    after = Evaluation.load(run / "eval_after.json")
     out: dict[str, Any] = {}
     trained = {"run": run}
     if arms.control:
@@ -164,12 +165,11 @@ def run_arms(job: TrainJob, arms: Arms) -> dict[str, Any]:
 
 def add_to_reports(run: Path, arms: dict[str, Any]) -> None:
     """RUN_DIR/report.json gains `arms`; report.md gains a section per arm."""
-    rep_file = run / "report.json"
-    report = json.loads(rep_file.read_text())
-    report["arms"] = arms
-    RunDir(run).write_json("report.json", report)
+    from act_dsl.safe_files import write_text_atomic
+    report = TrainReport.load(run / "report.json")
+    RunDir(run).write_json("report.json", dataclasses.replace(report, arms=arms))
     md = (run / "report.md").read_text().split("\n## Arms\n")[0].rstrip("\n")
-    (run / "report.md").write_text(md + "\n\n" + "\n".join(arms_markdown(arms)) + "\n")
+    write_text_atomic(run / "report.md", md + "\n\n" + "\n".join(arms_markdown(arms)) + "\n")
 
 
 def arms_markdown(arms: dict[str, Any]) -> list[str]:

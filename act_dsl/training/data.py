@@ -10,6 +10,7 @@ from act_dsl.sampling.samples import Sample, as_samples
 from act_dsl.scoring.candidates import joint_groups, score_samples
 from act_dsl.scoring.csr import shown_number
 from act_dsl.scoring.verifier import Verifier
+from act_dsl.training.results import BeatsGreedy, ConstraintStats, RankAudit
 
 SampleLike = Sample | Mapping[str, Any]
 
@@ -78,7 +79,7 @@ def item_from_row(samples: Mapping[int, Sample], row: Mapping[str, Any]) -> Item
 @dataclass
 class Ranked:
     items: list[Item]
-    per_constraint: dict[str, dict[str, Any]]
+    per_constraint: dict[str, ConstraintStats]
     zero_variance: int
     prompts: int
     mean_csr: float | None
@@ -90,12 +91,10 @@ class Ranked:
     def pairs(self) -> int:
         return sum(it.pairs() for it in self.items)
 
-    def audit(self) -> dict[str, Any]:
-        return {"prompts": self.prompts, "items": len(self.items), "pairs": self.pairs,
-                "zero_variance_items": self.zero_variance,
-                "zero_variance_share": self.zero_variance / len(self.items) if self.items else None,
-                "mean_csr": self.mean_csr, "constraints": self.per_constraint, "warnings": self.warnings,
-                "candidates": self.sampled, "distinct_candidates": self.distinct}
+    def audit(self) -> RankAudit:
+        return RankAudit(self.prompts, len(self.items), self.pairs, self.zero_variance,
+                         self.zero_variance / len(self.items) if self.items else None, self.mean_csr,
+                         dict(self.per_constraint), tuple(self.warnings), self.sampled, self.distinct)
 
 
 def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float]]) -> list[Item]:
@@ -115,7 +114,7 @@ def rank(verifier: Verifier, samples: Sequence[SampleLike]) -> Ranked:
     items = [it.merged() for it in sampled]
     scores = scored.scores
     zero = sum(1 for it in items if len(set(it.csr)) <= 1)
-    per = {n: s.as_dict() for n, s in scores.summary.items()}
+    per = {n: ConstraintStats.of(s) for n, s in scores.summary.items()}
     warnings = []
     for n, s in scores.summary.items():
         if s.applicable and s.pass_rate == 1.0:
@@ -132,27 +131,25 @@ def rank(verifier: Verifier, samples: Sequence[SampleLike]) -> Ranked:
                   sampled=sum(it.k for it in sampled), distinct=sum(it.k for it in items))
 
 
-def audit_table(audit: dict[str, Any], probes: dict[str, Any] | None = None) -> str:
+def audit_table(audit: RankAudit, probes: dict[str, Any] | None = None, bg: BeatsGreedy | None = None) -> str:
     """The audit printed before training, from Ranked.audit(); `probes` is a ProbeReport.as_dict() scored
-    against the samples."""
-    mean = audit["mean_csr"]
-    lines = [f"signal audit: {audit['prompts']} prompts, {audit['items']} ranked items, {audit['pairs']} training "
-             f"pairs, {audit['zero_variance_items']} items with all candidates at the same CSR, mean sample CSR "
-             f"{shown_number(mean)}"]
-    if audit.get("candidates"):
-        lines.append(f"  {audit['distinct_candidates']} distinct of {audit['candidates']} sampled candidates "
+    against the samples, `bg` how often the best candidate beats the greedy answer."""
+    lines = [f"signal audit: {audit.prompts} prompts, {audit.items} ranked items, {audit.pairs} training "
+             f"pairs, {audit.zero_variance_items} items with all candidates at the same CSR, mean sample CSR "
+             f"{shown_number(audit.mean_csr)}"]
+    if audit.candidates:
+        lines.append(f"  {audit.distinct_candidates} distinct of {audit.candidates} sampled candidates "
                      "(exact duplicates merged before ranking)")
-    if audit.get("beats_greedy") is not None:
-        bg = audit["beats_greedy"]
-        lines.append(f"  best candidate beats the greedy answer by CSR on {bg['better']} of {bg['items']} prompts "
-                     f"({bg['share']:.3f}); ties {bg['tied']}, worse {bg['worse']}: the share training can learn from")
-    per = audit["constraints"]
+    if bg is not None:
+        lines.append(f"  best candidate beats the greedy answer by CSR on {bg.better} of {bg.items} prompts "
+                     f"({shown_number(bg.share)}); ties {bg.tied}, worse {bg.worse}: the share training can learn from")
+    per = audit.constraints
     width = max([len(n) for n in per] + [10])
     lines.append(f"  {'constraint':<{width}}  pass   mean   n/a  errors")
     for n, s in per.items():
-        pr, mn = shown_number(s["pass_rate"]), shown_number(s["mean"])
-        lines.append(f"  {n:<{width}}  {pr:>5}  {mn:>5}  {s['not_applicable']:>4}  {s['errors']:>6}")
-    lines.extend(f"  warning: {w}" for w in audit["warnings"])
+        pr, mn = shown_number(s.pass_rate), shown_number(s.mean)
+        lines.append(f"  {n:<{width}}  {pr:>5}  {mn:>5}  {s.not_applicable:>4}  {s.errors:>6}")
+    lines.extend(f"  warning: {w}" for w in audit.warnings)
     if probes is not None:
         from act_dsl.scoring.probes import render_table
         lines.append(render_table(probes, indent="  "))

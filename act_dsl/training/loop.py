@@ -17,6 +17,7 @@ from act_dsl.training.config import SFT_LOSS, TrainConfig
 from act_dsl.training.data import Item
 from act_dsl.training.logprobs import MAX_SEQUENCES, encode_item, sequence_logprobs
 from act_dsl.training.losses import LOSSES
+from act_dsl.training.results import TrainResult
 
 
 def _member_chunks(encoded: list, k: int) -> list[list]:
@@ -67,14 +68,8 @@ def item_step(model, tok, item: Item, cfg: TrainConfig, device, ref, backward) -
 
 
 def build_model(cfg: TrainConfig, model_ref: str, init_adapter: Path | None = None):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from act_dsl.sampling.model import quiet_transformers
-    quiet_transformers()
-    tok = AutoTokenizer.from_pretrained(model_ref)
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
-    model = AutoModelForCausalLM.from_pretrained(model_ref, dtype=torch.float32)
+    from act_dsl.sampling.model import pretrained
+    tok, model = pretrained(model_ref)  # the one model loader (float32; the end-of-text token pads)
     if cfg.lora and init_adapter is not None:  # iterated training: go on from the previous round's adapter
         from peft import PeftModel
         return tok, PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
@@ -104,7 +99,7 @@ def reference_logprobs(model, tok, items: list[Item], device) -> list[torch.Tens
 
 
 def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, log=print,
-          init_adapter: Path | None = None, verifier=None) -> dict:
+          init_adapter: Path | None = None, verifier=None) -> TrainResult:
     """Train on ranked items (or, with --loss grpo, online on their prompts: `verifier` scores the new samples);
     checkpoints in run_dir/checkpoint, the result in run_dir/adapter or /model."""
     from accelerate import Accelerator
@@ -138,7 +133,7 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     log_path = run_dir / "train_log.jsonl"
     if acc.is_main_process and log_path.exists():  # keep only the steps the checkpoint holds
         kept = [x for x in log_path.read_text().splitlines() if x.strip() and json.loads(x)["step"] <= step]
-        log_path.write_text("".join(x + "\n" for x in kept))
+        write_text_atomic(log_path, "".join(x + "\n" for x in kept))
     model.train()
     t0 = time.perf_counter()
     bar = progress.bar("training", total, "step", initial=step, enabled=acc.is_main_process)
@@ -183,12 +178,11 @@ def train(cfg: TrainConfig, model_ref: str, items: list[Item], run_dir: Path, lo
     acc.wait_for_everyone()
     logged = [json.loads(x) for x in log_path.read_text().splitlines()] if log_path.exists() else []
     losses = [x["loss"] for x in logged]
-    result = {"steps": step, "items": len(useful), "seconds": time.perf_counter() - t0,
-              "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
-              "processes": acc.num_processes, "output": str(out)}
+    stats = None
     if online:  # what the online samples scored, and what they cost
-        result.update(model_calls=sum(x.get("sequences", 0) for x in logged) * acc.num_processes,
-                      steps_with_signal=sum(1 for x in logged if x.get("signal")),
-                      sample_csr_first=logged[0].get("csr") if logged else None,
-                      sample_csr_last=logged[-1].get("csr") if logged else None)
-    return result
+        stats = {"model_calls": sum(x.get("sequences", 0) for x in logged) * acc.num_processes,
+                 "steps_with_signal": sum(1 for x in logged if x.get("signal")),
+                 "sample_csr_first": logged[0].get("csr") if logged else None,
+                 "sample_csr_last": logged[-1].get("csr") if logged else None}
+    return TrainResult(step, len(useful), time.perf_counter() - t0, losses[0] if losses else None,
+                       losses[-1] if losses else None, acc.num_processes, str(out), stats)

@@ -9,20 +9,21 @@ done once. The parent folder gets report.json and report.md with every round's a
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
+from act_dsl.safe_files import write_text_atomic
 from act_dsl.scoring.csr import shown_number
 from act_dsl.training.pipeline import TrainJob, run_job, share_stages
+from act_dsl.training.results import Evaluation, TrainReport
 from act_dsl.training.runs import RunDir
 
 
-def _eval(path: Path, name: str) -> dict[str, Any]:
-    return json.loads((path / name).read_text())
+def _eval(path: Path, name: str) -> Evaluation:
+    return Evaluation.load(path / name)
 
 
-def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
+def run_rounds(job: TrainJob, rounds: int) -> TrainReport | None:
     """R rounds of sample-rank-train, each in job.run_dir/round-r; the combined report (None off the main process)."""
     if rounds == 1:
         return run_job(job)
@@ -60,9 +61,11 @@ def run_rounds(job: TrainJob, rounds: int) -> dict[str, Any] | None:
             prev = path
     summary = rounds_report(job.run_dir, rounds)
     RunDir(job.run_dir).write_json("report.json", summary)
-    (job.run_dir / "report.md").write_text(rounds_markdown(summary))
-    last = reports[-1] if reports else json.loads((job.run_dir / "round-1" / "report.json").read_text())  # no round taken: the base model stands (the report says so)
-    return {**last, "rounds": summary["rounds"], "kept": [row["round"] for row in summary["rounds"] if row.get("kept")]}
+    write_text_atomic(job.run_dir / "report.md", rounds_markdown(summary))
+    # no round taken: the base model stands (the report says so)
+    last = reports[-1] if reports else TrainReport.load(job.run_dir / "round-1" / "report.json")
+    return dataclasses.replace(last, rounds=summary["rounds"],
+                               kept=[row["round"] for row in summary["rounds"] if row.get("kept")])
 
 
 def rounds_report(path: Path, rounds: int) -> dict[str, Any]:
@@ -71,17 +74,17 @@ def rounds_report(path: Path, rounds: int) -> dict[str, Any]:
     from act_dsl.training.rounds import decisions
     judged = decisions(path)
     base = _eval(path / "round-1", "eval_before.json")
-    rows = [{"round": 0, "after": base["intervals"], "difference": {}, "pairs": None, "steps": None}]
+    rows = [{"round": 0, "after": base.intervals, "difference": {}, "pairs": None, "steps": None}]
     for r in range(1, rounds + 1):
         run = path / f"round-{r}"
         after = _eval(run, "eval_after.json")
-        rep = json.loads((run / "report.json").read_text())
-        diff = {row["measure"]: row["diff"] for row in compare(base, after)["rows"]}
-        rows.append({"round": r, "after": after["intervals"], "difference": diff, "pairs": rep["pairs"],
-                     "steps": rep["train"].get("steps"), "beats_greedy": rep.get("beats_greedy"),
+        rep = TrainReport.load(run / "report.json")
+        diff = {row["measure"]: row["diff"] for row in compare(base.to_json(), after.to_json())["rows"]}
+        rows.append({"round": r, "after": after.intervals, "difference": diff, "pairs": rep.pairs,
+                     "steps": rep.train.steps, "beats_greedy": rep.beats_greedy and rep.beats_greedy.to_json(),
                      "kept": judged.get(str(r), {}).get("kept", True), "why": judged.get(str(r), {}).get("why", ""),
                      "started_from": judged.get(str(r), {}).get("started_from")})
-    return {"task": rep["task"], "model": rep["model"], "config": rep["config"], "eval_prompts": rep["eval_prompts"],
+    return {"task": rep.task, "model": rep.model, "config": rep.config.to_dict(), "eval_prompts": rep.eval_prompts,
             "rounds": rows}
 
 
@@ -122,7 +125,7 @@ def run_seeds(job: TrainJob, seeds: int, rounds: int = 1) -> dict[str, Any] | No
     if distributed() is not None:
         raise ValueError("--seeds runs one process; launch each seed on its own under accelerate")
     start = job.config.seed
-    reports: list[dict[str, Any]] = []
+    reports: list[TrainReport] = []
     first: Path | None = None
     for k in range(start, start + seeds):
         path = job.run_dir / f"seed-{k}"
@@ -141,7 +144,7 @@ def run_seeds(job: TrainJob, seeds: int, rounds: int = 1) -> dict[str, Any] | No
         first = first or target
     summary = seeds_report(job.run_dir, reports, list(range(start, start + seeds)))
     RunDir(job.run_dir).write_json("report.json", summary)
-    (job.run_dir / "report.md").write_text(seeds_markdown(summary))
+    write_text_atomic(job.run_dir / "report.md", seeds_markdown(summary))
     return summary
 
 
@@ -157,29 +160,29 @@ def seed_numbers(seed_dir: Path) -> dict[str, float | None]:
     from act_dsl.scoring.evidence import compare
     first, last = _final_dirs(seed_dir)
     before, after = _eval(first, "eval_before.json"), _eval(last, "eval_after.json")
-    rows = {row["measure"]: row for row in compare(before, after)["rows"]}
-    out: dict[str, float | None] = {"CSR before": before["csr"], "CSR after": after["csr"],
+    rows = {row["measure"]: row for row in compare(before.to_json(), after.to_json())["rows"]}
+    out: dict[str, float | None] = {"CSR before": before.csr, "CSR after": after.csr,
                                     "CSR after - before": rows["CSR"]["diff"]["value"],
                                     "CSR difference, CI low": rows["CSR"]["diff"]["lo"],
                                     "CSR difference, CI high": rows["CSR"]["diff"]["hi"]}
-    m = after.get("task_metric")
-    if m and m["metric"] in rows:
-        name = m["metric"]
-        out.update({f"{name} before": before["task_metric"]["value"], f"{name} after": m["value"],
+    m, b = after.task_metric, before.task_metric
+    if m and b and m.metric in rows:
+        name = m.metric
+        out.update({f"{name} before": b.value, f"{name} after": m.value,
                     f"{name} after - before": rows[name]["diff"]["value"],
                     f"{name} difference, CI low": rows[name]["diff"]["lo"],
                     f"{name} difference, CI high": rows[name]["diff"]["hi"]})
-    for n in after["constraints"]:
-        out[f"{n} pass rate after"] = after["intervals"]["constraints"][n]["value"]
+    for n in after.constraints:
+        out[f"{n} pass rate after"] = after.intervals["constraints"][n]["value"]
     return out
 
 
-def seeds_report(path: Path, reports: list[dict[str, Any]], seeds: list[int]) -> dict[str, Any]:
+def seeds_report(path: Path, reports: list[TrainReport], seeds: list[int]) -> dict[str, Any]:
     from act_dsl.scoring.stats import spread
     per_seed = {k: seed_numbers(path / f"seed-{k}") for k in seeds}
     names = list(per_seed[seeds[0]])
     rep = reports[-1]
-    return {"task": rep["task"], "model": rep["model"], "config": rep["config"], "eval_prompts": rep["eval_prompts"],
+    return {"task": rep.task, "model": rep.model, "config": rep.config.to_dict(), "eval_prompts": rep.eval_prompts,
             "seeds": seeds, "per_seed": per_seed,
             "spread": {n: spread([per_seed[k].get(n) for k in seeds]) for n in names}}
 

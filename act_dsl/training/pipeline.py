@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -23,6 +23,8 @@ from act_dsl.scoring.csr import shown_number
 from act_dsl.scoring.verifier import Verifier
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.evaluate import MetricSpec
+from act_dsl.training.results import (AuditResult, BeatsGreedy, BeforeAfter, EvalSummary, MetricChange, RankAudit,
+                                      TaskMetric, TrainReport, TrainResult)
 from act_dsl.training.runs import RunDir, check_run_dir, write_reports
 
 T = TypeVar("T")
@@ -168,7 +170,7 @@ class Pipeline:
         return self.job.shared["engine"]
 
     # ---- the stages ------------------------------------------------------------------------------
-    def eval_before(self) -> dict[str, Any]:
+    def eval_before(self) -> EvalSummary:
         return self._evaluate("eval_before", "eval before", self.sampler())
 
     def sample(self) -> dict[str, Any]:
@@ -189,38 +191,37 @@ class Pipeline:
         from act_dsl.sampling.samples import read_samples
         return read_samples(self.path / "samples.jsonl", self.job.graph.input_types, self.verifier.settings.reader())
 
-    def rank(self) -> dict[str, Any]:
+    def rank(self) -> RankAudit:
         from act_dsl.training.data import item_row, rank
+        from act_dsl.safe_files import write_text_atomic
         ranked = rank(self.verifier, self.samples())
-        with (self.path / "ranked.jsonl").open("w") as fh:
-            for it in ranked.items:
-                fh.write(json.dumps(item_row(it)) + "\n")
+        write_text_atomic(self.path / "ranked.jsonl", "".join(json.dumps(item_row(it)) + "\n" for it in ranked.items))
         return ranked.audit()
 
-    def audit(self) -> dict[str, Any]:
+    def audit(self) -> AuditResult:
         """The signal audit and the reward-hacking probes, scored against the mean CSR of the samples."""
         from act_dsl.scoring.probes import run_probes
         from act_dsl.training.data import audit_table
         from act_dsl.training.signal import GREEDY_FILE, beats_greedy, card_gate
-        ranked = dict(self.run_dir.stages["rank"]["result"])
+        ranked: RankAudit = self.run_dir.result("rank")
         samples = self.samples()
-        probes = run_probes(self.verifier, [dict(s.fields) for s in samples], ranked["mean_csr"],
+        probes = run_probes(self.verifier, [dict(s.fields) for s in samples], ranked.mean_csr,
                             "the training samples").as_dict()
         greedy = self.path / GREEDY_FILE
-        ranked["beats_greedy"] = beats_greedy(self.verifier, samples, json.loads(greedy.read_text())
-                                              ) if greedy.exists() else None
-        self.log(audit_table(ranked, probes))
-        card, refusal = card_gate(self.verifier, self.train_records, self.job.metric, ranked["mean_csr"], self.log)
+        bg = BeatsGreedy.from_json(beats_greedy(self.verifier, samples, json.loads(greedy.read_text()))
+                                   if greedy.exists() else None, "the beats-greedy count")
+        self.log(audit_table(ranked, probes, bg))
+        card, refusal = card_gate(self.verifier, self.train_records, self.job.metric, ranked.mean_csr, self.log)
         self.log(f"verifier card: {card['verdict']}")
-        self.run_dir.write_json("audit.json", {**ranked, "probes": probes, "card": card})
+        self.run_dir.write_json("audit.json", {**ranked.to_json(), "beats_greedy": None if bg is None else bg.to_json(),
+                                               "probes": probes, "card": card})
         if refusal and not self.job.force:
             raise JobError(refusal)
         if refusal:
             self.log("warning: " + refusal.replace("training refused", "training anyway (--force)", 1))
-        return {"probes": probes, "beats_greedy": ranked["beats_greedy"], "forced": bool(refusal),
-                "card_verdict": card["verdict"], "refusal": refusal}
+        return AuditResult(probes, bg, bool(refusal), card["verdict"], refusal)
 
-    def train(self) -> dict[str, Any]:
+    def train(self) -> TrainResult:
         from act_dsl.training.data import item_from_row
         from act_dsl.training.loop import train
         self._base = None  # the trainer loads its own copy; free the sampler's
@@ -233,9 +234,9 @@ class Pipeline:
             items, note = prepare_items(items, self.cfg, self.verifier)
         result = train(self.cfg, self.model_ref, items, self.path, log=self.log, init_adapter=self.job.init_adapter,
                        verifier=self.verifier)
-        return {**result, "signal": note} if note else result
+        return replace(result, signal=note) if note else result
 
-    def eval_after(self) -> dict[str, Any]:
+    def eval_after(self) -> EvalSummary:
         from act_dsl.sampling import model as models
         from act_dsl.sampling.backends.hf import HFBackend
         if self.cfg.lora and self.job.engine is not None and self.job.engine.backend != "hf":
@@ -246,13 +247,12 @@ class Pipeline:
             tok, lm = models.load(str(self.path / "model"))
         return self._evaluate("eval_after", "eval after", HFBackend(tok, lm))
 
-    def _evaluate(self, name: str, label: str, backend: Any) -> dict[str, Any]:
+    def _evaluate(self, name: str, label: str, backend: Any) -> EvalSummary:
         from act_dsl.training.evaluate import evaluate
         res = evaluate(self.verifier, self.eval_records, None, None, self.cfg.gen, metric=self.job.metric, backend=backend)
         self.run_dir.write_json(f"{name}.json", res)
-        self.log(f"[{label}] held-out CSR {shown_number(res['csr'])}{_metric_note(res)}")
-        return {"csr": res["csr"], "constraints": {n: v["pass_rate"] for n, v in res["constraints"].items()},
-                "task_metric": res.get("task_metric")}
+        self.log(f"[{label}] held-out CSR {shown_number(res.csr)}{_metric_note(res.task_metric)}")
+        return EvalSummary.of(res)
 
     # ---- running them ----------------------------------------------------------------------------
     def stage(self, name: str) -> Any:
@@ -262,14 +262,14 @@ class Pipeline:
             return self.run_dir.stage(name, fn, self.log)
         if name == "train":  # every process trains; the main one records it
             if self.run_dir.done("train"):
-                return self.run_dir.stages["train"]["result"]
+                return self.run_dir.result("train")
             result = fn()
-            main_then_all(self.dist, lambda: self.run_dir.record("train", result, result["seconds"]), lambda: None)
+            main_then_all(self.dist, lambda: self.run_dir.record("train", result, result.seconds), lambda: None)
             return result
         return main_then_all(self.dist, lambda: self.run_dir.stage(name, fn, self.log),
-                             lambda: RunDir(self.path).stages[name]["result"])
+                             lambda: RunDir(self.path).result(name))
 
-    def run(self) -> dict[str, Any] | None:
+    def run(self) -> TrainReport | None:
         """Every stage in order; the report (also written as report.json and report.md), or None on the
         processes other than the main one."""
         results = {name: self.stage(name) for name in STAGES}
@@ -280,37 +280,33 @@ class Pipeline:
         return report
 
 
-def build_report(p: Pipeline, results: dict[str, Any]) -> dict[str, Any]:
+def build_report(p: Pipeline, results: dict[str, Any]) -> TrainReport:
     from act_dsl.sampling.model import DEFAULT_MODEL
     from act_dsl.scoring.evidence import run_evidence
-    before, after, ranked = results["eval_before"], results["eval_after"], results["rank"]
-    return {"task": p.job.graph.name, "model": p.cfg.model or DEFAULT_MODEL, "config": p.cfg.to_dict(),
-            "csr_before": before["csr"], "csr_after": after["csr"],
-            "constraints": {n: {"before": before["constraints"].get(n), "after": after["constraints"].get(n)}
-                            for n in before["constraints"]},
-            "task_metric": _metric_report(before, after),
-            "pairs": ranked["pairs"], "zero_variance_prompts": ranked["zero_variance_items"],
-            "train_items": ranked["items"], "eval_prompts": len(p.eval_records), "train": results["train"],
-            "warnings": ranked["warnings"], "probes": results["audit"].get("probes"),
-            "beats_greedy": results["audit"].get("beats_greedy"), "forced_past_probes": results["audit"].get("forced"),
-            "card_verdict": results["audit"].get("card_verdict"), "forced_refusal": results["audit"].get("refusal"),
-            "distinct_candidates": ranked.get("distinct_candidates"), "candidates": ranked.get("candidates"),
-            "timings": p.run_dir.timings(), "intervals": run_evidence(p.path)}
+    before: EvalSummary = results["eval_before"]
+    after: EvalSummary = results["eval_after"]
+    ranked: RankAudit = results["rank"]
+    audit: AuditResult = results["audit"]
+    return TrainReport(
+        p.job.graph.name, p.cfg.model or DEFAULT_MODEL, p.cfg, before.csr, after.csr,
+        {n: BeforeAfter(before.constraints.get(n), after.constraints.get(n)) for n in before.constraints},
+        _metric_report(before, after), ranked.pairs, ranked.zero_variance_items, ranked.items, len(p.eval_records),
+        results["train"], ranked.warnings, audit.probes, audit.beats_greedy, audit.forced, audit.card_verdict,
+        audit.refusal, ranked.distinct_candidates, ranked.candidates, p.run_dir.timings(), run_evidence(p.path))
 
 
-def run_job(job: TrainJob) -> dict[str, Any] | None:
+def run_job(job: TrainJob) -> TrainReport | None:
     """Run a job to the end (finishing it when job.resume); the report, or None on non-main processes."""
     return Pipeline(job, distributed()).run()
 
 
 
-def _metric_note(res: dict[str, Any]) -> str:
-    m = res.get("task_metric")
-    return f", {m['metric']} {m['value']:.3f} against `{m['gold']}`" if m else ""
+def _metric_note(m: TaskMetric | None) -> str:
+    return f", {m.metric} {shown_number(m.value)} against `{m.gold}`" if m else ""
 
 
-def _metric_report(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
-    b, a = before.get("task_metric"), after.get("task_metric")
+def _metric_report(before: EvalSummary, after: EvalSummary) -> MetricChange | None:
+    b, a = before.task_metric, after.task_metric
     if not b or not a:
         return None
-    return {"name": b["metric"], "gold": b["gold"], "before": b["value"], "after": a["value"]}
+    return MetricChange(b.metric, b.gold, b.value, a.value)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from act_dsl.records import Record
+from act_dsl.scoring.csr import shown_number
+from act_dsl.training.results import TrainReport
 from act_dsl.training.runs import RunDir
 
 DECISIONS = "rounds.json"
@@ -64,28 +66,29 @@ class RoundGate:
         verifier = Verifier(self.job.graph, cfg.run_settings())  # the run's day, as its other stages
         res = evaluate(verifier, self.val_records, None, None, cfg.gen, progress=False,
                        backend=HFBackend(tok, lm))
-        return res["csr"]
+        return res.csr
 
     def kept_val(self) -> float | None:
         """The validation CSR of the last policy taken (the base model before any)."""
         kept = [d for d in self.decisions.values() if d["kept"]]
         return kept[-1]["validation_csr"] if kept else self.base_val
 
-    def judge(self, r: int, path: Path, report: dict[str, Any]) -> bool:
+    def judge(self, r: int, path: Path, report: TrainReport) -> bool:
         """Whether round r (in `path`, with `report`) is taken; the decision and its reason are saved."""
         if str(r) in self.decisions:
             return bool(self.decisions[str(r)]["kept"])
         cfg = self.job.config
-        pairs = int(report["pairs"])
+        pairs = report.pairs
         before = self.kept_val()
         val = self.validation_csr(path) if self.val_records else None
         if pairs < cfg.min_pairs:
             kept, why = False, f"{pairs} ranked pairs, fewer than --min-pairs {cfg.min_pairs}"
         elif val is not None and before is not None and val < before:
-            kept, why = False, f"validation CSR fell: {before:.3f} -> {val:.3f} on {len(self.val_records)} prompts"
+            kept, why = False, (f"validation CSR fell: {shown_number(before)} -> {shown_number(val)} on "
+                                f"{len(self.val_records)} prompts")
         else:
             kept = True
-            why = f"{pairs} pairs" + (f"; validation CSR {before:.3f} -> {val:.3f}" if val is not None and
+            why = f"{pairs} pairs" + (f"; validation CSR {shown_number(before)} -> {shown_number(val)}" if val is not None and
                                       before is not None else "; no validation split")
         self.decisions[str(r)] = {"kept": kept, "why": why, "pairs": pairs, "validation_csr": val if kept else val,
                                   "started_from": self.last_kept_name()}

@@ -6,9 +6,12 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from act_dsl.scoring.csr import shown_number
+
+if TYPE_CHECKING:
+    from act_dsl.training.results import TrainReport
 
 
 RUN_MARK = ".act-run"   # written into every folder `act train` creates: the folder is a run and may be written
@@ -58,7 +61,8 @@ def claim_run_dir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         mark = path / RUN_MARK
         if not mark.exists():
-            mark.write_text('{"format": "act-run/1"}\n')
+            from act_dsl.safe_files import write_text_atomic
+            write_text_atomic(mark, '{"format": "act-run/1"}\n')
     except OSError as exc:
         raise RunDirError(f"--run-dir {path}: cannot create the run folder: {exc.strerror or exc}") from None
 
@@ -107,30 +111,37 @@ class RunDir:
         return name in self.stages
 
     def stage(self, name: str, fn: Callable[[], Any], log=print) -> Any:
-        """Run a stage unless finished; its result (JSON) and wall time are kept in stages.json."""
+        """Run a stage unless finished; its result and wall time are kept in stages.json. The result is the
+        stage's type (training.results) whether it ran now or was read back."""
         from act_dsl import progress
         if self.done(name):
             log(f"[{name}] already done, skipped")
             progress.current().stage_end(name, 0.0, skipped=True)
-            return self.stages[name]["result"]
+            return self.result(name)
         t = time.perf_counter()
         with progress.stage(name):
             result = fn()
         self.record(name, result, time.perf_counter() - t)
         return result
 
+    def result(self, name: str) -> Any:
+        """The kept result of finished stage `name`, as its type (a ResultError names stages.json if it is not)."""
+        from act_dsl.training.results import stage_result
+        return stage_result(name, self.stages[name]["result"], str(self._stages_file))
+
     def record(self, name: str, result: Any, seconds: float) -> None:
-        """Mark stage `name` finished with its result (JSON) and wall time."""
-        self.stages[name] = {"result": result, "seconds": round(seconds, 2)}
+        """Mark stage `name` finished with its result (a value with to_json(), or JSON) and wall time."""
+        self.stages[name] = {"result": result.to_json() if hasattr(result, "to_json") else result,
+                             "seconds": round(seconds, 2)}
         self.write_json("stages.json", self.stages)  # atomic: a kill leaves the old or the new file, never half
 
     def timings(self) -> dict[str, float]:
         return {k: v["seconds"] for k, v in self.stages.items()}
 
     def write_json(self, name: str, obj: Any) -> None:
-        """RUN_DIR/name, written whole or not at all."""
-        from act_dsl.safe_files import write_text_atomic
-        write_text_atomic(self.path / name, json.dumps(obj, indent=2, ensure_ascii=False))
+        """RUN_DIR/name, written whole or not at all (a value with to_json() is written as that)."""
+        from act_dsl.safe_files import write_json
+        write_json(self.path / name, obj.to_json() if hasattr(obj, "to_json") else obj)
 
 
 def new_run_dir(base: Path) -> Path:
@@ -144,40 +155,41 @@ def latest_run_dir(base: Path) -> Path | None:
 
 
 
-def write_reports(run: RunDir, report: dict[str, Any]) -> None:
+def write_reports(run: RunDir, report: TrainReport) -> None:
     run.write_json("report.json", report)
     plot = _plot(run, report)
-    lines = [f"# act train: task `{report['task']}`", "",
-             f"Model: `{report['model']}`; loss `{report['config']['loss']}`, K = {report['config']['gen']['k']}, "
-             f"{report['train'].get('steps', 0)} steps, LoRA {'on' if report['config']['lora'] else 'off'}.", "",
-             f"**Held-out CSR: {shown_number(report['csr_before'])} before, {shown_number(report['csr_after'])} after** "
-             f"({report['eval_prompts']} prompts, greedy decoding).", ""]
-    if report.get("intervals"):
-        lines += evidence_lines(report["intervals"])
+    cfg = report.config
+    lines = [f"# act train: task `{report.task}`", "",
+             f"Model: `{report.model}`; loss `{cfg.loss}`, K = {cfg.gen.k}, "
+             f"{report.train.steps} steps, LoRA {'on' if cfg.lora else 'off'}.", "",
+             f"**Held-out CSR: {shown_number(report.csr_before)} before, {shown_number(report.csr_after)} after** "
+             f"({report.eval_prompts} prompts, greedy decoding).", ""]
+    if report.intervals:
+        lines += evidence_lines(report.intervals)
     else:  # a report written before intervals
         lines += ["| constraint | pass rate before | pass rate after |", "|---|---|---|"]
-        for name, v in report["constraints"].items():
-            lines.append(f"| {name} | {shown_number(v['before'])} | {shown_number(v['after'])} |")
-    lines += ["", f"Training signal: {report['pairs']} ranked pairs; {report['zero_variance_prompts']} of "
-              f"{report['train_items']} items had all candidates at the same CSR.", ""]
-    if report.get("candidates"):
-        lines += [f"Candidates: {report['distinct_candidates']} distinct of {report['candidates']} sampled (exact "
+        for name, v in report.constraints.items():
+            lines.append(f"| {name} | {shown_number(v.before)} | {shown_number(v.after)} |")
+    lines += ["", f"Training signal: {report.pairs} ranked pairs; {report.zero_variance_prompts} of "
+              f"{report.train_items} items had all candidates at the same CSR.", ""]
+    if report.candidates:
+        lines += [f"Candidates: {report.distinct_candidates} distinct of {report.candidates} sampled (exact "
                   "duplicates merged before ranking).", ""]
-    bg = report.get("beats_greedy")
+    bg = report.beats_greedy
     if bg:
-        lines += [f"The best sampled candidate beats the greedy answer by CSR on {bg['better']} of {bg['items']} "
-                  f"training prompts ({bg['share']:.3f}; tied {bg['tied']}, worse {bg['worse']}): training can move "
+        lines += [f"The best sampled candidate beats the greedy answer by CSR on {bg.better} of {bg.items} "
+                  f"training prompts ({shown_number(bg.share)}; tied {bg.tied}, worse {bg.worse}): training can move "
                   "greedy decoding only there.", ""]
-    if report.get("forced_past_probes"):
+    if report.forced_past_probes:
         lines += ["**Trained with --force past the verifier card's gate** (an attack scores within 0.05 of the gold "
                   "answers or, without gold, above the mean sample; see the probes below)"
-                  + (f": {report['forced_refusal']}" if report.get("forced_refusal") else "") + ".", ""]
-    if report.get("warnings"):
-        lines += ["Warnings:", ""] + [f"- {w}" for w in report["warnings"]] + [""]
-    if report.get("probes"):
+                  + (f": {report.forced_refusal}" if report.forced_refusal else "") + ".", ""]
+    if report.warnings:
+        lines += ["Warnings:", ""] + [f"- {w}" for w in report.warnings] + [""]
+    if report.probes:
         from act_dsl.scoring.probes import render_markdown
-        lines += render_markdown(report["probes"])
-    lines += ["| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in report["timings"].items()]
+        lines += render_markdown(report.probes)
+    lines += ["| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in report.timings.items()]
     if plot:
         lines += ["", f"![pass rates and loss]({plot})"]
     from act_dsl.safe_files import write_text_atomic
@@ -204,16 +216,16 @@ def evidence_lines(iv: dict[str, Any]) -> list[str]:
                     "the paired difference resamples the same prompts before and after.", ""]
 
 
-def _plot(run: RunDir, report: dict[str, Any]) -> str | None:
+def _plot(run: RunDir, report: TrainReport) -> str | None:
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    names = list(report["constraints"])
-    before = [report["constraints"][n]["before"] or 0 for n in names]
-    after = [report["constraints"][n]["after"] or 0 for n in names]
+    names = list(report.constraints)
+    before = [report.constraints[n].before or 0 for n in names]
+    after = [report.constraints[n].after or 0 for n in names]
     log = run.path / "train_log.jsonl"
     losses = [json.loads(x)["loss"] for x in log.read_text().splitlines()] if log.exists() else []
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
