@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
-                                gen_config, given_settings, limit_option, load_checked, metric_options, positive_int,
-                                read_data, reference_date, task_name, verifier)
+                                gen_config, given_settings, limit_option, limits, load_checked, metric_options,
+                                positive_int, read_data, task_name, verifier)
 from act_dsl.cli.engines import engine_config, engine_options, open_backend
 from act_dsl.cli.output import Output, default_log_path, output_options, session
 from act_dsl.cli.sample import best_of_option, model_option
 from act_dsl.sampling.config import GenConfig
 from act_dsl.scoring.csr import shown_number
 from act_dsl.training.config import TrainConfig
+from act_dsl.training.results import TrainReport
 
 
 def register(sub: Any) -> None:
@@ -48,6 +49,7 @@ def register(sub: Any) -> None:
                    "--capability-data); the report gives the difference")
     p.add_argument("--capability-data", default=None, metavar="FILE", help="records of the --capability task")
     add_settings(p, TrainConfig)
+    limit_option(p, old_count=True)  # --first N is TrainConfig's `limit`; a bare --limit N still means it
     engine_options(p)
     metric_options(p)
     data_options(p)
@@ -95,11 +97,11 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         check_graph(graph)
         cfg = TrainConfig().override(**given_settings(args, TrainConfig), **given_settings(args, GenConfig),
-                                     reference_date=args.reference_date)
+                                     reference_date=args.reference_date, limits=_limits(args))
         cfg = dataclasses.replace(cfg, gen=cfg.gen.guided_for(graph))  # --guided: the candidates' grammar
     except (JobError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    reference_date(args.reference_date)  # a malformed date is a usage error before any work
+    verifier(args, graph)  # a malformed --reference-date or --limit is a usage error before any work
     folder = Path(args.file).resolve().parent
     train_path = Path(args.data) if args.data else folder / "train.jsonl"
     eval_path = Path(args.eval_data) if args.eval_data else folder / "eval.jsonl"
@@ -139,7 +141,7 @@ def run_train(args: argparse.Namespace) -> int:
             report = run_rounds(job, args.rounds)
             if report is not None and arms.any():
                 from act_dsl.training.arms import run_arms
-                report = {**report, "arms": run_arms(job, arms)}
+                report = dataclasses.replace(report, arms=run_arms(job, arms))
                 out.say((run_path / "report.md").read_text().split("\n## Arms\n")[1])
         except (JobError, ModelError, ValueError) as exc:
             raise UsageError(str(exc)) from None
@@ -148,6 +150,12 @@ def run_train(args: argparse.Namespace) -> int:
                 out.say((run_path / "report.md").read_text())
             print_summary(report, run_path if args.rounds == 1 else run_path / f"round-{args.rounds}", out)
     return EXIT_OK
+
+
+def _limits(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """--limit NAME=VALUE as given (None: none given), checked first: a bad one is a usage error."""
+    limits(args)
+    return tuple(args.limit) if args.limit else None
 
 
 def _arms(args: argparse.Namespace) -> Any:
@@ -184,6 +192,8 @@ def _check_run_dir(run_path: Path, args: argparse.Namespace, task: str, about: d
             changes = {**given_settings(args, TrainConfig), **given_settings(args, GenConfig)}
             if args.reference_date is not None:
                 changes["reference_date"] = args.reference_date
+            if args.limit:
+                changes["limits"] = _limits(args)
             check_resume(run_path, task, about, changes)
     except RunDirError as exc:
         raise UsageError(str(exc)) from None
@@ -195,32 +205,33 @@ def _check_run_dir(run_path: Path, args: argparse.Namespace, task: str, about: d
 
 
 
-def print_summary(report: dict[str, Any], path: Path, out: Output | None = None) -> None:
+def print_summary(report: TrainReport, path: Path, out: Output | None = None) -> None:
     say = out.say if out is not None else print
     say(f"\n{'constraint':<24} {'before':>7} {'after':>7}")
-    for n, v in report["constraints"].items():
-        say(f"{n:<24} {shown_number(v['before']):>7} {shown_number(v['after']):>7}")
-    say(f"{'held-out CSR':<24} {shown_number(report['csr_before']):>7} {shown_number(report['csr_after']):>7}")
-    m = report.get("task_metric")
+    for n, v in report.constraints.items():
+        say(f"{n:<24} {shown_number(v.before):>7} {shown_number(v.after):>7}")
+    say(f"{'held-out CSR':<24} {shown_number(report.csr_before):>7} {shown_number(report.csr_after):>7}")
+    m = report.task_metric
     if m:
-        say(f"{m['name'] + ' (gold)':<24} {shown_number(m['before']):>7} {shown_number(m['after']):>7}")
-    diff = (report.get("intervals") or {}).get("difference") or {}
+        say(f"{m.name + ' (gold)':<24} {shown_number(m.before):>7} {shown_number(m.after):>7}")
+    diff = (report.intervals or {}).get("difference") or {}
     if diff:
         from act_dsl.scoring.evidence import interval_text
-        say(f"paired difference after - before, 95 % interval over {report['eval_prompts']} prompts: CSR "
+        say(f"paired difference after - before, 95 % interval over {report.eval_prompts} prompts: CSR "
             f"{interval_text(diff.get('CSR'), signed=True)}"
-            + (f", {m['name']} {interval_text(diff.get(m['name']), signed=True)}" if m else ""))
-    total = sum(report["timings"].values())
+            + (f", {m.name} {interval_text(diff.get(m.name), signed=True)}" if m else ""))
+    total = sum(report.timings.values())
     say()
-    line = (f"held-out CSR {shown_number(report['csr_before'])} -> {shown_number(report['csr_after'])}; "
-            f"{report['pairs']} training pairs, "
-            f"{report['train'].get('steps', 0)} steps, {total:.0f} s in all; report: {path / 'report.md'}")
+    line = (f"held-out CSR {shown_number(report.csr_before)} -> {shown_number(report.csr_after)}; "
+            f"{report.pairs} training pairs, "
+            f"{report.train.steps} steps, {total:.0f} s in all; report: {path / 'report.md'}")
     if out is None:
         print(line)
         return
-    out.final(line, command="train", run_dir=str(path), csr_before=report["csr_before"],
-              csr_after=report["csr_after"], pairs=report["pairs"], steps=report["train"].get("steps", 0),
-              seconds=total, constraints=report["constraints"], task_metric=report.get("task_metric"))
+    out.final(line, command="train", run_dir=str(path), csr_before=report.csr_before,
+              csr_after=report.csr_after, pairs=report.pairs, steps=report.train.steps, seconds=total,
+              constraints={n: v.to_json() for n, v in report.constraints.items()},
+              task_metric=None if m is None else m.to_json())
 
 
 def _trained_model(run: Path, gen: GenConfig) -> tuple[str, str | None, GenConfig]:
@@ -286,30 +297,30 @@ def run_eval(args: argparse.Namespace) -> int:
         finally:
             backend.close()
         from act_dsl.scoring.evidence import interval_text
-        iv = res["intervals"]
-        for n, v in res["constraints"].items():
-            out.say(f"{n:<24} pass {interval_text(iv['constraints'][n])}  mean {shown_number(v['mean'])}  "
+        iv = res.intervals
+        for n, v in res.constraints.items():
+            out.say(f"{n:<24} pass {interval_text(iv['constraints'][n])}  mean {shown_number(v.mean)}  "
                     f"(n {iv['constraints'][n]['n']})")
         how = "greedy" if args.best_of == 1 else f"best of {args.best_of} by CSR"
-        m = res.get("task_metric")
+        m = res.task_metric
         if m:
-            extra = f", exact_match {m['exact_match']:.3f}" if "exact_match" in m else ""
-            out.say(f"{m['metric']} {m['value']:.3f} against `{m['gold']}` (output `{m['output']}`){extra}; 95 % "
+            extra = f", exact_match {shown_number(m.exact_match)}" if m.exact_match is not None else ""
+            out.say(f"{m.metric} {shown_number(m.value)} against `{m.gold}` (output `{m.output}`){extra}; 95 % "
                     f"interval {interval_text(iv.get('task_metric'))}")
-        out.say(f"prompt-level accuracy {shown_number(res['prompt_accuracy'])} (all applicable constraints pass), "
-                f"constraint-level accuracy {shown_number(res['constraint_accuracy'])} (applicable verdicts that pass)")
+        out.say(f"prompt-level accuracy {shown_number(res.prompt_accuracy)} (all applicable constraints pass), "
+                f"constraint-level accuracy {shown_number(res.constraint_accuracy)} (applicable verdicts that pass)")
         out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
         if json_target is not None:
             from act_dsl.safe_files import finite, write_text_atomic
             try:
-                write_text_atomic(json_target, json.dumps(finite(res), indent=2, ensure_ascii=False))
+                write_text_atomic(json_target, json.dumps(finite(res.to_json()), indent=2, ensure_ascii=False))
             except OSError as exc:
                 raise UsageError(f"--out-json {args.out_json}: cannot write: {exc.strerror or exc}") from None
-        out.final(f"held-out CSR {shown_number(res['csr'])} over {len(records)} prompts ({how}); 95 % interval "
+        out.final(f"held-out CSR {shown_number(res.csr)} over {len(records)} prompts ({how}); 95 % interval "
                   f"{interval_text(iv['csr'])}, n {iv['csr']['n']}", command="eval",
-                  csr=res["csr"], prompts=len(records), best_of=args.best_of, task_metric=m,
-                  prompt_accuracy=res['prompt_accuracy'], constraint_accuracy=res['constraint_accuracy'],
-                  intervals=iv, constraints={n: v["pass_rate"] for n, v in res["constraints"].items()})
+                  csr=res.csr, prompts=len(records), best_of=args.best_of, task_metric=m and m.to_json(),
+                  prompt_accuracy=res.prompt_accuracy, constraint_accuracy=res.constraint_accuracy,
+                  intervals=iv, constraints=res.pass_rates())
     return EXIT_OK
 
 
