@@ -63,7 +63,7 @@ def test_grpo_without_lora_is_a_usage_error(small_task) -> None:  # noqa: F811
 def test_grpo_samples_online_and_records_what_each_step_scored(small_task, tiny_model) -> None:  # noqa: F811
     out = small_task / "run"
     r = run_act("train", str(small_task / "task.act"), "--model", str(tiny_model), "--run-dir", str(out), "--loss", "grpo",
-                "--samples", "4", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--limit", "4", "--force")
+                "--samples", "4", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--first", "4", "--force")
     assert r.returncode == 0, r.stderr[-3000:]
     log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
     assert len(log) == 4 and all(x["sequences"] == 4 and 0 <= x["csr"] <= 1 for x in log)
