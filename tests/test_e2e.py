@@ -17,7 +17,7 @@ from conftest import EXAMPLES, ROOT, run_act
 @pytest.mark.slow
 def test_default_model_trains_end_to_end_on_a_few_prompts(tmp_path) -> None:
     out = tmp_path / "run"
-    r = run_act("train", str(EXAMPLES / "entity_typing" / "task.act"), "--first", "4", "--eval-limit", "3",
+    r = run_act("train", str(EXAMPLES / "entity_typing" / "task.act"), "--first", "4", "--eval-first", "3",
                 "--samples", "3", "--epochs", "1", "--max-new-tokens", "16", "--run-dir", str(out), "--force", timeout=1800)
     assert r.returncode == 0, r.stderr[-4000:]
     report = json.loads((out / "report.json").read_text())

@@ -293,7 +293,7 @@ def test_act_train_runs_on_the_ifeval_task(tiny_model: Path, tmp_path: Path) -> 
     training run on IFEval once stopped with `unhashable type: 'list'` in the verifier)."""
     from conftest import run_act
     run = tmp_path / "run"
-    r = run_act("train", str(EXAMPLE / "ifeval.act"), "--first", "3", "--eval-limit", "2", "--samples", "2",
+    r = run_act("train", str(EXAMPLE / "ifeval.act"), "--first", "3", "--eval-first", "2", "--samples", "2",
                 "--max-new-tokens", "6", "--epochs", "1", "--model", str(tiny_model), "--run-dir", str(run),
                 "--force")
     assert r.returncode == 0, r.stderr[-2000:]

@@ -112,7 +112,8 @@ def test_act_card_takes_the_work_limits_and_the_record_count(tmp_path: Path) -> 
 def test_act_train_keeps_its_work_limits_in_the_config_and_a_resume_must_give_the_same(tmp_path: Path) -> None:
     """`act train --limit NAME=VALUE` reaches TrainConfig (config.json) and so the verifier of every stage
     (TrainConfig.run_settings); a resumed run with other limits, or another record count, is refused before a
-    model loads. `--limit N` is still the record count, with a warning."""
+    model loads. `--limit N` is still the record count (`--first N`), and `--eval-limit N` the held-out one
+    (`--eval-first N`), each with a warning."""
     task = EXAMPLES / "entity_typing" / "task.act"
     run = tmp_path / "run"
     run.mkdir()
@@ -126,6 +127,10 @@ def test_act_train_keeps_its_work_limits_in_the_config_and_a_resume_must_give_th
     count = run_act("train", str(task), "--resume", "--run-dir", str(run), "--limit", "4", "--limit", "max_work=7")
     assert "`--limit 4` for the number of records is deprecated; write `--first 4`" in count.stderr
     assert count.returncode == 2 and "limit 3 there, 4 now" in count.stderr
+    held = run_act("train", str(task), "--resume", "--run-dir", str(run), "--first", "3", "--limit", "max_work=7",
+                   "--eval-limit", "2")  # the held-out count's old spelling
+    assert "`--eval-limit` is deprecated; write `--eval-first`" in held.stderr
+    assert held.returncode == 2 and "eval_limit None there, 2 now" in held.stderr
     bad = run_act("train", str(task), "--limit", "max_wrk=1")
     assert bad.returncode == 2 and "`--limit max_wrk=1`: write NAME=VALUE" in bad.stderr
     assert TrainConfig.from_dict(saved.to_dict()) == saved

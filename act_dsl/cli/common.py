@@ -195,6 +195,20 @@ class _LimitAction(argparse.Action):
         setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), text])
 
 
+class _OldSpelling(argparse.Action):
+    """A flag's old name, kept for one release: it sets the new flag's value and says the new name once."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"act: `{option_string}` is deprecated; write `{self.const}`", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def old_spelling(p: argparse.ArgumentParser, old: str, new: str, dest: str, kind: Any = str) -> None:
+    """`old` (hidden from --help) as a deprecated name of the flag `new`, which stores into `dest`."""
+    p.add_argument(old, dest=dest, action=_OldSpelling, const=new, type=kind, default=None, help=argparse.SUPPRESS)
+
+
 def limit_option(p: argparse.ArgumentParser, first: str | None = None, old_count: bool | None = None) -> None:
     """`--limit NAME=VALUE`, the per-response work limits of every command that scores; with `first` (what the
     records are called), also `--first N`, the number of records used. With `old_count` (default: when `first`

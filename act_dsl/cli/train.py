@@ -12,7 +12,7 @@ from typing import Any
 
 from act_dsl.cli.common import (EXIT_FAILED, EXIT_OK, UsageError, add_settings, checked_graph, data_options,
                                 gen_config, given_settings, limit_option, limits, load_checked, metric_options,
-                                positive_int, read_data, task_name, verifier)
+                                old_spelling, positive_int, read_data, task_name, verifier)
 from act_dsl.cli.engines import engine_config, engine_options, open_backend
 from act_dsl.cli.output import Output, default_log_path, output_options, session
 from act_dsl.cli.sample import best_of_option, model_option
@@ -50,6 +50,7 @@ def register(sub: Any) -> None:
     p.add_argument("--capability-data", default=None, metavar="FILE", help="records of the --capability task")
     add_settings(p, TrainConfig)
     limit_option(p, old_count=True)  # --first N is TrainConfig's `limit`; a bare --limit N still means it
+    old_spelling(p, "--eval-limit", "--eval-first", "eval_first", positive_int)
     engine_options(p)
     metric_options(p)
     data_options(p)

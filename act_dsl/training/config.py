@@ -50,7 +50,8 @@ class TrainConfig:
     checkpoint_every: int = setting(10, "steps between checkpoints")
     limit: int | None = setting(None, "use only the first N training prompts (`--limit N`, its old spelling, still "
                                 "works for one release)", flag="first", metavar="N")
-    eval_limit: int | None = setting(None, "use only the first N held-out prompts")
+    eval_limit: int | None = setting(None, "use only the first N held-out prompts (`--eval-limit N`, its old "
+                                     "spelling, still works for one release)", flag="eval-first", metavar="N")
     reference_date: str | None = None  # YYYY-MM-DD; its flag is one of the data options
     limits: tuple[str, ...] = ()  # the work limits raised with `--limit NAME=VALUE`, as NAME=VALUE texts
     reward_control: str | None = None  # "shuffled": this run is a control arm (act train --control)
@@ -80,7 +81,7 @@ class TrainConfig:
             problems.append("--min-pairs must not be negative and --val-fraction must be in [0, 1)")
         if self.grad_accum < 1:
             problems.append("token and batch sizes must be positive")
-        for name, flag in (("limit", "first"), ("eval_limit", "eval-limit")):
+        for name, flag in (("limit", "first"), ("eval_limit", "eval-first")):
             v = getattr(self, name)
             if v is not None and v < 1:
                 problems.append(f"--{flag} must be at least 1")
