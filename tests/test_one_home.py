@@ -1,11 +1,12 @@
 """One home for a verifier run (issue 25): the run's settings, the executor and the scored row each have one place.
 
-The first three tests read the package's source, so the one home cannot quietly come back apart:
+The first tests read the package's source, so the one home cannot quietly come back apart:
 - the reference date is named in scoring/, training/ and sampling/ only by scoring/verifier.py (RunSettings) and
   training/config.py (TrainConfig keeps it as text); everything else there takes a Verifier;
 - an `Executor(...)` is built only in scoring/verifier.py (Verifier.executor);
 - a record's fields and a response become one dict (`{**fields, "response": r}`) only in scoring/rows.py
-  (Row.as_dict); everything else builds `Row`s.
+  (Row.as_dict); everything else builds `Row`s;
+- a model is loaded in sampling/model.py only, and a transformers model generates in the hf engine only.
 The others check that the settings reach the commands that score: `act card` and `act train` take
 `--limit NAME=VALUE`, and `act card` takes `--first N`.
 """
@@ -72,12 +73,34 @@ def test_a_scored_row_is_built_in_one_place() -> None:
         str({p: lines for p, lines in built.items() if lines and p not in ROW_HOMES})
 
 
+def _calls_on(tree: ast.AST, receivers: set[str], method: str) -> list[int]:
+    """Calls `R.method(...)` with R one of `receivers` (a name), or any receiver when `receivers` is empty."""
+    return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and node.func.attr == method
+                  and (not receivers or (isinstance(node.func.value, ast.Name) and node.func.value.id in receivers)))
+
+
+def test_one_model_loader_and_one_transformers_generation_path() -> None:
+    """A model and its tokenizer are read in sampling/model.py only (`pretrained`, and the default model's
+    one-time GGUF conversion); a model's `generate` is called by the engines only (hf; vllm's is vLLM's own)."""
+    sources = {p: ast.parse(t) for p, t in _sources("act_dsl").items()}
+    loads = {p for p, tree in sources.items()
+             if _calls_on(tree, {"AutoModelForCausalLM", "AutoTokenizer"}, "from_pretrained")}
+    generates = {p for p, tree in sources.items() if _calls_on(tree, set(), "generate")}
+    assert loads == {"act_dsl/sampling/model.py"}
+    assert generates == {"act_dsl/sampling/backends/hf.py", "act_dsl/sampling/backends/vllm.py"}
+
+
 def test_the_source_checks_can_fail() -> None:
     """The three readers above find what they look for in made-up code."""
     tree = ast.parse('rows = [{**rec, "response": r} for r in rs]\nex = graph_mod.Executor(g)\ny = Executor(g)\n'
                      'ok = {"response": r, **extra_none}\nfine = {"line": 1, **({"response": r} if r else {})}')
     assert _row_dicts(tree) == [1, 4]
     assert _calls_of(tree, "Executor") == [2, 3]
+    loading = ast.parse("tok = AutoTokenizer.from_pretrained(r)\nm = peft.PeftModel.from_pretrained(m, a)\n"
+                        "out = self.model.generate(ids)")
+    assert _calls_on(loading, {"AutoTokenizer"}, "from_pretrained") == [1]
+    assert _calls_on(loading, set(), "generate") == [3]
 
 
 PAIRS = ('task pairs {\n  input topic: text\n  output xs: list<text> = split(response, ",")\n'
