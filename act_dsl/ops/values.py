@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 _WS = re.compile(r"\s+")
+SHORT_TEXT = 64  # texts up to this many characters are normalised through a cache: ~35 MB when full (Latin-1)
 
 
 def normalize(text: str) -> str:
     """Unicode (NFKC), case and space normalisation used by every exact comparison."""
-    if len(text) <= 256:  # labels, entities and short answers repeat; long texts would fill the cache
+    # labels, entities, keywords and short answers repeat; a longer text (a sentence, a short response) rarely
+    # does: cached up to 256 characters, they filled the cache slowly in issue 26's soak (up to ~70 MB when full)
+    if len(text) <= SHORT_TEXT:
         return _normalize_short(text)
     return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
