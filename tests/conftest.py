@@ -65,6 +65,12 @@ def _fast(config: pytest.Config) -> bool:
     return "not torch" in (config.option.markexpr or "")
 
 
+def examples(n: int) -> int:
+    """How many hypothesis examples a law test draws: `n` under `make test` (and CI), a tenth of it (at least 20)
+    under `make test-fast`, whose budget is two minutes for the whole suite."""
+    return max(20, n // 10) if os.environ.get("ACT_TEST_FAST") == "1" else n
+
+
 class _NoTorch:
     """A meta-path finder that refuses torch, so a test that loads it without its `torch` mark fails loudly."""
 

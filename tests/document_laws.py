@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from act_dsl.ops.registry import REGISTRY
+from conftest import examples
 
-EXAMPLES = 500
+EXAMPLES = examples(500)
 LAW = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 

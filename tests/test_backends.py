@@ -113,6 +113,7 @@ def test_openai_backend_samples_k_responses_per_prompt_with_the_stop_rule_applie
     assert "[openai] 4 prompt(s) sampled" in r.stdout
 
 
+@pytest.mark.slow
 def test_openai_samples_file_resumes_after_a_kill(tmp_path, server) -> None:
     out = tmp_path / "samples.jsonl"
     assert sample(out, server.url).returncode == 0
@@ -127,6 +128,7 @@ def test_openai_samples_file_resumes_after_a_kill(tmp_path, server) -> None:
     assert "3 prompt(s) sampled (1 already done)" in r.stdout
 
 
+@pytest.mark.slow
 def test_openai_backend_retries_a_server_that_answers_503_twice(tmp_path) -> None:
     s = Server(fail_first=2)
     try:
@@ -138,6 +140,7 @@ def test_openai_backend_retries_a_server_that_answers_503_twice(tmp_path) -> Non
     assert len(rows(tmp_path / "s.jsonl")) == 1
 
 
+@pytest.mark.slow
 def test_openai_backend_gives_one_line_and_exit_2_when_the_server_is_down(tmp_path) -> None:
     with socket.socket() as sock:   # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
@@ -159,6 +162,7 @@ def test_openai_backend_rejects_a_reply_that_is_not_a_completions_response(tmp_p
     assert "not JSON" in r.stderr and "<html>" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_openai_backend_is_for_sampling_only(tmp_path, server) -> None:
     r = run_act("train", TASK, "--backend", "openai", "--base-url", server.url, "--out", str(tmp_path / "run"))
     assert r.returncode == 2
@@ -277,6 +281,7 @@ def test_hf_backend_samples_to_a_resumable_file_in_prompt_order(tmp_path, tiny_m
     assert "[hf] 5 prompt(s) sampled" in r.stdout
 
 
+@pytest.mark.slow
 def test_act_eval_scores_greedy_answers_from_the_server(tmp_path, server) -> None:
     out = tmp_path / "eval.json"
     r = run_act("eval", TASK, "--data", DATA, "--first", "3", "--backend", "openai", "--base-url", server.url,

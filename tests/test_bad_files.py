@@ -24,6 +24,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path, content: bytes, words: str) 
     assert r.returncode == 2 and "Traceback" not in r.stderr and words in r.stdout + r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [3000, 60000])
 def test_deeply_nested_expression_never_raises(depth: int) -> None:
     body = "not " * depth + "count(words(y)) >= 1"

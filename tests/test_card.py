@@ -63,6 +63,7 @@ def test_label_task_card_shows_what_the_set_alone_cannot_tell(tmp_path: Path) ->
     assert any("label_sibling" in f for f in card["fixes"])
 
 
+@pytest.mark.slow
 def test_rejected_gold_answers_are_named_by_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "task.act").write_text(TAGS)
     data = _records(tmp_path, TAG_ROWS + [{"sentence": "A fish swam", "gold": ["/fish"]}])
@@ -243,6 +244,7 @@ def test_every_example_and_starter_folder_has_a_card_entry() -> None:
     assert folders == {c[0] for c in CARDS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder,task,data,gold", CARDS, ids=[c[0].split("/")[-1] for c in CARDS])
 def test_committed_card_is_what_act_card_writes(folder: str, task: str, data: str, gold: str | None,
                                                  monkeypatch: pytest.MonkeyPatch,
@@ -290,6 +292,7 @@ SECTION_ROWS = [{"request": "Write about rain in 3 parts, each starting with Par
                  "gold": "Part 1 Snow falls at night. Part 2 Children build a fort. Part 3 It melts by noon."}]
 
 
+@pytest.mark.slow
 def test_a_metric_task_leaves_out_the_mutants_it_cannot_tell_from_gold(tmp_path: Path) -> None:
     """Against the gold text (token F1) a renumbered `Part 2` header is a wrong answer that the verifier misses;
     with the task's published definition as the metric (`--metric-task`) that mutant is equivalent to the gold

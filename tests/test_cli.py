@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import EXAMPLES, ROOT, run_act
 
 FIX = ROOT / "tests" / "fixtures"
@@ -78,6 +80,7 @@ def test_lint_imports_no_torch_transformers_or_spacy() -> None:
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_act_test_passes_and_fails_with_file_line(tmp_path) -> None:
     r = run_act("test", "examples")
     assert r.returncode == 0 and "0 failed" in r.stdout
@@ -93,6 +96,7 @@ def test_act_test_passes_and_fails_with_file_line(tmp_path) -> None:
     assert "in_label_set = false" in r.stdout  # the values that led there
 
 
+@pytest.mark.slow
 def test_compile_emits_text_json_and_dot() -> None:
     f = str(EXAMPLES / "summarization" / "task.act")
     text = run_act("compile", f).stdout

@@ -56,6 +56,7 @@ def test_the_hook_really_hides_torch(no_extras) -> None:
     assert r.returncode == 1 and "No module named 'torch'" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, missing", [
     ("sample", "torch, transformers"),
     ("eval", "torch, transformers, peft"),
@@ -83,6 +84,7 @@ def test_the_python_api_and_the_lsp_helper_name_their_extra(no_extras) -> None:
         "MissingExtra needs the `lsp` extra (pygls not installed): pip install 'act-dsl[lsp]'"]
 
 
+@pytest.mark.slow
 def test_lint_test_score_trace_probe_and_explain_work_without_the_extras(no_extras, label_task) -> None:
     task, responses = str(label_task / "task.act"), str(label_task / "responses.jsonl")
     r = act_without_extras(no_extras, "lint", task)
@@ -145,6 +147,7 @@ def test_init_writes_a_starter_that_lints_and_tests_clean(tmp_path, monkeypatch,
         assert main(["probe", str(folder / "task.act"), "--data", str(folder / data), "--on-error", "fail"]) == 0
 
 
+@pytest.mark.slow
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "task.act").write_text("my own work\n")

@@ -152,6 +152,7 @@ def _explain(name: str) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
+@pytest.mark.slow
 def test_explain_prints_function_define_and_code_docs() -> None:
     got = _explain("json")
     assert got.returncode == 0, got.stderr
@@ -173,6 +174,7 @@ def test_explain_unknown_name_suggests_the_closest() -> None:
     assert "Traceback" not in got.stderr
 
 
+@pytest.mark.slow
 def test_cli_doc_lists_every_flag_of_every_command() -> None:
     cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = []

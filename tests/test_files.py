@@ -78,6 +78,7 @@ def test_symlinks_out_of_the_folder_are_act110_and_never_read(tmp_path: Path) ->
     assert "main.act:5:14: ACT110 `load(\"labels.txt\")` leads outside the folder" in r.stdout
 
 
+@pytest.mark.slow
 def test_a_symlink_swapped_during_the_read_never_leaks_an_outside_file(tmp_path: Path) -> None:
     """A thread swaps lib.act and labels.txt between the real files and links to outside files while the
     program is loaded again and again: every load reads the inside file or refuses, never the outside one."""
@@ -133,6 +134,7 @@ def test_lint_dir_never_follows_symlinks_out_of_it_and_survives_loops(tmp_path: 
     assert "other.act" not in r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_fifo_directory_and_loop_named_act_give_one_line_errors_without_blocking(tmp_path: Path) -> None:
     task, _ = _folder(tmp_path)
     os.mkfifo(task / "pipe.act")

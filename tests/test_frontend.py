@@ -289,6 +289,7 @@ def test_a_group_let_defined_through_itself() -> None:
     assert "ACT101" in _codes(act_dsl.loads(text))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", [
     HEAD + "  constraint c = " + "(" * 5000 + "count(words(y)) >= 1" + ")" * 5000 + "\n}\n",
     HEAD + "  constraint c = " + "not (" * 5000 + "count(words(y)) >= 1" + ")" * 5000 + "\n}\n",
@@ -341,6 +342,7 @@ def test_a_define_s_own_bad_pattern_is_reported_once_in_its_body() -> None:
     assert [(d.span.line, d.span.text) for d in hits] == [(1, '"(?=z)"'), (7, "c(y, bad)")]
 
 
+@pytest.mark.slow
 def test_label_hints_against_a_large_set_stay_fast(tmp_path: Path) -> None:
     (tmp_path / "labels.txt").write_text("".join(f"/type{i % 1000}/sub{i}\n" for i in range(100_000)))
     checks = "\n".join(f'  constraint k{i} = "/tipe{i}/sub{i}" in L' for i in range(2000))

@@ -84,6 +84,7 @@ def _oracle(f: Path, task: str, cache: dict = {}) -> Oracle:  # noqa: B006 - one
     return cache[key]
 
 
+@pytest.mark.slow
 def test_every_shipped_file_is_covered_and_some_have_grammars() -> None:
     assert len(TASKS) >= 10
     kinds = {derive(load(f).graph(t)).shape.kind for f, t in SHAPED}  # type: ignore[union-attr]
@@ -273,6 +274,7 @@ def _act(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "act_dsl", *args], capture_output=True, text=True, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_act_compile_emits_the_grammar_and_lint_explains_enforcement() -> None:
     r = _act("compile", "act_dsl/starters/label/task.act", "--emit", "grammar", "--format", "json")
     assert r.returncode == 0, r.stderr

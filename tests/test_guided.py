@@ -114,6 +114,7 @@ def test_gbnf_and_lark_forms_accept_the_answers_the_regex_or_schema_accepts(path
             assert not _accepts(tok, m, n), (name, n)
 
 
+@pytest.mark.slow
 def test_openai_guided_sends_the_grammar_in_structured_output_fields(tmp_path: Path) -> None:
     s = Server()
     try:

@@ -25,7 +25,7 @@ def _selected(session: pytest.Session) -> set[str]:
     """The case ids this session will check: all of them when the timing test runs."""
     wanted: set[str] = set()
     for item in session.items:
-        if item.originalname == "test_corpus_runs_under_two_minutes":
+        if item.originalname == "test_every_case_ran":
             return set(BY_ID)
         if item.originalname == "test_hostile_case":
             wanted.add(item.callspec.params["case_id"])
@@ -41,6 +41,7 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return {"outcomes": outcomes, "wall": time.monotonic() - start, "complete": ids == set(BY_ID)}
 
 
+@pytest.mark.slow  # the corpus runs its ~400 `act` commands once for the session: minutes on 2 cores
 @pytest.mark.parametrize("case_id", [c.id for c in sorted(CASES, key=lambda c: CLASSES.index(c.cls))])
 def test_hostile_case(corpus: dict, case_id: str) -> None:
     outcome = corpus["outcomes"][case_id]
@@ -64,6 +65,7 @@ def test_corpus_covers_every_class_of_issue_10() -> None:
         assert phrase in whys, f"no case for {phrase!r}"
 
 
+@pytest.mark.slow
 def test_every_case_ran(corpus: dict) -> None:
     # the corpus's wall time is a benchmark (bench/hostile/harness.py prints it), not a timed unit test
     assert corpus["complete"]

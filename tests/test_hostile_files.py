@@ -39,6 +39,7 @@ def refused(r: subprocess.CompletedProcess, *words: str) -> None:
 
 
 # ---- act sample: outputs that are inputs, files that are not samples files ---------------------------------
+@pytest.mark.slow
 def test_sample_never_writes_or_truncates_an_input_or_a_foreign_file(folder: Path) -> None:
     (folder / "notes.txt").write_bytes(b"my notes\nthe last line has no newline")
     (folder / "d.best.jsonl").write_text(DATA)
@@ -108,6 +109,7 @@ def test_samples_file_resumes_only_its_own_run_and_act_score_reads_it(folder: Pa
 
 
 # ---- act eval --out-json, act train --run-dir ------------------------------------------------------------
+@pytest.mark.slow
 def test_eval_out_json_is_checked_before_the_evaluation(folder: Path) -> None:
     for out, words in (("data.jsonl", "the same file as the input"), ("task.act", "the same file as the input"),
                        ("missing/r.json", "does not exist")):
@@ -121,6 +123,7 @@ def _train(folder: Path, run_dir: str, *extra: str):
                    "--run-dir", run_dir, *extra, cwd=folder)
 
 
+@pytest.mark.slow
 def test_run_dir_is_owned_and_resume_checks_task_files_and_settings(folder: Path) -> None:
     mine = folder / "mine"
     mine.mkdir()
@@ -164,6 +167,7 @@ def _shards(tmp: Path, n: int = 2, lines: int = 12, *extra: str) -> list[str]:
     return outs
 
 
+@pytest.mark.slow
 def test_merge_refuses_shards_that_are_cut_emptied_edited_or_scored_apart(tmp_path: Path) -> None:
     outs = _shards(tmp_path)
     merge = lambda *more: run_act("merge", *outs, "--out", "m.jsonl", *more, cwd=tmp_path)  # noqa: E731
@@ -204,6 +208,7 @@ def test_merge_refuses_shards_that_are_cut_emptied_edited_or_scored_apart(tmp_pa
     assert r.returncode == 2 and "--shard" in r.stderr and not (tmp_path / "x.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_merge_of_more_shards_than_open_files_equals_one_run(tmp_path: Path, monkeypatch) -> None:
     from act_dsl.scoring import scale
     outs = _shards(tmp_path, 5, 23)
@@ -216,6 +221,7 @@ def test_merge_of_more_shards_than_open_files_equals_one_run(tmp_path: Path, mon
 
 
 # ---- the cache -------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_cache_that_is_not_a_folder_is_a_clear_error_and_a_failing_one_keeps_results_right(tmp_path: Path) -> None:
     _shards(tmp_path, 1)
     plain = run_act("score", "s.act", "--data", "d.jsonl", cwd=tmp_path).stdout

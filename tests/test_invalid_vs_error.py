@@ -86,6 +86,7 @@ _RECORDS = st.fixed_dictionaries({"q": st.sampled_from(["in 2004", "(unclosed", 
                                   "xs": st.lists(st.sampled_from([0, 1, 2]), max_size=3), "response": _ANSWERS})
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.lists(_RECORDS, min_size=1, max_size=4))
 def test_executor_and_reference_classify_every_failure_alike(records: list[dict]) -> None:
@@ -152,6 +153,7 @@ def _write(path: Path, rows: list[dict]) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_score_shows_errors_counts_invalid_and_strict_fails_only_on_errors(files: Path) -> None:
     act = str(files / "t.act")
     only_invalid = _write(files / "inv.jsonl", [GOOD, {**GOOD, "response": "0"}])

@@ -22,6 +22,7 @@ from act_dsl.ops.values import TextSpan, normalize
 from document_laws import (LAW, LOWER_WORDS, anything, ascii_text, ifeval_bullets, ifeval_first_word,
                            ifeval_highlights, ifeval_json, ifeval_postscript, ifeval_quotation, ifeval_titles, markup,
                            op, random_case)
+from conftest import examples
 
 # ---- lines and spans -----------------------------------------------------------------------------------------
 @LAW
@@ -247,7 +248,7 @@ def test_index_of_finds_each_distinct_text_where_it_is(xs: list[str], data: st.D
 # whatever was detected before. A verdict costs about 5 ms (seven random walks of up to 10,000 n-grams whatever
 # the length of the text), three a text, so this law runs on 200 texts (about 3 s) rather than 500: the seeding
 # it checks does not depend on which text it is given.
-@settings(LAW, max_examples=200)
+@settings(LAW, max_examples=examples(200))
 @given(st.one_of(
     st.lists(st.sampled_from(LOWER_WORDS + ["Hund", "schläft", "Garten", "le", "chat", "dort", "el", "perro",
                                             "東京", "猫", "собака", "123", "!"]), max_size=8).map(" ".join),

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 pytest.importorskip("spacy")
 from act_dsl.ops.spans import MissingPipeline, entities, nlp  # noqa: E402
+from conftest import examples  # noqa: E402
 
 # spaCy reads a short text in about 5 ms, so 500 cases cost a few seconds after the pipeline loads
-LAWS = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+LAWS = settings(max_examples=examples(500), deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 PEOPLE = ["Barack Obama", "Angela Merkel", "Marie Curie", "José Martí", "Zhang Wei", "O'Brien"]
 ORGS = ["Google", "the United Nations", "Banco Central", "Siemens AG", "MIT"]
 PLACES = ["Paris", "New York", "Zürich", "Lagos", "the Rhine", "São Paulo"]
@@ -55,7 +56,7 @@ def test_spans_are_the_text_at_their_offsets_and_types_keeps_exactly_those_label
     assert kept == tuple(e for e in every if e.label in wanted), (x, want)
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(100), deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(st.lists(texts, min_size=2, max_size=6))
 def test_a_text_has_the_same_entities_alone_or_in_a_batch(xs: list[str]) -> None:
     batched = entities([(x, None) for x in xs])

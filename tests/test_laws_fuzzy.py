@@ -13,8 +13,9 @@ from rapidfuzz import fuzz
 import act_dsl
 from act_dsl.ops import fuzzy
 from act_dsl.ops.values import LabelSet, normalize
+from conftest import examples
 
-LAWS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LAWS = settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SHORT = st.text("abcdé /-A", max_size=8)
 LONG = st.text("abcdé /-A", max_size=20)
 CUTOFF = st.sampled_from([None, 0, 50, 70, 85, 90, 100]) | st.floats(0, 100)

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 import act_dsl
 from act_dsl.ops.labels import ancestors, labels_of, parent, read_label_file
 from act_dsl.ops.values import LabelSet
+from conftest import examples
 
-LAWS = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+LAWS = settings(max_examples=examples(500), deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 STEPS = ["person", "artist", "actor", "location", "city", "org", "company", "a", "b", "Écrivain"]
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from act_dsl.ops.periods import period_of
+from conftest import examples
 
 REF = dt.date(2026, 1, 1)
 NAMES = ["Club Norte", "Porto FC", "Banco Central", "Leiden University", "Riverside College", "Hartwell Institute"]
@@ -31,7 +32,7 @@ def stories(draw):
     return names, sents, spans
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(stories(), st.booleans())
 def test_a_name_lasts_from_its_date_until_the_next(story, filler) -> None:
     names, sents, spans = story
@@ -50,7 +51,7 @@ def test_a_name_lasts_from_its_date_until_the_next(story, filler) -> None:
         assert period_of(f"  {name.upper()} ", text, REF) == got
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(stories(), st.sampled_from(["Maria Lopez studied law at Riverside Academy .", "She grew up in Lima ."]))
 def test_what_a_text_tells_before_its_first_date_ends_before_it(story, opening) -> None:
     """A text tells in order: a name before the first date holds until the day before that date starts, and the
@@ -63,7 +64,7 @@ def test_what_a_text_tells_before_its_first_date_ends_before_it(story, opening) 
     assert [period_of(n, text, REF) for n in names] == [period_of(n, " ".join(sents), REF) for n in names]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(stories())
 def test_a_name_absent_from_the_text_has_no_period(story) -> None:
     names, sents, _ = story

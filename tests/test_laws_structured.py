@@ -19,9 +19,10 @@ import act_dsl
 from act_dsl.ops import types as T
 from act_dsl.ops.structured import (Record, conforms, exact_number, extract, join, number, numbers, read_json)
 from act_dsl.ops.text import matches, split
+from conftest import examples
 
-LAWS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-MORE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a second law, same op
+LAWS = settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MORE = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a second law, same op
 SAFE = 2 ** 53
 
 

@@ -16,11 +16,12 @@ from act_dsl.ops.temporal import after, before, coverage, dates, dates_near, ove
 from act_dsl.ops.values import Period
 from date_gen import (NEUTRAL, TRICKY, Written, Years, closed, day_between, fillers, month_end, seeded, whole_years,
                       written)
+from conftest import examples
 
 # derandomized: the same 500 cases on every run. Each case is one hypothesis draw (a seed) and every choice
 # after it a random.Random one, as tests/program_gen.py does: composite strategies cost about 4 ms a case,
 # more than reading the dates. dateparser reads about 1,100 new day strings a second and caches them.
-LAWS = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+LAWS = settings(max_examples=examples(500), deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 REF = Period(dt.date(2026, 1, 1), dt.date(2026, 1, 1))
 ONE_DAY = dt.timedelta(days=1)
 

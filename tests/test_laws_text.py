@@ -13,8 +13,9 @@ from act_dsl.ops.structured import join
 from act_dsl.ops.text import (as_text, count, disjoint, ends_with, first_line, length, lines, lower, ngrams, overlap,
                               sentences, split, starts_with, strip, unique, upper, words)
 from act_dsl.ops.values import TextSpan, normalize
+from conftest import examples
 
-LAWS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LAWS = settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = st.text(st.characters(exclude_categories=("Cn", "Cs")), max_size=40)  # characters this Python knows
 # letters, digits, punctuation, symbols and spaces of every script, without what joins onto its neighbour when a
 # text is normalised (combining marks, conjoining Hangul jamo): the texts people concatenate

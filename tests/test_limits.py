@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import act_dsl
 from act_dsl.scoring.verifier import RunSettings, Verifier
 from act_dsl.ops.limits import Limits
@@ -21,6 +23,7 @@ def test_a_pair_quantifier_over_a_huge_answer_is_a_counted_error_beside_normal_r
     assert "max_pairs" in s.errors[0][2]
 
 
+@pytest.mark.slow
 def test_raising_the_limit_lets_the_answer_be_scored() -> None:
     graph = act_dsl.loads(PAIRS, strict=True).graph()
     row = {"response": ",".join(str(i) for i in range(1200))}
@@ -38,6 +41,7 @@ def test_fuzzy_alignment_of_a_huge_answer_is_an_error_not_a_hang() -> None:
     assert s.values[1]["grounded"] is True
 
 
+@pytest.mark.slow
 def test_act_score_takes_limit_flags_and_refuses_unknown_ones(tmp_path) -> None:
     act, data = tmp_path / "t.act", tmp_path / "d.jsonl"
     act.write_text(PAIRS)

@@ -122,6 +122,7 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_open_publishes_the_diagnostics_of_act_lint(lsp: Session, folder: Path) -> None:
     path = folder / "broken.act"
     path.write_text(BROKEN, encoding="utf-8")
@@ -250,6 +251,7 @@ def test_cli_doc_lists_the_lsp_command_and_its_flags() -> None:
         assert f"`{flag}" in cli_doc, f"act lsp {flag} is not in docs/cli.md"
 
 
+@pytest.mark.slow
 def test_act_lsp_without_pygls_says_which_extra_to_install() -> None:
     code = ("import sys; sys.modules['pygls'] = None\n"  # as if pygls were not installed
             "from act_dsl.cli import main; sys.exit(main(['lsp']))")

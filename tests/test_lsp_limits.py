@@ -18,6 +18,7 @@ def huge(mb: float) -> str:
     return "task huge {\n  output answer: text = strip(response)\n" + line * int(mb * 1e6 / len(line)) + "}\n"
 
 
+@pytest.mark.slow
 def test_a_17_mb_buffer_gets_a_size_diagnostic_and_the_server_keeps_answering(lsp: Session, tmp_path: Path) -> None:
     (tmp_path / "helpers.act").write_text(HELPERS, encoding="utf-8")
     text = huge(17.5)

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 import act_dsl
 from act_dsl.scoring.verifier import Verifier
 from act_dsl.records import check_rows
+from conftest import examples
 
-LAWS = settings(max_examples=500, deadline=None, derandomize=True, database=None)
+LAWS = settings(max_examples=examples(500), deadline=None, derandomize=True, database=None)
 NUMBERS = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
 ITEM = "{sku: text, amount: number}"
 

@@ -17,6 +17,8 @@ import ast
 import json
 from pathlib import Path
 
+import pytest
+
 from act_dsl.training.config import TrainConfig
 from conftest import EXAMPLES, ROOT, run_act
 
@@ -115,6 +117,7 @@ def _pairs(tmp_path: Path) -> tuple[Path, Path]:
     return act, data
 
 
+@pytest.mark.slow
 def test_act_card_takes_the_work_limits_and_the_record_count(tmp_path: Path) -> None:
     act, data = _pairs(tmp_path)
     base = ["card", str(act), "--data", str(data), "--gold", "gold", "--search", "0", "--format", "json"]
@@ -132,6 +135,7 @@ def test_act_card_takes_the_work_limits_and_the_record_count(tmp_path: Path) -> 
     assert bad.returncode == 2 and "`--limit 3`: write NAME=VALUE" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_act_train_keeps_its_work_limits_in_the_config_and_a_resume_must_give_the_same(tmp_path: Path) -> None:
     """`act train --limit NAME=VALUE` reaches TrainConfig (config.json) and so the verifier of every stage
     (TrainConfig.run_settings); a resumed run with other limits, or another record count, is refused before a

@@ -68,6 +68,7 @@ def test_a_misbehaving_server_gives_one_line_naming_it(behaviour: str, says: str
     assert "127.0.0.1:" in got and took < 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("behaviour", ["trickle-body", "trickle-headers", "silent"])
 def test_a_slow_server_is_given_up_at_the_request_deadline(behaviour: str) -> None:
     with HostileServer(behaviour, life_s=30) as server:
@@ -125,6 +126,7 @@ def sample(out: Path, url: str, *extra: str, env: dict[str, str] | None = None) 
                             env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_act_sample_timeout_flag_bounds_a_trickling_server_and_the_key_is_stripped(tmp_path: Path) -> None:
     with HostileServer("trickle-body", life_s=40) as server:
         t0 = time.monotonic()
@@ -140,6 +142,7 @@ def test_act_sample_timeout_flag_bounds_a_trickling_server_and_the_key_is_stripp
     assert r.returncode == 2 and "--timeout must be a number of seconds above 0" in r.stderr
 
 
+@pytest.mark.slow
 def test_sigint_ends_act_sample_at_once_and_the_samples_file_resumes(tmp_path: Path) -> None:
     out = tmp_path / "s.jsonl"
     with HostileServer("answer-then-silent", life_s=60) as server:

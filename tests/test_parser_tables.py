@@ -48,6 +48,7 @@ def test_cached_tables_report_the_same_errors(tmp_path):
     assert runs[0].stdout == runs[1].stdout and "ACT001" in runs[0].stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"key": "other", "tables": []}',
                                     b'{"key": KEY, "tables": [[1, 2], {"x": 3}]}', b"\xff\xfe\x00"])
 def test_a_damaged_cache_file_is_rebuilt_silently(monkeypatch, tmp_path, damage):
@@ -80,6 +81,7 @@ def test_an_unwritable_cache_folder_still_parses(tmp_path):
     assert r.returncode == 0 and r.stderr == ""
 
 
+@pytest.mark.slow
 def test_concurrent_first_runs_agree(tmp_path):
     env = {**os.environ, "ACT_CACHE": str(tmp_path)}
     cmd = [sys.executable, "-m", "act_dsl", "lint", "--format", "json", str(BAD)]

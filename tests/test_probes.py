@@ -58,6 +58,7 @@ def _rows(stdout: str) -> dict[str, list[str]]:
             or line.startswith(("copy:", "first_label:", "best_label:"))}
 
 
+@pytest.mark.slow
 def test_entity_typing_prints_one_row_per_probe_with_a_csr() -> None:
     folder = EXAMPLES / "entity_typing"
     args = ("probe", str(folder / "task.act"), "--data", str(folder / "train.jsonl"))
@@ -136,6 +137,7 @@ def test_bad_samples_line_is_reported_with_file_and_line(tmp_path) -> None:
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_usage_errors_exit_2(tmp_path) -> None:
     act, data = _write(tmp_path, LABELS_ONLY, [{"sentence": "ok"}])
     assert run_act("probe", str(act)).returncode == 2                       # --data is required
@@ -161,6 +163,7 @@ def test_train_shows_probes_in_its_audit_and_report(tmp_path, tiny_model) -> Non
     assert "## Reward-hacking probes" in report and "| `first_label:L` **flagged** | 1.000 |" in report
 
 
+@pytest.mark.slow
 def test_a_task_with_many_constraints_gets_a_probe_table_that_fits_a_terminal() -> None:
     """IFEval's 26 constraints made a 700-character-wide table: with many constraints it is printed one row per
     constraint, one column per probe, and the echo probes' failure on `not_an_echo` is readable."""
@@ -205,6 +208,7 @@ def _constant_means(program, records: list[dict], labels: list[str]) -> list[flo
     return [sum(csr[k * n:(k + 1) * n]) / n for k in range(len(labels))]
 
 
+@pytest.mark.slow
 def test_the_best_constant_label_is_probed_and_outranks_every_other_constant(tmp_path) -> None:
     """The first label alone missed the constant a trainer found (GRPO answered `/event` for 123 of 150 FIGER
     mentions): the best_label probe is the label whose constant answer scores highest, checked here against
@@ -226,6 +230,7 @@ def test_the_best_constant_label_is_probed_and_outranks_every_other_constant(tmp
     assert probes[name]["mean_csr"] == pytest.approx(best) and probes[name]["flagged"]
 
 
+@pytest.mark.slow
 def test_the_shipped_entity_typing_example_gives_no_constant_answer_the_top_score() -> None:
     """With `named_as_ner` the best constant answer is the first label and scores below the gold types."""
     import act_dsl
@@ -238,6 +243,7 @@ def test_the_shipped_entity_typing_example_gives_no_constant_answer_the_top_scor
     assert gold - max(means) > 0.2
 
 
+@pytest.mark.slow
 def test_gold_answers_are_scored_beside_the_probes_for_comparison() -> None:
     import act_dsl
     task, data = EXAMPLES / "entity_typing" / "task.act", EXAMPLES / "entity_typing" / "eval.jsonl"

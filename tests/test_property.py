@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import act_dsl
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, examples
 
 SEEDS = [p.read_text() for p in sorted(EXAMPLES.glob("*/task.act"))] + \
         [p.read_text() for p in sorted((ROOT / "stdlib_constraints").glob("*.act"))]
@@ -28,7 +28,7 @@ mutation = st.tuples(st.sampled_from(SEEDS), st.integers(0, 10_000), st.integers
                      st.sampled_from(TOKENS + [""]))
 
 
-@settings(max_examples=6000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(6000), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(mutation)
 def test_mutated_programs_never_raise(m) -> None:
     seed, pos, cut, insert = m
@@ -36,13 +36,13 @@ def test_mutated_programs_never_raise(m) -> None:
     _check(seed[:pos] + insert + seed[pos + cut:])
 
 
-@settings(max_examples=4000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(4000), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.lists(st.sampled_from(TOKENS), max_size=60))
 def test_random_token_programs_never_raise(tokens) -> None:
     _check(" ".join(tokens))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.text(max_size=200))
 def test_random_text_never_raises(text) -> None:
     _check(text)

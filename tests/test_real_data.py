@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 import act_dsl
 from conftest import EXAMPLES
 
@@ -12,6 +14,7 @@ def _jsonl(path):
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
+@pytest.mark.slow
 def test_figer_gold_types_are_in_the_label_set_and_hierarchy_flags_exactly_missing_parents(tmp_path,
                                                                                             shared_data) -> None:
     # the example's .act file with the full 113-type FIGER hierarchy as its label file
@@ -44,6 +47,7 @@ def test_figer_gold_types_are_in_the_label_set_and_hierarchy_flags_exactly_missi
     assert 0 < flagged < len(records)  # the data has both kinds, so the check can fail either way
 
 
+@pytest.mark.slow
 def test_timeqa_gold_answers_are_found_in_their_contexts(shared_data) -> None:
     program = act_dsl.load(EXAMPLES / "temporal_qa" / "task.act", strict=True)
     records = [r for r in _jsonl(shared_data / "timeqa" / "dev.jsonl") if r["gold_answers"]]
@@ -76,6 +80,7 @@ def test_summarization_uses_real_spacy_entities() -> None:
     assert s.values[0]["extractive"] is True and s.values[2]["extractive"] is False
 
 
+@pytest.mark.slow
 def test_ner_in_worker_processes_gives_the_same_scores(tmp_path) -> None:
     import os
     import subprocess

@@ -70,6 +70,7 @@ def test_fields_are_read_as_their_declared_types(tmp_path: Path) -> None:
     assert [r.line for r in ds.records] == [1, 2] and ds.problems == []
 
 
+@pytest.mark.slow
 def test_bool_false_scores_false_and_the_string_false_is_refused(typed: Path, tmp_path: Path) -> None:
     data = _jsonl(tmp_path / "d.jsonl", [GOOD, {**GOOD, "flag": False}, {**GOOD, "flag": "false"}])
     r = run_act("score", str(typed), "--data", str(data))
@@ -90,6 +91,7 @@ def test_program_score_names_the_record_and_the_wrong_type(change, message) -> N
     assert message in str(exc.value)
 
 
+@pytest.mark.slow
 def test_act_score_names_file_line_and_the_wrong_type(typed: Path, tmp_path: Path) -> None:
     data = _jsonl(tmp_path / "d.jsonl", [GOOD] + [{**GOOD, **change} for change, _ in BAD])
     r = run_act("score", str(typed), "--data", str(data))
@@ -222,6 +224,7 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | s
                      max_leaves=8)
 
 
+@pytest.mark.slow
 @given(st.lists(st.binary(max_size=60) | _JSON.map(lambda v: json.dumps(v).encode())
                 | st.dictionaries(st.sampled_from(["name", "response", "responses", "x"]), _JSON, max_size=4)
                 .map(lambda v: json.dumps(v).encode()), min_size=1, max_size=6))

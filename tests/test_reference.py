@@ -207,6 +207,7 @@ def _agree(program, text: str, records: list[dict]) -> None:
                     pytrace=False)
 
 
+@pytest.mark.slow
 def test_executor_agrees_with_reference_interpreter() -> None:
     scored: list[int] = []
 

@@ -136,6 +136,7 @@ def _clear_bounded_caches() -> None:
     gc.collect()
 
 
+@pytest.mark.slow
 def test_no_memory_growth_over_2000_calls() -> None:
     reward = act_dsl.loads(PAIRS, strict=True).reward_function()
 

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import EXAMPLES, run_act
 
 PRODUCT = EXAMPLES / "product_extraction"
@@ -28,6 +30,7 @@ def _score(task: Path, data: Path, out: Path, *extra: str):
                    "--on-error", "skip", *extra)
 
 
+@pytest.mark.slow
 def test_shards_merged_equal_one_run_byte_for_byte(tmp_path) -> None:
     data = _data(tmp_path)
     whole = _score(PRODUCT / "task.act", data, tmp_path / "whole.jsonl")
@@ -47,6 +50,7 @@ def test_shards_merged_equal_one_run_byte_for_byte(tmp_path) -> None:
     assert summary["skipped"] == 1 and summary["responses"] == 16
 
 
+@pytest.mark.slow
 def test_a_group_by_task_shards_whole_groups(tmp_path) -> None:
     data = tmp_path / "data.jsonl"
     rows = [json.loads(x) for x in (TEMPORAL / "data.jsonl").read_text().splitlines()]
@@ -62,6 +66,7 @@ def test_a_group_by_task_shards_whole_groups(tmp_path) -> None:
     assert merged.stdout == whole.stdout
 
 
+@pytest.mark.slow
 def test_merge_refuses_an_incomplete_set_of_shards(tmp_path) -> None:
     data = _data(tmp_path)
     for i in (0, 2):
@@ -74,6 +79,7 @@ def test_merge_refuses_an_incomplete_set_of_shards(tmp_path) -> None:
     assert r.returncode == 2 and "0..N-1" in r.stderr
 
 
+@pytest.mark.slow
 def test_cached_rerun_gives_the_same_output_without_scoring_again(tmp_path) -> None:
     data, cache = _data(tmp_path), tmp_path / "cache"
     plain = _score(PRODUCT / "task.act", data, tmp_path / "plain.jsonl")
@@ -106,6 +112,7 @@ def test_a_killed_run_resumes_from_the_entries_it_wrote_and_a_corrupt_entry_is_s
     assert json.loads(entries[0].read_text())["key"] == entries[0].stem   # rewritten whole
 
 
+@pytest.mark.slow
 def test_the_cache_key_holds_the_task_and_its_settings(tmp_path) -> None:
     data, cache = _data(tmp_path), tmp_path / "cache"
     assert _score(PRODUCT / "task.act", data, tmp_path / "a.jsonl", "--cache", str(cache)).returncode == 0

@@ -76,6 +76,7 @@ def test_out_that_is_the_data_file_is_refused_and_the_data_kept(task: Path, how:
     assert data.read_bytes() == before and _stray(task) == []
 
 
+@pytest.mark.slow
 def test_out_that_cannot_be_written_is_refused_before_scoring(task: Path) -> None:
     # a bad data line would stop scoring with exit 1: exit 2 and the --out message show the check came first
     (task / "data.jsonl").write_text("not json\n")
@@ -104,6 +105,7 @@ def test_output_lines_never_hold_a_bare_nan() -> None:
     assert _strict_json(line) == [{"line": 3, "csr": None, "constraints": {"a": None, "b": [None, 0.5]}}]
 
 
+@pytest.mark.slow
 def test_json_summary_is_strict_json_when_no_response_scores(task: Path) -> None:
     (task / "data.jsonl").write_text(_records(["not json"]))
     r = run_act("score", str(task / "task.act"), "--data", str(task / "data.jsonl"), "--on-error", "skip",
@@ -116,6 +118,7 @@ def test_json_summary_is_strict_json_when_no_response_scores(task: Path) -> None
 
 
 # ---- verifier errors: named by line; --strict fails on them -------------------------------------
+@pytest.mark.slow
 def test_errors_are_listed_with_their_data_line_and_strict_exits_1(task: Path) -> None:
     data = task / "data.jsonl"
     data.write_text(_records([{"q": "a", "response": "a"}, "", "not json", {"q": "[", "response": "b"}]))
@@ -133,6 +136,7 @@ def test_errors_are_listed_with_their_data_line_and_strict_exits_1(task: Path) -
 
 
 # ---- trace, test, sample -----------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["not json", '{"q": 3, "response": "b"}', '{"q": "a", "response": "\\ud800"}',
                                  '{"q": ' + "[" * 5000 + "]" * 5000 + ', "response": "a"}',
                                  '{"q": "a", "response": ' + "9" * 5000 + "}"])
@@ -145,6 +149,7 @@ def test_trace_works_on_a_good_line_when_another_line_is_bad(task: Path, bad: st
     assert r.returncode == 2 and f"{task / 'data.jsonl'}:2:" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_act_test_fails_when_no_expectation_ran(task: Path) -> None:
     r = run_act("test", str(task / "task.act"))
     assert r.returncode == 1 and "no expectation ran" in r.stderr and "0 passed, 0 failed" in r.stdout

@@ -90,6 +90,7 @@ def test_groups_are_formed_across_the_file(tmp_path) -> None:
     assert [x["constraints"]["periods_differ"] for x in rows] == [False, False, True]
 
 
+@pytest.mark.slow
 def test_shipped_example_ties_types_to_spacy_entities(tmp_path) -> None:
     data = _write(tmp_path / "d.jsonl", [
         {"sentence": "Angela Merkel met the French president in Berlin .", "mention": "Berlin",

@@ -80,6 +80,7 @@ def strict_server() -> Iterator[Server]:
         s.stop()
 
 
+@pytest.mark.slow
 def test_score_gives_what_program_score_gives_and_a_bad_record_fails_alone(server: Server) -> None:
     bad = {"prompt": "p", "instruction_id_list": "not a list", "kwargs": [], "response": "r"}
     r = httpx.post(server.url + "/score", json={"records": [*RECORDS, bad]}, timeout=60)
@@ -177,6 +178,7 @@ def test_token_limits_and_deadline(strict_server: Server) -> None:
     assert len(results) == 250 and all(x["failed"] and "deadline" in x["errors"][0] for x in results)
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_accepted_request() -> None:
     s = Server("--workers", "1")
     try:

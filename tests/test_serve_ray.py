@@ -22,6 +22,7 @@ IFEVAL = EXAMPLES / "ifeval" / "ifeval.act"
 RECORDS = [json.loads(line) for line in (EXAMPLES / "ifeval" / "records.jsonl").read_text().splitlines() if line]
 
 
+@pytest.mark.slow
 def test_ray_flags_are_checked_before_anything_starts() -> None:
     for args, message in ((["--replicas", "2"], "--replicas needs --ray"),
                           (["--ray", "--autoscale", "3:1"], "1 <= MIN <= MAX"),

@@ -94,6 +94,7 @@ def test_a_value_that_never_closes_is_kept_whole() -> None:
     assert stop_at("json", '{"a": "}') is None                     # the brace is inside an open string
 
 
+@pytest.mark.slow
 def test_hostile_json_inputs_are_handled_in_linear_time() -> None:
     start = time.perf_counter()
     assert stop_at("json", "[" * 1_000_000) is None                   # 1 MB of `[`: never closes, kept whole
