@@ -146,13 +146,20 @@ def test_act_sample_timeout_flag_bounds_a_trickling_server_and_the_key_is_stripp
 def test_sigint_ends_act_sample_at_once_and_the_samples_file_resumes(tmp_path: Path) -> None:
     out = tmp_path / "s.jsonl"
     with HostileServer("answer-then-silent", life_s=60) as server:
-        proc = sample(out, server.url, "--first", "8", "--concurrency", "1", "--batch-size", "4")
+        # PYTHONFAULTHANDLER: if SIGINT does not end it, the SIGABRT below prints where every thread stood
+        proc = sample(out, server.url, "--first", "8", "--concurrency", "1", "--batch-size", "4",
+                      env={"PYTHONFAULTHANDLER": "1"})
         # the first batch (4 prompts) is answered and written; the fifth request then hangs
         assert wait_until(lambda: server.completions >= 5, 40), proc.communicate(timeout=5)
         assert wait_until(lambda: len(indexes(out)) == 4, 10)
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _, err = proc.communicate(timeout=10)
+            pytest.fail(f"act sample still ran 30 s after SIGINT; its threads when aborted:\n{err[-6000:]}")
         took = time.monotonic() - t0
     assert proc.returncode == 130 and took < 5, (proc.returncode, took, err)
     assert "interrupted" in err and "Traceback" not in err
