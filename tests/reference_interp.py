@@ -634,3 +634,17 @@ def interpret(program: Any, records: list[dict], task: str | None = None,
               reference_date: dt.date = DEFAULT_REFERENCE) -> RefScores:
     """Score records with a checked program's task, as `program.score(records)` does."""
     return Interpreter(program.task(task), reference_date).score(records)
+
+
+def classify_both(program: Any, records: list[dict]) -> tuple[dict, dict]:
+    """Per (row, constraint): "invalid", "error" or the value, from `program.score` and from this interpreter."""
+    got, want = program.score(records), interpret(program, records)
+    errors = {(r, c) for r, c, _ in got.errors}
+    invalid = {(r, c) for r, c, _ in got.invalid}
+    mine, ref = {}, {}
+    for i in range(len(records)):
+        for c in got.constraints:
+            mine[i, c] = "error" if (i, c) in errors else "invalid" if (i, c) in invalid else got.values[i][c]
+            ref[i, c] = ("error" if (i, c) in want.errors else "invalid" if (i, c) in want.invalid
+                         else want.values[i][c])
+    return mine, ref

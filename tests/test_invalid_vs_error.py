@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import act_dsl
 from conftest import run_act
-from reference_interp import interpret
+from reference_interp import classify_both, interpret
 
 TASK = """
 define ratio(x: number, y: number) = x / y
@@ -46,17 +46,7 @@ GOOD = {"q": "in 2004", "n": 1, "xs": [1, 2], "response": "2"}
 
 def _classify(records: list[dict]) -> tuple[dict, dict]:
     """Per (row, constraint): "invalid", "error" or the value, from program.score and from the reference."""
-    program = act_dsl.loads(TASK, strict=True)
-    got, want = program.score(records), interpret(program, records)
-    errors = {(r, c) for r, c, _ in got.errors}
-    invalid = {(r, c) for r, c, _ in got.invalid}
-    mine, ref = {}, {}
-    for i in range(len(records)):
-        for c in got.constraints:
-            mine[i, c] = "error" if (i, c) in errors else "invalid" if (i, c) in invalid else got.values[i][c]
-            ref[i, c] = ("error" if (i, c) in want.errors else "invalid" if (i, c) in want.invalid
-                         else want.values[i][c])
-    return mine, ref
+    return classify_both(act_dsl.loads(TASK, strict=True), records)
 
 
 @pytest.mark.parametrize("record, expected", [

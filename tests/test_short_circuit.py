@@ -8,7 +8,7 @@ from pathlib import Path
 
 import act_dsl
 from conftest import run_act
-from reference_interp import interpret
+from reference_interp import classify_both, interpret
 
 TASK = """
 task t {
@@ -39,17 +39,7 @@ ROWS = [
 
 def _outcomes(records: list[dict]) -> tuple[dict, dict]:
     """Per (row, constraint): "invalid", "error" or the value, from program.score and from the reference."""
-    program = act_dsl.loads(TASK, strict=True)
-    got, want = program.score(records), interpret(program, records)
-    errors = {(r, c) for r, c, _ in got.errors}
-    invalid = {(r, c) for r, c, _ in got.invalid}
-    mine, ref = {}, {}
-    for i in range(len(records)):
-        for c in got.constraints:
-            mine[i, c] = "error" if (i, c) in errors else "invalid" if (i, c) in invalid else got.values[i][c]
-            ref[i, c] = ("error" if (i, c) in want.errors else "invalid" if (i, c) in want.invalid
-                         else want.values[i][c])
-    return mine, ref
+    return classify_both(act_dsl.loads(TASK, strict=True), records)
 
 
 def test_the_right_side_counts_only_where_it_is_read() -> None:
