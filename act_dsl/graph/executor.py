@@ -13,15 +13,13 @@ errors and empty responses are LANGUAGE.md §4.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from act_dsl.graph.frames import Frame, rows_of, subset
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import GROUP, Node
 from act_dsl.graph.rules import (_binop, _first_error, _index, _is_none_literal, _items, _nones, charge_call,
-                                 charged, group_key, is_empty_response, run_op)
+                                 charged, date_inputs, deep_graphs, group_key, is_empty_response, run_op)
 from act_dsl.ops import fuzzy
 from act_dsl.ops.limits import LIST_FACTOR, ByteBudget, Limits
 from act_dsl.ops.registry import REGISTRY
@@ -31,20 +29,6 @@ from act_dsl.ops.values import EMPTY, NA, ErrorValue, LabelSet, Period
 CACHE_ENTRIES = 200_000                  # per op: bounded, so a long-lived reward function does not grow
 CACHE_ROW_CHARS = 10_000                 # a call on longer texts is not cached: its key would hold them alive
 CHUNK_ELEMENTS = 500_000                 # quantifier elements held in one child frame at a time
-RECURSION = 20_000                       # graphs are at most a few thousand nodes deep (the checker limits nesting)
-
-
-@contextmanager
-def _deep_graphs() -> Iterator[None]:
-    """Evaluation recurses along the graph's depth; allow the depths the checker accepts."""
-    old = sys.getrecursionlimit()
-    if old < RECURSION:
-        sys.setrecursionlimit(RECURSION)
-    try:
-        yield
-    finally:
-        if old < RECURSION:
-            sys.setrecursionlimit(old)
 
 
 class Executor:
@@ -72,7 +56,7 @@ class Executor:
         root = Frame(len(records), records=records)
         out: dict[str, list] = {}
         self.bytes = ByteBudget(self.limits.max_bytes)
-        with _deep_graphs():
+        with deep_graphs():
             for c in (c for c in self.graph.constraints if not c.group):
                 out[c.name] = self._constraint(c, root)
             for key in self.graph.group_keys:
@@ -91,7 +75,7 @@ class Executor:
         """The values of record-level nodes (outputs, lets, ...) over records, one list per node."""
         root = Frame(len(records), records=records)
         self.bytes = ByteBudget(self.limits.max_bytes)
-        with _deep_graphs():
+        with deep_graphs():
             return [self.eval(n, root) for n in nodes]
 
     # ---- internals --------------------------------------------------------------------------
@@ -143,7 +127,7 @@ class Executor:
         if op == "input":
             name = node.params[0]
             values = [rec.get(name) for rec in frame.records]
-            return self._date_inputs(name, values) if node.type == "date" else values
+            return date_inputs(name, values, self.reference_date) if node.type == "date" else values
         if op == "response":
             return [rec.get("response") for rec in frame.records]
         if op == "const":
@@ -193,20 +177,6 @@ class Executor:
             right = _nones(self.eval(node.args[1], rows_of(frame, rest)))
         for i, b in zip(rest, right):
             out[i] = b if isinstance(b, ErrorValue) else bool(b)
-        return out
-
-    def _date_inputs(self, name: str, values: list) -> list:
-        """An input declared `date`, read as periods (the record reader has checked it; examples may not have)."""
-        from act_dsl.ops.temporal import read_date
-        out: list = []  # a Period, None or an ErrorValue per row
-        for value in values:
-            try:
-                period = read_date(value, self.reference_date)
-            except ValueError as exc:
-                out.append(ErrorValue(f"input `{name}`: {exc}"))
-                continue
-            out.append(period if period is not None or value is None
-                       else ErrorValue(f"input `{name}`: {value!r} is not a date"))
         return out
 
     def _membership(self, node: Node, frame: Frame, cols: list[list]) -> list:

@@ -2,7 +2,10 @@
 comparisons, indexing, empty responses and group keys. Plain functions over values; no batching here."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+import datetime as dt
+import sys
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from act_dsl.graph.graph import Graph
 from act_dsl.graph.nodes import Node
@@ -192,3 +195,34 @@ def connected_groups(rows: Sequence[Mapping[str, Any]], keys: Sequence[Sequence[
                 parent[max(a, b)] = min(a, b)  # the earliest row is each component's root
     roots: dict[int, int] = {}
     return [roots.setdefault(find(r), len(roots)) for r in range(len(rows))]
+
+
+RECURSION = 20_000                       # graphs are at most a few thousand nodes deep (the checker limits nesting)
+
+
+@contextmanager
+def deep_graphs() -> Iterator[None]:
+    """Evaluation recurses along the graph's depth; allow the depths the checker accepts."""
+    old = sys.getrecursionlimit()
+    if old < RECURSION:
+        sys.setrecursionlimit(RECURSION)
+    try:
+        yield
+    finally:
+        if old < RECURSION:
+            sys.setrecursionlimit(old)
+
+
+def date_inputs(name: str, values: list, reference_date: dt.date) -> list:
+    """An input declared `date`, read as periods (the record reader has checked it; examples may not have)."""
+    from act_dsl.ops.temporal import read_date
+    out: list = []  # a Period, None or an ErrorValue per row
+    for value in values:
+        try:
+            period = read_date(value, reference_date)
+        except ValueError as exc:
+            out.append(ErrorValue(f"input `{name}`: {exc}"))
+            continue
+        out.append(period if period is not None or value is None
+                   else ErrorValue(f"input `{name}`: {value!r} is not a date"))
+    return out
