@@ -32,6 +32,15 @@ def register(sub: Any) -> None:
                                                         "a cluster")
     ray.add_argument("--replicas", type=positive_int, help="with --ray: this many replicas (default 1)")
     ray.add_argument("--autoscale", metavar="MIN:MAX", help="with --ray: let Ray Serve run MIN to MAX replicas")
+    ray.add_argument("--target-ongoing", type=float, metavar="R",
+                     help="with --autoscale: requests (running and queued) per replica the autoscaler aims at "
+                          "(default 2)")
+    ray.add_argument("--upscale-delay", type=float, metavar="S",
+                     help="with --autoscale: seconds the need for more replicas must last before they start "
+                          "(default 30)")
+    ray.add_argument("--downscale-delay", type=float, metavar="S",
+                     help="with --autoscale: seconds the need for fewer replicas must last before idle ones stop "
+                          "(default 600)")
     ray.add_argument("--ray-address", help="with --ray: the cluster to join (e.g. auto); default a new local Ray")
     p.set_defaults(fn=run_serve)
 
@@ -49,6 +58,10 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"{ray_only[0]} needs --ray")
     if args.replicas is not None and args.autoscale is not None:
         raise UsageError("give --replicas or --autoscale, not both")
+    knobs = [f for f, v in (("--target-ongoing", args.target_ongoing), ("--upscale-delay", args.upscale_delay),
+                            ("--downscale-delay", args.downscale_delay)) if v is not None]
+    if knobs and args.autoscale is None:
+        raise UsageError(f"{knobs[0]} needs --autoscale")
     workers = args.workers if args.workers is not None else 0 if args.ray else 1
     if workers < 0:
         raise UsageError(f"--workers must be 0 or more, got {workers}")
@@ -79,12 +92,13 @@ def run_on_ray(args: argparse.Namespace, settings: Any, limits: Any, token: str 
         import ray.serve  # noqa: F401
     except ImportError:
         raise UsageError("--ray needs Ray Serve: pip install 'act-dsl[serve-ray]'") from None
-    from act_dsl.serve.ray_serve import Scaling, application, parse_autoscale, run
+    from act_dsl.serve.ray_serve import Scaling, application, autoscaling, run
     try:
-        autoscale = parse_autoscale(args.autoscale) if args.autoscale is not None else None
+        scaling = Scaling(args.replicas or 1) if args.autoscale is None else autoscaling(args.autoscale, {
+            "target_ongoing": args.target_ongoing, "upscale_delay": args.upscale_delay,
+            "downscale_delay": args.downscale_delay})
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    scaling = Scaling(args.replicas or 1, autoscale)
     run(application(settings, scaling, limits, token, args.none_value, workers), args.host, args.port,
         args.ray_address, scaling)
     return EXIT_OK

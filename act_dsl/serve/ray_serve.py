@@ -15,20 +15,28 @@ from typing import Any
 from act_dsl.serve.app import Limits, Service, build_app
 from act_dsl.serve.scorer import ServeSettings
 
-APP_NAME = "act_serve"
+APP_NAME = DEPLOYMENT = "act_serve"
 
 
 @dataclass(frozen=True)
 class Scaling:
-    """How many replicas: a fixed number, or (min, max) for Ray Serve's autoscaler."""
+    """How many replicas: a fixed number, or (min, max) for Ray Serve's autoscaler, which aims at `target_ongoing`
+    requests (running and queued) per replica and acts on a decision only after it held `upscale_delay` seconds
+    (adding) or `downscale_delay` seconds (removing). The defaults are Ray Serve's own."""
     replicas: int = 1
     autoscale: tuple[int, int] | None = None
+    target_ongoing: float = 2.0
+    upscale_delay: float = 30.0
+    downscale_delay: float = 600.0
 
     def options(self) -> dict[str, Any]:
         if self.autoscale is None:
             return {"num_replicas": self.replicas}
         low, high = self.autoscale
-        return {"autoscaling_config": {"min_replicas": low, "max_replicas": high, "initial_replicas": low}}
+        return {"autoscaling_config": {"min_replicas": low, "max_replicas": high, "initial_replicas": low,
+                                       "target_ongoing_requests": self.target_ongoing,
+                                       "upscale_delay_s": self.upscale_delay,
+                                       "downscale_delay_s": self.downscale_delay}}
 
     @property
     def most(self) -> int:
@@ -62,22 +70,49 @@ def application(settings: ServeSettings, scaling: Scaling, limits: Limits = Limi
         return build_app(service)
 
     deployment = serve.deployment(
-        name="act_serve", ray_actor_options={"num_cpus": 1},
+        name=DEPLOYMENT, ray_actor_options={"num_cpus": 1},
         # a replica being stopped (scale-down, shutdown) first answers what it accepted, within the deadline
         graceful_shutdown_timeout_s=limits.deadline + 5, **scaling.options())(serve.ingress(build)(ActServeReplica))
     return deployment.bind()
 
 
+KNOBS = ("target_ongoing", "upscale_delay", "downscale_delay")   # the autoscaler's settings, as Scaling names them
+
+
+def autoscaling(text: str, knobs: dict[str, float | None]) -> Scaling:
+    """`--autoscale MIN:MAX` and the autoscaler's settings (None: Ray Serve's default); ValueError names a bad one."""
+    low, high = parse_autoscale(text)
+    given = {k: float(v) for k, v in knobs.items() if v is not None}
+    if not given.get("target_ongoing", 1.0) > 0:   # also NaN
+        raise ValueError("the target of ongoing requests per replica (--target-ongoing) must be above 0, "
+                         f"got {given['target_ongoing']:g}")
+    for name in ("upscale_delay", "downscale_delay"):
+        if not given.get(name, 0.0) >= 0:   # also NaN
+            raise ValueError(f"the {name.replace('_', ' ')} (--{name.replace('_', '-')}) must be 0 or more seconds, "
+                             f"got {given[name]:g}")
+    base = Scaling()
+    return Scaling(autoscale=(low, high), target_ongoing=given.get("target_ongoing", base.target_ongoing),
+                   upscale_delay=given.get("upscale_delay", base.upscale_delay),
+                   downscale_delay=given.get("downscale_delay", base.downscale_delay))
+
+
 def app_builder(args: dict[str, str]) -> Any:
-    """For `serve run act_dsl.serve.ray_serve:app_builder file=TASK.act [task=T] [replicas=N | autoscale=MIN:MAX]
-    [token=T] [deadline=S] [reference_date=YYYY-MM-DD]` and Serve config files (`import_path`, `args`)."""
-    known = {"file", "task", "replicas", "autoscale", "token", "deadline", "reference_date", "none_value", "workers"}
+    """For `serve run act_dsl.serve.ray_serve:app_builder file=TASK.act [task=T] [replicas=N | autoscale=MIN:MAX
+    [target_ongoing=R] [upscale_delay=S] [downscale_delay=S]] [token=T] [deadline=S] [reference_date=YYYY-MM-DD]`
+    and Serve config files (`import_path`, `args`)."""
+    known = {"file", "task", "replicas", "autoscale", "token", "deadline", "reference_date", "none_value", "workers",
+             *KNOBS}
     unknown = sorted(set(args) - known)
     if unknown or "file" not in args:
         raise ValueError(f"act serve on Ray takes file=TASK.act and optionally {', '.join(sorted(known - {'file'}))}"
                          + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
-    autoscale = parse_autoscale(args["autoscale"]) if "autoscale" in args else None
-    scaling = Scaling(int(args.get("replicas", 1)), autoscale)
+    knobs = {k: float(args[k]) if k in args else None for k in KNOBS}
+    if "autoscale" in args:
+        scaling = autoscaling(args["autoscale"], knobs)
+    elif any(v is not None for v in knobs.values()):
+        raise ValueError(f"{', '.join(k for k in KNOBS if k in args)} needs autoscale=MIN:MAX")
+    else:
+        scaling = Scaling(int(args.get("replicas", 1)))
     settings = ServeSettings(os.path.abspath(args["file"]), args.get("task"), args.get("reference_date"))
     limits = Limits(deadline=float(args.get("deadline", Limits.deadline)))
     return application(settings, scaling, limits, args.get("token") or os.environ.get("ACT_SERVE_TOKEN") or None,
@@ -101,14 +136,35 @@ def run(app: Any, host: str, port: int, address: str | None, scaling: Scaling) -
         serve.start(http_options={"host": host, "port": port})
         serve.run(app, name=APP_NAME, route_prefix="/")
         print(f"act serve: on Ray Serve, {describe(scaling)}, http://{host}:{port}", file=sys.stderr, flush=True)
+        shown, polls = scaling.replicas if scaling.autoscale is None else scaling.autoscale[0], 0
         while not stop.wait(0.5):   # a short wait, so the signal's handler runs promptly
-            pass
+            polls += 1
+            if scaling.autoscale is None or polls % 2:
+                continue
+            try:   # once a second: say when the autoscaler changed the count
+                running = running_replicas()
+            except Exception:   # noqa: BLE001 - a status read that fails (a busy controller) never stops serving
+                running = None
+            if running is not None and running != shown:
+                print(f"act serve: {running} replica(s) running (was {shown})", file=sys.stderr, flush=True)
+                shown = running
     finally:
         serve.shutdown()
         ray.shutdown()
 
 
+def running_replicas() -> int | None:
+    """How many replicas of the deployment are running, from Ray Serve's status (None before it is deployed)."""
+    from ray import serve
+    app = serve.status().applications.get(APP_NAME)
+    deployment = app.deployments.get(DEPLOYMENT) if app is not None else None
+    return None if deployment is None else sum(n for state, n in deployment.replica_states.items()
+                                               if state == "RUNNING")
+
+
 def describe(scaling: Scaling) -> str:
     if scaling.autoscale:
-        return f"{scaling.autoscale[0]} to {scaling.autoscale[1]} replicas (autoscaling)"
+        return (f"{scaling.autoscale[0]} to {scaling.autoscale[1]} replicas (autoscaling: {scaling.target_ongoing:g} "
+                f"ongoing requests per replica, up after {scaling.upscale_delay:g} s, down after "
+                f"{scaling.downscale_delay:g} s)")
     return f"{scaling.replicas} replica(s)"
