@@ -178,7 +178,8 @@ def test_explain_unknown_name_suggests_the_closest() -> None:
 def test_cli_doc_lists_every_flag_of_every_command() -> None:
     cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = []
-    for command in ("lint", "explain", "test", "compile", "score", "trace", "probe", "card", "sample", "train", "eval"):
+    for command in ("lint", "explain", "test", "compile", "score", "trace", "probe", "card", "sample", "train", "eval",
+                    "serve"):
         assert f"act {command}" in cli_doc, f"`act {command}` is not in docs/cli.md"
         got = subprocess.run([sys.executable, "-m", "act_dsl", command, "--help"], capture_output=True, text=True,
                              timeout=60)
