@@ -119,8 +119,14 @@ def test_an_api_key_with_a_trailing_line_end_is_stripped_and_one_with_a_control_
     assert "U+000A at position 6" in got and "sk-ab" not in got
 
 
+# `act sample` as a terminal starts it: SIGINT at its default. A process started in the background of a
+# non-interactive shell (`pytest ... &`) inherits SIGINT ignored, and Python then keeps ignoring it (as nohup asks).
+_INTERRUPTIBLE = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                  "os.execv(sys.executable, [sys.executable, '-m', 'act_dsl', *sys.argv[1:]])")
+
+
 def sample(out: Path, url: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "act_dsl", "sample", TASK, "--data", DATA, "--out", str(out), "--backend",
+    cmd = [sys.executable, "-c", _INTERRUPTIBLE, "sample", TASK, "--data", DATA, "--out", str(out), "--backend",
            "openai", "--base-url", url, "--model", "m", "-k", "1", *extra]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
