@@ -21,12 +21,6 @@ MAX_EXAMPLES = 5       # example responses reused as attacks
 MAX_PIECES = 60        # pieces one record offers the search adversary
 
 
-def score_with(ex: Executor, rows: list[Row], candidate: list[int] | None = None, desc: str = "scoring",
-               progress: bool = True) -> Scores:
-    """Score rows with one executor kept across calls, so each op's cache (spaCy over a text) is shared."""
-    return score_in_chunks(ex, rows, candidate, desc, progress)
-
-
 def parse(ex: Executor, shape: Shape, records: list[dict[str, Any]], responses: list[str]) -> list[Any]:
     """The task's output read from each response, as plain JSON-like values (None where it reads nothing)."""
     from act_dsl.ops.values import to_json
@@ -177,7 +171,7 @@ def search(ex: Executor, shape: Shape, records: list[dict[str, Any]], seeds: lis
                 texts.append(text)
         if not rows:
             break
-        scores = score_with(ex, rows, [0] * len(rows), desc=f"search round {r}", progress=progress)
+        scores = score_in_chunks(ex, rows, [0] * len(rows), desc=f"search round {r}", progress=progress)
         parsed = parse(ex, shape, [records[i] for i in owner], texts)
         ranked: list[list[tuple[float, Any]]] = [[] for _ in records]
         is_wrong = wrong(owner, parsed, texts)

@@ -10,7 +10,7 @@ from act_dsl.scoring.gold import TaskMetric, complete_gold, gold_values, proxy_p
 from act_dsl.scoring.mutants import contexts, mutate, output_shape
 from act_dsl.scoring.probes import REWARD_AT, summarise
 from act_dsl.scoring.rows import Row
-from act_dsl.scoring.verifier import Verifier
+from act_dsl.scoring.verifier import Verifier, score_in_chunks
 
 GOLD_AT = 0.95       # the gold answers' CSR a card asks for
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
@@ -175,7 +175,7 @@ def build_card(verifier: Verifier, records: list[dict[str, Any]], where: list[st
     reuse the same executor and its caches. `metric_task`: the task metric is that verifier's CSR of an answer
     (TaskMetric). Raises GoldError for a record without a usable gold."""
     from act_dsl import progress as reporting
-    from act_dsl.scoring.attacks import derived_attacks, parse, score_with, search
+    from act_dsl.scoring.attacks import derived_attacks, parse, search
     graph = verifier.graph
     shape = output_shape(graph)
     ex = verifier.executor()
@@ -226,7 +226,7 @@ def build_card(verifier: Verifier, records: list[dict[str, Any]], where: list[st
             card.notes.append(f"{len(raw) - len(muts)} of {len(raw)} mutants left out: the output reader does not "
                               "read them back as written, or the task metric scores them as right")
         add("mutants", [m.record for m, _ in muts], [t for _, t in muts], 1 + len(attack_resps))
-    scores = score_with(ex, rows, cand, desc="card")
+    scores = score_in_chunks(ex, rows, cand, desc="card")
     gold_csr = [scores.csr[r] for r in spans.get("gold", [])]
     if golds is not None:
         card.gold = _gold_part(graph, scores, spans["gold"], where)

@@ -10,6 +10,7 @@ from act_dsl.scoring.metrics import METRICS
 from act_dsl.scoring.mutants import Shape, _canon
 from act_dsl.scoring.probes import GoldError
 from act_dsl.scoring.rows import Row, place
+from act_dsl.scoring.verifier import score_in_chunks
 
 
 def gold_values(records: list[dict[str, Any]], gold: str, shape: Shape) -> list[Any]:
@@ -87,9 +88,8 @@ class TaskMetric:
     def __call__(self, idx: list[int], values: list[Any], texts: list[str]) -> list[float]:
         """The metric of answer k (`values[k]` read from `texts[k]`) to record `idx[k]`."""
         if self.reference is not None:
-            from act_dsl.scoring.attacks import score_with
             rows = [Row(self.records[i], t) for i, t in zip(idx, texts)]
-            csr = score_with(self.reference, rows, None, desc="metric", progress=False).csr if rows else []
+            csr = score_in_chunks(self.reference, rows, None, desc="metric", progress=False).csr if rows else []
             return [1.0 if c is None else float(c) for c in csr]
         assert self.golds is not None
         return [record_metric(self.shape, v, self.golds[i], self.records[i].get(self.gold_field))
@@ -123,12 +123,12 @@ def proxy_part(ex: Executor, shape: Shape, gold: str, samples: tuple[list[dict[s
                progress: bool, reference: Executor | None = None) -> dict[str, Any]:
     """Rank correlation of CSR with the task metric over every sampled response, and the share of prompts whose
     best response by CSR is also best by the metric (`reference`: the metric is that task's CSR, TaskMetric)."""
-    from act_dsl.scoring.attacks import parse, score_with
+    from act_dsl.scoring.attacks import parse
     recs, resps = samples
     golds = gold_values(recs, gold, shape)
     placed = place(zip(recs, resps), fill_empty=False)
     rows, owner, texts = placed.rows, placed.owner, [r.response for r in placed.rows]
-    scores = score_with(ex, rows, None, desc="samples", progress=progress)
+    scores = score_in_chunks(ex, rows, None, desc="samples", progress=progress)
     parsed = parse(ex, shape, [recs[i] for i in owner], texts)
     metric = TaskMetric(shape, recs, golds, gold, reference)(owner, parsed, texts)
     csr = [c if c is not None else 0.0 for c in scores.csr]
