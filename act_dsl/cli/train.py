@@ -312,9 +312,9 @@ def run_eval(args: argparse.Namespace) -> int:
                 f"constraint-level accuracy {shown_number(res.constraint_accuracy)} (applicable verdicts that pass)")
         out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
         if json_target is not None:
-            from act_dsl.safe_files import finite, write_text_atomic
+            from act_dsl.safe_files import finite, write_json
             try:
-                write_text_atomic(json_target, json.dumps(finite(res.to_json()), indent=2, ensure_ascii=False))
+                write_json(json_target, finite(res.to_json()))
             except OSError as exc:
                 raise UsageError(f"--out-json {args.out_json}: cannot write: {exc.strerror or exc}") from None
         out.final(f"held-out CSR {shown_number(res.csr)} over {len(records)} prompts ({how}); 95 % interval "
