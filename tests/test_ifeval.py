@@ -259,7 +259,7 @@ def test_records_read_once_read_the_same_again() -> None:
     from act_dsl.records import read_records
     program = act_dsl.load(EXAMPLE / "ifeval.act")
     ds = read_records(EXAMPLE / "train.jsonl", program.graph().input_types, need_response=False)
-    assert len(ds.records) == 60 and not ds.problems
+    assert len(ds.records) == 320 and not ds.problems
     again = program.prompts([dict(r.fields) for r in ds.records])
     assert again == program.prompts([json.loads(line) for line in (EXAMPLE / "train.jsonl").read_text().splitlines()])
 
