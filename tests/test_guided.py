@@ -99,7 +99,8 @@ def test_gbnf_and_lark_forms_accept_the_answers_the_regex_or_schema_accepts(path
         props = g["json_schema"]["properties"]
         fill = {"string": "a \"q\" b", "number": -12.5, "boolean": True}
         good = {k: fill.get(v["type"], []) for k, v in props.items()}
-        yes = [json.dumps(good), " " + json.dumps(good)]
+        long = {k: "x" * 300 if v == "a \"q\" b" else v for k, v in good.items()}  # a long string: right recursion
+        yes = [json.dumps(good), " " + json.dumps(good), " " + json.dumps(good) + "\n", json.dumps(long)]
         no = [json.dumps({**good, "extra": 1}), json.dumps(dict(list(good.items())[1:])), "{}", "none"]
     else:
         items = derive(load(root / path).graph(task)).shape.items  # type: ignore[union-attr]
