@@ -21,15 +21,16 @@ $(STAMP): pyproject.toml Makefile
 demo: $(STAMP)
 	$(ACT) train examples/entity_typing/task.act --temperature 0.7
 
-# Two worker processes (pytest-xdist), each test file whole in one of them (its module fixtures built once).
+# Two worker processes (pytest-xdist), each test file whole in one of them (its module fixtures built once),
+# the longest files first (tests/conftest.py, LONGEST_FILES; --no-loadscope-reorder keeps that order).
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow and not torch"
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not slow and not torch"
 
 lint: $(STAMP)
 	$(ACT) lint examples stdlib_constraints
