@@ -169,6 +169,7 @@ def summ(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tuple[
 
 
 TASKS = {"figer": figer, "timeqa": timeqa, "summ": summ}
+GOLD = {"figer": "gold_types", "timeqa": "gold_answers"}  # each task's gold field (the news documents have none)
 
 
 def main() -> None:
@@ -187,6 +188,11 @@ def main() -> None:
     ap.add_argument("--control", choices=["shuffled"], default=None,
                     help="beside each loss's run, a control arm on the same samples with each prompt's scores "
                     "shuffled across its candidates (run-LOSS/control; one round only)")
+    ap.add_argument("--advantage", choices=["csr", "gdpo"], default="csr",
+                    help="the training signal (act train --advantage): the scalar CSR, or per-constraint (gdpo)")
+    ap.add_argument("--sft-gold", action="store_true",
+                    help="also the gold-supervised arm (act train --sft-gold): the same model and LoRA budget "
+                    "fine-tuned on the training prompts' gold answers (run-LOSS/sft, first loss only)")
     ap.add_argument("--model", default=None, help="model id or folder (default: the project's default model)")
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: act train's)")
@@ -203,6 +209,8 @@ def main() -> None:
     losses = [x for x in args.losses.split(",") if x]
     if not losses:
         ap.error("--losses must name at least one loss")
+    if args.sft_gold and args.task not in GOLD:
+        ap.error(f"--sft-gold: the {args.task} records have no gold answers")
     out = Path(args.out or tempfile.mkdtemp(prefix=f"act-bench-{args.task}-"))
     out.mkdir(parents=True, exist_ok=True)
     # the model libraries' warnings go to a file, as in `act train`, not between the progress lines
@@ -234,7 +242,8 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
     train_recs = read_records(out / "train.jsonl", graph.input_types, False).records
     eval_recs = read_records(out / "eval.jsonl", graph.input_types, False).records
     base_cfg = TrainConfig().override(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens,
-                                      seed=args.seed, model=args.model, temperature=args.temperature)
+                                      seed=args.seed, model=args.model, temperature=args.temperature,
+                                      advantage=args.advantage)
     ks = [int(x) for x in args.best_of.split(",") if x]
     timings: dict[str, float] = {}
     results: dict[str, dict] = {}
@@ -273,6 +282,12 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
                         args.control)
             results[f"control ({args.control}) {loss}"] = json.loads((run / "control" / "eval_after.json").read_text())
             calls[f"control ({args.control}) {loss}"] = 1
+        if args.sft_gold and loss == losses[0]:  # the labelled-data yardstick: gold answers, same LoRA budget
+            from act_dsl.training.arms import run_sft
+            run_sft(TrainJob(graph, train_recs, eval_recs, run, base_cfg.override(loss=loss), log=lambda m: None),
+                    GOLD[args.task])
+            results["gold-supervised (sft)"] = json.loads((run / "sft" / "eval_after.json").read_text())
+            calls["gold-supervised (sft)"] = 1
         save()
     assert first is not None
     # the inference-with-constraints baseline: best of K samples of the base model, reranked by CSR
@@ -298,6 +313,8 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
           + (f" --model {args.model}" if args.model else "")
           + (f" --temperature {args.temperature}" if args.temperature is not None else "")
           + (f" --control {args.control}" if args.control else "")
+          + (f" --advantage {args.advantage}" if args.advantage != "csr" else "")
+          + (" --sft-gold" if args.sft_gold else "")
           + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints != "ner" else ""))
 
 

@@ -22,7 +22,9 @@ def arms_dir(tmp_path: Path) -> Path:
     cap = tmp_path / "cap"
     cap.mkdir()
     (cap / "task.act").write_text(SHAPE_TASK.replace("task shape", "task other"))
-    (cap / "data.jsonl").write_text("".join(json.dumps({"topic": t}) + "\n" for t in ("Lima", "Kenya", "Sony")))
+    (cap / "data.jsonl").write_text("".join(json.dumps({"topic": t, "gold_y": g}) + "\n"
+                                            for t, g in (("Lima", "/location"), ("Kenya", "/location"),
+                                                         ("Sony", "/organization"))))
     return tmp_path
 
 
@@ -53,6 +55,9 @@ def test_control_sft_and_capability_arms_beside_one_run(arms_dir: Path, tiny_mod
     # the capability task was evaluated for the base and for every trained arm
     assert set(arms["capability"]["arms"]) == {"run", "control", "sft"}
     assert (run / "capability_before.json").is_file() and (ctl / "capability_after.json").is_file()
+    # with its task metric, against the capability records' own gold field (found as for the run: gold_*)
+    assert all("token_f1" in rows for rows in arms["capability"]["arms"].values())
+    assert json.loads((run / "capability_before.json").read_text())["task_metric"]["gold"] == "gold_y"
     md = (real / "report.md").read_text()
     assert "real - control, paired" in md and "**Gold-supervised**" in md and "task `other`" in md
     assert "shuffled control" in r.stdout

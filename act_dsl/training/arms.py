@@ -105,7 +105,7 @@ def capability_result(job: TrainJob, cap: Capability, arm: Path | None) -> Evalu
     kept in a file so that a rerun does not redo it."""
     from act_dsl.sampling import model as models
     from act_dsl.sampling.backends.hf import HFBackend
-    from act_dsl.training.evaluate import evaluate
+    from act_dsl.training.evaluate import MetricSpec, evaluate
     target = job.run_dir / "capability_before.json" if arm is None else arm / "capability_after.json"
     if target.exists():
         return Evaluation.load(target)
@@ -113,8 +113,10 @@ def capability_result(job: TrainJob, cap: Capability, arm: Path | None) -> Evalu
     adapter = None if arm is None else str(arm / "adapter")
     tok, lm = models.load(ref, adapter) if job.config.lora or arm is None else models.load(str(arm / "model"))
     from act_dsl.scoring.verifier import Verifier
+    # the run's reference date and work limits; the task metric where the records carry gold answers (MetricSpec():
+    # the one field named gold or gold_*), so a capability lost shows in the task's own measure, not only its CSR
     res = evaluate(Verifier(cap.graph, job.config.run_settings()), cap.records, None, None, job.config.gen,
-                   progress=False, backend=HFBackend(tok, lm))  # the run's reference date and work limits
+                   progress=False, metric=MetricSpec(), backend=HFBackend(tok, lm))
     RunDir(target.parent).write_json(target.name, res)
     return res
 
