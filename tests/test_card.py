@@ -94,7 +94,16 @@ def test_text_answers_mutate_by_entities_and_sentences_and_stay_wrong(tmp_path: 
     kinds = card["mutants"]["kinds"]
     assert kinds["entity_swap"]["killed"] == 0.0
     # the sentences of the context pass `grounded`; the question, the other input's sentence, does not
+    survivors = kinds["sentence_swap"].pop("survivors")
     assert kinds["sentence_swap"] == {"n": 4, "killed": 0.5, "by_constraint": {"grounded": 0.5, "short": 0.0}}
+    # the card shows what survived: the two context sentences kept their CSR of 1, as the gold answers did
+    assert len(survivors) == 2 and all(s["csr"] == s["gold_csr"] == 1.0 for s in survivors)
+    assert {s["mutant"] for s in survivors} <= {x.strip() + "." for r in rows for x in r["context"].split(".") if x}
+    assert {(s["where"], s["gold"]) for s in kinds["entity_swap"]["survivors"]} == {("d:1", "Ken Moss"),
+                                                                                 ("d:2", "Maria Costa")}
+    text = run_act("card", str(tmp_path / "task.act"), "--data", str(_records(tmp_path, rows)), "--gold", "gold",
+                   "--search", "0").stdout
+    assert "survived `entity_swap`: " in text and "'Ken Moss' -> 'Ruth Blake' (CSR 1.000, gold 1.000)" in text
     assert card["adversary"]["found"] == 2 and card["adversary"]["mean_csr"] == 1.0
     assert card["checks"]["adversary"] is False
 

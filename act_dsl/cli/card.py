@@ -141,8 +141,14 @@ def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
         rows = [["mutation", "mutants", "killed"] + [f"`{c}`" for c in names]]
         rows += [[f"`{k}`", str(v["n"]), _pct(v["killed"])] + [_pct(v["by_constraint"][c]) for c in names]
                  for k, v in m["kinds"].items()]
-        out.append(("2. Mutation testing", [f"{m['total']} mutants of the gold answers; killed: CSR below the gold "
-                                            "answer's (per constraint: its value below gold's)"], rows))
+        lines = [f"{m['total']} mutants of the gold answers; killed: CSR below the gold answer's (per constraint: "
+                 "its value below gold's)"]
+        from act_dsl.scoring.card import KILL_AT
+        for k, v in m["kinds"].items():  # what the verifier misses, for the kinds below the card's threshold
+            if v["killed"] < KILL_AT:
+                lines += [f"survived `{k}`: {s['where']}: {s['gold']!r} -> {s['mutant']!r} (CSR {_f(s['csr'])}, "
+                          f"gold {_f(s['gold_csr'])})" for s in v.get("survivors", [])]
+        out.append(("2. Mutation testing", lines, rows))
     elif g:
         out.append(("2. Mutation testing", ["no mutant could be made from the gold answers"], []))
     rows = [["attack", "mean CSR", "below gold", "rewarded by"]]

@@ -18,6 +18,7 @@ KILL_AT = 0.80       # the share of each kind of mutant a card asks the verifier
 GATE_GAP = 0.05      # `act train` refuses an attack within this much of gold
 WRONG_AT = 0.5       # the search adversary's answers are wrong at most this share of the gold answer's metric
 SHOW_REJECTED = 10   # rejected gold records named in the card
+SHOW_SURVIVORS = 3   # surviving mutants shown per mutation kind
 
 
 @dataclass
@@ -230,7 +231,7 @@ def build_card(verifier: Verifier, records: list[dict[str, Any]], where: list[st
     gold_csr = [scores.csr[r] for r in spans.get("gold", [])]
     if golds is not None:
         card.gold = _gold_part(graph, scores, spans["gold"], where)
-        card.mutants = _mutant_part(graph, scores, spans["mutants"], muts, spans["gold"], len(raw))
+        card.mutants = _mutant_part(graph, scores, spans["mutants"], muts, spans["gold"], len(raw), where, gold_texts)
     for name in attack_resps:
         idx = spans["attack:" + name]
         rates = pass_rates(graph, scores, idx)
@@ -270,15 +271,20 @@ def _gold_part(graph: Graph, scores: Any, idx: list[int], where: list[str]) -> d
 
 
 def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gold_idx: list[int],
-                 made: int) -> dict[str, Any]:
+                 made: int, where: list[str], gold_texts: list[str]) -> dict[str, Any]:
     """Per mutation kind: how many mutants, the share scoring below the gold answer of their record (killed),
-    and per constraint the share it scores below gold."""
+    per constraint the share it scores below gold, and the first few that survived (what the verifier misses)."""
     kinds: dict[str, dict[str, Any]] = {}
-    for (m, _), r in zip(muts, idx):
+    for (m, text), r in zip(muts, idx):
         g = gold_idx[m.record]
-        k = kinds.setdefault(m.kind, {"n": 0, "killed_n": 0, "by": {c.name: [0, 0] for c in graph.constraints}})
+        k = kinds.setdefault(m.kind, {"n": 0, "killed_n": 0, "by": {c.name: [0, 0] for c in graph.constraints},
+                                      "survivors": []})
         k["n"] += 1
-        k["killed_n"] += (scores.csr[r] or 0.0) < (scores.csr[g] or 0.0)
+        killed = (scores.csr[r] or 0.0) < (scores.csr[g] or 0.0)
+        k["killed_n"] += killed
+        if not killed and len(k["survivors"]) < SHOW_SURVIVORS:
+            k["survivors"].append({"where": where[m.record], "gold": gold_texts[m.record][:200],
+                                   "mutant": text[:200], "csr": scores.csr[r], "gold_csr": scores.csr[g]})
         for c in graph.constraints:
             mv, gv = scores.values[r][c.name], scores.values[g][c.name]
             if mv is None or gv is None:
@@ -287,5 +293,6 @@ def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gol
             k["by"][c.name][0] += float(mv) < float(gv)
     return {"total": len(muts), "made": made, "kinds": {
         kind: {"n": k["n"], "killed": k["killed_n"] / k["n"],
-               "by_constraint": {c: (a / b if b else None) for c, (a, b) in k["by"].items()}}
+               "by_constraint": {c: (a / b if b else None) for c, (a, b) in k["by"].items()},
+               "survivors": k["survivors"]}
         for kind, k in kinds.items()}}
