@@ -182,24 +182,11 @@ class LLG:
         return bool(m.consume_token(t)) and not m.is_error()
 
 
-STRING_RULE = 'string ::= "\\"" char* "\\""'
-CHAR_RULE = 'char ::= [^"\\\\\\x00-\\x1F] | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})'
-
-
-def right_recursive(gbnf: str) -> str:
-    """act's GBNF with the JSON string written as a right-recursive rule instead of `char*` (the same language):
-    XGrammar's masks inside a string drop from milliseconds to microseconds."""
-    if STRING_RULE not in gbnf:
-        return gbnf
-    chars = 'chars ::= "\\"" | [^"\\\\\\x00-\\x1F] chars | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4}) chars'
-    return gbnf.replace(STRING_RULE, 'string ::= "\\"" chars').replace(CHAR_RULE, chars)
-
-
 class XGR:
     def __init__(self, tok: Any, vocab: int, form: str) -> None:
         import xgrammar
         self.xgr, self.form = xgrammar, form
-        self.name = {"gbnf": "XGrammar (GBNF)", "gbnf-rr": "XGrammar (GBNF, strings right-recursive)",
+        self.name = {"gbnf": "XGrammar (GBNF)",
                      "native": "XGrammar (regex / JSON Schema)"}[form]
         t0 = time.perf_counter()
         info = xgrammar.TokenizerInfo.from_huggingface(tok, vocab_size=vocab, stop_token_ids=[tok.eos_token_id])
@@ -211,8 +198,6 @@ class XGR:
         c = self.compiler
         if self.form == "gbnf":
             return c.compile_grammar(guide["gbnf"])
-        if self.form == "gbnf-rr":
-            return c.compile_grammar(right_recursive(guide["gbnf"]))
         if guide["kind"] != "json":
             return c.compile_regex(guide["regex"])
         # act's Lark form: an optional space, then the schema; XGrammar's default JSON whitespace (any_whitespace)
@@ -304,8 +289,7 @@ def main() -> None:
     eos = int(tok.eos_token_id)
     special = set(tok.added_tokens_decoder) - {eos}
     dels = {i for i in range(len(tok)) if tok.decode([i]) == "\x7f"}
-    engines: list[Any] = [LLG(tok, vocab), XGR(tok, vocab, "native"), XGR(tok, vocab, "gbnf"),
-               XGR(tok, vocab, "gbnf-rr")]
+    engines: list[Any] = [LLG(tok, vocab), XGR(tok, vocab, "native"), XGR(tok, vocab, "gbnf")]
     print(f"tokenizer {ref} (vocab {vocab}, end of text {eos} {tok.convert_ids_to_tokens(eos)!r}); "
           f"torch threads {torch.get_num_threads()}")
     for e in engines:
