@@ -47,7 +47,7 @@ CASES = [
           r"HTTP 503.*raise --timeout", "--timeout", "3"),
     Case("net-sigint-while-hanging", "network", "Ctrl-C while a request hangs, after 4 prompts were written",
          sample("--concurrency", "1", "--batch-size", "4"), FILES, exit=(130,), has=(r"interrupted",),
-         server="answer-then-silent", interrupt_when="s.jsonl:4", time_s=20, whole_jsonl=("s.jsonl",),
+         server="answer-then-silent", interrupt_when="s.jsonl:4", time_s=60, whole_jsonl=("s.jsonl",),
          untouched=("task.act", "data.jsonl")),
     # ---- http.client and socket failures: a retry or one line --------------------------------------------------------
     fails("net-incomplete-read", "cut-body", "an answer that promises 500 bytes and sends 20 (IncompleteRead)",

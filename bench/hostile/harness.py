@@ -42,6 +42,7 @@ class Result:
     maxrss_mb: float
     stdout: bytes
     stderr: bytes
+    interrupted_at: float | None = None   # seconds after the start when SIGINT was sent (None: never)
 
     @property
     def text(self) -> str:
@@ -105,8 +106,8 @@ def run(prep: Prepared) -> Result:
     cap = max(AS_FLOOR_MB, 3 * case.mem_mb) * 1024 * 1024
     server = None
     if case.server:   # a misbehaving server on 127.0.0.1 for this run only (it also stops by itself)
-        from servers import HostileServer
-        server = HostileServer(case.server, life_s=case.time_s + 30)
+        from servers import ServerProcess
+        server = ServerProcess(case.server, life_s=case.time_s + 30)
     args = [prep.arg(a) for a in case.args]
     if server is not None:
         args = [a.replace("{server}", server.url) if isinstance(a, str) else a for a in args]
@@ -146,12 +147,13 @@ def _run(prep: Prepared, cmd: list, env: dict, report: Path) -> Result:
             racer.start()
         limit = case.time_s if case.kill_after is None else min(case.time_s, case.kill_after)
         timed_out = killed = False
+        interrupted_at: float | None = None
         while True:
             pid, status = os.waitpid(proc.pid, os.WNOHANG)
             if pid:
                 break
             if not interrupted and _interrupt_due(prep, time.monotonic() - start):
-                interrupted = True
+                interrupted, interrupted_at = True, time.monotonic() - start
                 os.killpg(proc.pid, signal.SIGINT)   # the wrapper ignores it; the command must exit by itself
             if time.monotonic() - start > limit:
                 killed = case.kill_after is not None and limit == case.kill_after
@@ -176,7 +178,8 @@ def _run(prep: Prepared, cmd: list, env: dict, report: Path) -> Result:
         code, maxrss_kb = os.waitstatus_to_exitcode(int(raw_status)), int(raw_rss)
     elif not (timed_out or killed):
         code = proc.returncode   # the wrapper itself died: report that
-    return Result(code, timed_out, killed, wall, maxrss_kb / 1024, _head_tail(out_path), _head_tail(err_path))
+    return Result(code, timed_out, killed, wall, maxrss_kb / 1024, _head_tail(out_path), _head_tail(err_path),
+                  interrupted_at)
 
 
 def _head_tail(path: Path, keep: int = 4_000_000) -> bytes:
@@ -321,6 +324,11 @@ def check(prep: Prepared, res: Result) -> list[str]:
     text = res.text
     if res.timed_out:
         fails.append(f"ran past its {case.time_s:g} s budget and was killed")
+    if (case.interrupt_after is not None or case.interrupt_when) and res.interrupted_at is None:
+        fails.append(f"was never interrupted: {case.interrupt_when or f'{case.interrupt_after:g} s'} did not come")
+    elif res.interrupted_at is not None and res.wall - res.interrupted_at > case.after_interrupt_s:
+        fails.append(f"still ran {res.wall - res.interrupted_at:.1f} s after SIGINT (at most "
+                     f"{case.after_interrupt_s:g} s)")
     elif not res.killed and res.exit is not None and res.exit < 0:
         fails.append(f"died of signal {-res.exit} " + _excerpt(res))
     m = CRASH.search(text)

@@ -234,6 +234,42 @@ class HostileServer:
         self._send(h, 200, b'{"choices": "' + b"x" * 70_000_000 + b'"}')
 
 
+class ServerProcess:
+    """A HostileServer in a process of its own, for the corpus: a harness thread generating a big input holds
+    the GIL, and a server thread of the same process then answers seconds late."""
+
+    def __init__(self, behaviour: str, *, life_s: float = 60.0) -> None:
+        import subprocess
+        import sys
+        assert behaviour in BEHAVIOURS, behaviour
+        self.proc = subprocess.Popen([sys.executable, __file__, behaviour, str(life_s)], stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.close()
+            raise RuntimeError(f"the {behaviour} server did not start: {self.url!r}")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def _serve(behaviour: str, life_s: float) -> None:
+    """`python servers.py BEHAVIOUR LIFE_S`: print the API root, serve until terminated or LIFE_S have passed."""
+    server = HostileServer(behaviour, life_s=life_s)
+    print(server.url, flush=True)
+    server.stopped.wait(life_s + 1)
+    server.close()
+
+
 def wait_until(pred: Callable[[], bool], timeout: float = 20.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -241,3 +277,8 @@ def wait_until(pred: Callable[[], bool], timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.02)
     return pred()
+
+
+if __name__ == "__main__":
+    import sys
+    _serve(sys.argv[1], float(sys.argv[2]))

@@ -84,6 +84,7 @@ class Case:
     stdin: str | None = None                   # a file of the case fed to the command's stdin (default: none)
     interrupt_after: float | None = None       # SIGINT the run after this many seconds (it must then exit itself)
     interrupt_when: str | None = None          # ... or once this file of the case holds this many lines: "FILE:N"
+    after_interrupt_s: float = 5.0             # ... and then it must end within this many seconds
     whole_jsonl: Sequence[str] = ()            # files that must hold only whole, strict JSON lines afterwards
 
     def __post_init__(self) -> None:
