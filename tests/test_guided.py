@@ -69,6 +69,11 @@ def test_guided_eval_scores_with_the_unchanged_verifier(tmp_path: Path, tiny_mod
     assert [x["csr"] for x in res["responses"]] == pytest.approx(plain.csr)
     assert res["csr"] == pytest.approx(plain.mean_csr)
     assert all(x["pass"]["known"] and x["pass"]["some"] and x["pass"]["brief"] for x in res["responses"])
+    # the generation is counted for a tokens/s per arm: at least one new token per answer, at most the cap
+    assert len(sentences) <= res["tokens"] <= 16 * len(sentences)
+    assert res["tokens_per_s"] == pytest.approx(res["tokens"] / res["generation_seconds"])
+    assert 0 < res["generation_seconds"] <= res["seconds"]
+    assert f"generation: {res['tokens']} new tokens in" in r.stdout
 
 
 def _matcher(tok_folder: Path, grammar: str) -> tuple[object, object]:

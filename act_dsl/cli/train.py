@@ -310,6 +310,9 @@ def run_eval(args: argparse.Namespace) -> int:
                     f"interval {interval_text(iv.get('task_metric'))}")
         out.say(f"prompt-level accuracy {shown_number(res.prompt_accuracy)} (all applicable constraints pass), "
                 f"constraint-level accuracy {shown_number(res.constraint_accuracy)} (applicable verdicts that pass)")
+        if res.tokens_per_s is not None:
+            out.say(f"generation: {res.tokens} new tokens in {res.generation_seconds:.1f} s "
+                    f"({res.tokens_per_s:.1f} tokens/s, {args.best_of} per prompt)")
         out.say("(intervals: percentile bootstrap over prompts, 2000 resamples)")
         if json_target is not None:
             from act_dsl.safe_files import finite, write_json

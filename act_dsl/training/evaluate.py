@@ -93,13 +93,17 @@ def evaluate(verifier: Verifier, records: list[Record], tok, model, gen: GenConf
     fields = [r.fields for r in records]
     prompts = [backend.format_prompt(p, gen.chat) for p in verifier.prompts(fields)]
     candidates: list[list[str]] = []
+    counts: list[int | None] = []
     t0 = time.perf_counter()
     size = backend.batch_size(gen)
     with reporting.bar("evaluating", len(prompts), "prompt", enabled=progress) as bar:
         for i in range(0, len(prompts), size):
             out = backend.complete(prompts[i:i + size], best_of, gen, greedy=best_of == 1, seeds=[gen.seed + i])
             candidates.extend(list(c.texts) for c in out)
+            counts.extend(n for c in out for n in c.tokens)
             bar.update(len(out))
+    generation_seconds = time.perf_counter() - t0
+    tokens = None if any(n is None for n in counts) else sum(n for n in counts if n is not None)
     responses = [c[0] for c in candidates]
     if best_of > 1:  # rerank each prompt's candidates as `act sample --best-of` and training do
         from act_dsl.sampling.samples import Sample
@@ -117,4 +121,4 @@ def evaluate(verifier: Verifier, records: list[Record], tok, model, gen: GenConf
         tuple(EvalResponse(rec.line, prompt_key(rec.fields, graph.inputs), r, c, {n: _passed(v) for n, v in vals.items()})
               for rec, r, c, vals in zip(records, responses, scores.csr, scores.values)),
         time.perf_counter() - t0, best_of, best_of, None if how is None else task_metric(verifier, rows, records, how))
-    return replace(result, intervals=intervals(result.to_json()))
+    return replace(result, intervals=intervals(result.to_json()), tokens=tokens, generation_seconds=generation_seconds)

@@ -111,6 +111,14 @@ class Evaluation:
     model_calls_per_answer: int
     task_metric: TaskMetric | None = None
     intervals: dict[str, Any] = field(default_factory=dict)   # scoring.evidence.intervals of this result
+    tokens: int | None = None                 # new tokens generated, every candidate counted (None: not counted)
+    generation_seconds: float | None = None   # of `seconds`, the time spent generating
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        if self.tokens is None or not self.generation_seconds:
+            return None
+        return self.tokens / self.generation_seconds
 
     def pass_rates(self) -> dict[str, float | None]:
         return {n: s.pass_rate for n, s in self.constraints.items()}
@@ -121,6 +129,8 @@ class Evaluation:
             "constraints": {n: s.to_json() for n, s in self.constraints.items()},
             "responses": [r.to_json() for r in self.responses], "seconds": self.seconds, "best_of": self.best_of,
             "model_calls_per_answer": self.model_calls_per_answer}
+        if self.tokens is not None:
+            out.update(tokens=self.tokens, generation_seconds=self.generation_seconds, tokens_per_s=self.tokens_per_s)
         if self.task_metric is not None:
             out["task_metric"] = self.task_metric.to_json()
         out["intervals"] = self.intervals
@@ -137,7 +147,7 @@ class Evaluation:
                    tuple(EvalResponse.from_json(r, f"{source}, response {i + 1}") for i, r in enumerate(rows)),
                    f.may("seconds", NUM, 0.0), best_of, f.may("model_calls_per_answer", INT, best_of),
                    None if metric is None else TaskMetric.from_json(metric, f.inner("task_metric")),
-                   f.may("intervals", OBJ, {}))
+                   f.may("intervals", OBJ, {}), f.may("tokens", INT), f.may("generation_seconds", NUM))
 
     @classmethod
     def load(cls, path: str | Path) -> "Evaluation":
