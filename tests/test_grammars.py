@@ -162,7 +162,7 @@ def _json_value(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any
                          ids=lambda x: str(x)[-40:])
 def test_json_schema_accepts_exactly_the_answers_parses_and_conforms_pass(f: Path, task: str) -> None:
     o = _oracle(f, task)
-    # with `conforms` enforced the schema is exact; with only `parses`, it is stricter (sound, not complete)
+    # with `conforms` enforced the schema is exact; with only `parses`, every field is optional and may be null
     exact = any(n.enforced and "declared field" in n.text for n in o.tg.notes)
 
     def has_extra(v: Any) -> bool:
@@ -178,6 +178,7 @@ def test_json_schema_accepts_exactly_the_answers_parses_and_conforms_pass(f: Pat
             assert o.passes(answer), answer
         elif exact and not has_extra(value):  # keys beyond the declared ones: the schema is stricter than `conforms`
             assert not o.passes(answer), answer
+
     check()
 
 
@@ -204,6 +205,45 @@ def test_gold_fields_fill_answers_the_schema_accepts(f: Path, task: str) -> None
             assert o.accepts(json.dumps(value)) and o.passes(json.dumps(value)), value
     if not used:
         pytest.skip(f"{f.name} task `{task}`: its data has no gold field of the record")
+
+
+def _typed_value(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values of the declared types only, where a field may be left out or null when the schema allows it."""
+    kind = schema["type"]
+    if isinstance(kind, list):  # [T, "null"]
+        return st.one_of(st.none(), _typed_value({**schema, "type": kind[0]}))
+    if kind == "string":
+        return st.text(max_size=8)
+    if kind == "number":
+        return st.one_of(st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=False))
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        return st.lists(_typed_value(schema["items"]), max_size=3)
+    required = set(schema.get("required", ()))
+    return st.fixed_dictionaries({k: _typed_value(v) for k, v in schema["properties"].items() if k in required},
+                                 optional={k: _typed_value(v) for k, v in schema["properties"].items()
+                                           if k not in required})
+
+
+@pytest.mark.parametrize("f,task", [p for p in SHAPED if derive(load(p[0]).graph(p[1])).shape.kind == "json"],
+                         ids=lambda x: str(x)[-40:])
+def test_every_answer_of_the_declared_types_that_parses_is_in_the_grammar(f: Path, task: str) -> None:
+    """Complete on right answers: an answer of the declared fields and types passes the enforced constraints and
+    the schema accepts it; where only `parses` is enforced, fields left out or null are such answers too."""
+    o = _oracle(f, task)
+    only_parses = not any(n.enforced and "declared field" in n.text for n in o.tg.notes)
+
+    @FAST
+    @given(_typed_value({**o.shape.schema, "required": list(o.shape.schema["properties"])}), st.booleans(),
+           st.data())
+    def check(value: Any, spaced: bool, data: Any) -> None:
+        if only_parses:  # leave out some fields, as a model may
+            value = {k: v for k, v in value.items() if not data.draw(st.booleans(), label=f"drop {k}")}
+        answer = (" " if spaced else "") + json.dumps(value)
+        assert o.passes(answer), answer
+        assert o.accepts(answer.strip()), answer
+    check()
 
 
 CHOICE_AND_PATTERN = """

@@ -93,7 +93,8 @@ def _accepts(tok: object, matcher: object, text: str) -> bool:
 
 @pytest.mark.parametrize("path,task", [("act_dsl/starters/label/task.act", None), ("examples/entity_typing/task.act", None),
                                        ("act_dsl/starters/json/task.act", None),
-                                       ("examples/product_extraction/invoice.act", None)])
+                                       ("examples/product_extraction/invoice.act", None),
+                                       ("examples/product_extraction/task.act", None)])
 def test_gbnf_and_lark_forms_accept_the_answers_the_regex_or_schema_accepts(path: str, task: str | None,
                                                                             tiny_model: Path) -> None:
     from llguidance.gbnf_to_lark import gbnf_to_lark
@@ -103,10 +104,17 @@ def test_gbnf_and_lark_forms_accept_the_answers_the_regex_or_schema_accepts(path
     if g["kind"] == "json":
         props = g["json_schema"]["properties"]
         fill = {"string": "a \"q\" b", "number": -12.5, "boolean": True}
-        good = {k: fill.get(v["type"], []) for k, v in props.items()}
+        good = {k: fill.get(v["type"] if isinstance(v["type"], str) else v["type"][0], []) for k, v in props.items()}
         long = {k: "x" * 300 if v == "a \"q\" b" else v for k, v in good.items()}  # a long string: right recursion
         yes = [json.dumps(good), " " + json.dumps(good), " " + json.dumps(good) + "\n", json.dumps(long)]
-        no = [json.dumps({**good, "extra": 1}), json.dumps(dict(list(good.items())[1:])), "{}", "none"]
+        no = [json.dumps({**good, "extra": 1}), "none"]
+        later_first = json.dumps(dict(reversed(list(good.items()))))  # the fields out of their declared order
+        less = [json.dumps(dict(list(good.items())[1:])), json.dumps(dict(list(good.items())[:1])), "{}"]
+        if g["json_schema"]["required"]:  # every field required (a `conforms` constraint asks for them)
+            no += less
+        else:  # only `parses`: a field left out reads as none, as null does, so the grammar allows it
+            yes += less + [json.dumps({k: None for k in good})]
+            no += [later_first]
     else:
         items = derive(load(root / path).graph(task)).shape.items  # type: ignore[union-attr]
         yes = [" " + items[0], items[-1] + ", " + items[0] + "\n", items[0] + "," + items[0]]

@@ -220,14 +220,15 @@ def _range_text(lo: int, hi: int | None) -> str:
 
 def schema_of(t: str, nullable: bool = False, top: bool = True) -> dict[str, Any]:
     """The JSON Schema of a declared type: every field required, no other keys (a record `json` reads). With
-    `nullable`, every value below the top may also be `null`: what `parses` alone allows a right answer (a price
-    a listing does not give), when no `conforms` constraint asks for every field's type."""
+    `nullable`, every value below the top may also be `null` and every field may be left out (the reader reads a
+    missing field as none): what `parses` alone allows a right answer (a price a listing does not give), when no
+    `conforms` constraint asks for every field's type."""
     if T.is_list(t):
         out: dict[str, Any] = {"type": "array", "items": schema_of(T.elem(t), nullable, False)}
     elif T.is_record(t):
         fields = T.record_fields(t)
         out = {"type": "object", "properties": {k: schema_of(v, nullable, False) for k, v in fields.items()},
-               "required": list(fields), "additionalProperties": False}
+               "required": [] if nullable else list(fields), "additionalProperties": False}
     else:
         out = {"type": {"text": "string", "label": "string", "number": "number", "bool": "boolean"}.get(t, "string")}
     if nullable and not top:

@@ -99,8 +99,19 @@ def _json_rule(schema: dict[str, Any], rules: dict[str, str]) -> str:
         item = _json_rule(schema["items"], rules)
         rules[name] = f'"[" ws ({item} (ws "," ws {item})*)? ws "]"'
     else:
-        parts = [f'{_str(json.dumps(k))} ws ":" ws {_json_rule(v, rules)}' for k, v in schema["properties"].items()]
-        rules[name] = '"{" ws ' + ' ws "," ws '.join(parts) + ' ws "}"' if parts else '"{" ws "}"'
+        props = schema["properties"]
+        parts = [f'{_str(json.dumps(k))} ws ":" ws {_json_rule(v, rules)}' for k, v in props.items()]
+        required = set(schema.get("required", props))
+        if not parts:
+            rules[name] = '"{" ws "}"'
+        elif required >= set(props):
+            rules[name] = '"{" ws ' + ' ws "," ws '.join(parts) + ' ws "}"'
+        else:  # every field optional, in the declared order: `name-k` is a non-empty run of the fields from k on
+            assert not required, "a record's fields are all required or all optional"
+            for i, part in enumerate(parts):
+                here = f"{name}-{i + 1}"
+                rules[here] = part if i == len(parts) - 1 else f'{part} (ws "," ws {name}-{i + 2})? | {name}-{i + 2}'
+            rules[name] = f'"{{" ws ({name}-1 ws)? "}}"'
     return name
 
 
