@@ -324,13 +324,13 @@ def check(prep: Prepared, res: Result) -> list[str]:
     text = res.text
     if res.timed_out:
         fails.append(f"ran past its {case.time_s:g} s budget and was killed")
+    elif not res.killed and res.exit is not None and res.exit < 0:
+        fails.append(f"died of signal {-res.exit} " + _excerpt(res))
     if (case.interrupt_after is not None or case.interrupt_when) and res.interrupted_at is None:
         fails.append(f"was never interrupted: {case.interrupt_when or f'{case.interrupt_after:g} s'} did not come")
     elif res.interrupted_at is not None and res.wall - res.interrupted_at > case.after_interrupt_s:
         fails.append(f"still ran {res.wall - res.interrupted_at:.1f} s after SIGINT (at most "
                      f"{case.after_interrupt_s:g} s)")
-    elif not res.killed and res.exit is not None and res.exit < 0:
-        fails.append(f"died of signal {-res.exit} " + _excerpt(res))
     m = CRASH.search(text)
     if m:
         fails.append(f"crashed ({m.group(0)}): " + _excerpt(res, 600))
