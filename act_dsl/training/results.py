@@ -116,9 +116,7 @@ class Evaluation:
 
     @property
     def tokens_per_s(self) -> float | None:
-        if self.tokens is None or not self.generation_seconds:
-            return None
-        return self.tokens / self.generation_seconds
+        return self.tokens / self.generation_seconds if self.tokens is not None and self.generation_seconds else None
 
     def pass_rates(self) -> dict[str, float | None]:
         return {n: s.pass_rate for n, s in self.constraints.items()}
