@@ -11,7 +11,8 @@ import pytest
 import act_dsl
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.results import (AuditResult, BeforeAfter, EvalSummary, Evaluation, RankAudit, ResultError,
-                                      TrainReport, TrainResult, stage_result)
+                                      TrainReport, TrainResult)
+from act_dsl.training.runs import stage_result
 from conftest import SHAPE_TASK, run_act
 
 

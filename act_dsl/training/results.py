@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from act_dsl.training.config import TrainConfig
 from act_dsl.training.fields import BOOL, INT, LIST, NUM, OBJ, STR, Fields, ResultError, optional, read_json_file
@@ -392,14 +392,3 @@ class TrainReport:
     def load(cls, path: str | Path) -> "TrainReport":
         return cls.from_json(read_json_file(path), str(path))
 
-
-STAGE_RESULTS: Mapping[str, Any] = {"eval_before": EvalSummary, "eval_after": EvalSummary, "rank": RankAudit,
-                                    "audit": AuditResult, "train": TrainResult}
-
-
-def stage_result(name: str, value: Any, source: str) -> Any:
-    """A stage's result as its type (read from stages.json, or already typed); stages without one stay JSON."""
-    kind = STAGE_RESULTS.get(name)
-    if kind is None or not isinstance(value, dict):
-        return value
-    return kind.from_json(value, f"{source}, stage `{name}`")

@@ -126,7 +126,6 @@ class RunDir:
 
     def result(self, name: str) -> Any:
         """The kept result of finished stage `name`, as its type (a ResultError names stages.json if it is not)."""
-        from act_dsl.training.results import stage_result
         return stage_result(name, self.stages[name]["result"], str(self._stages_file))
 
     def record(self, name: str, result: Any, seconds: float) -> None:
@@ -243,3 +242,13 @@ def _plot(run: RunDir, report: TrainReport) -> str | None:
     fig.savefig(run.path / "report.png", dpi=100)
     plt.close(fig)
     return "report.png"
+
+
+def stage_result(name: str, value: Any, source: str) -> Any:
+    """A stage's result as its type (read from stages.json, or already typed); stages without one stay JSON."""
+    from act_dsl.training.results import AuditResult, EvalSummary, RankAudit, TrainResult
+    kind: Any = {"eval_before": EvalSummary, "eval_after": EvalSummary, "rank": RankAudit, "audit": AuditResult,
+            "train": TrainResult}.get(name)
+    if kind is None or not isinstance(value, dict):
+        return value
+    return kind.from_json(value, f"{source}, stage `{name}`")
