@@ -55,3 +55,21 @@ def test_accelerate_launch_two_cpu_processes(tmp_path, tiny_model) -> None:
     samples = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()]
     assert sorted(s["index"] for s in samples) == list(range(16))  # sampled once, by the main process
     assert (out / "adapter" / "adapter_config.json").is_file()
+
+
+@pytest.mark.slow
+def test_arms_under_accelerate_launch_are_refused_before_any_work(tmp_path, tiny_model) -> None:
+    from test_training import TASK
+    (tmp_path / "task.act").write_text(TASK)
+    for name in ("train.jsonl", "eval.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps({"topic": f"t{i}"}) + "\n" for i in range(4)))
+    launcher = shutil.which("accelerate", path=os.path.dirname(sys.executable))
+    assert launcher, "accelerate's launcher is installed with the train extra"
+    cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+           "--dynamo_backend", "no", "-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model",
+           str(tiny_model), "--run-dir", str(tmp_path / "run"), "--control", "shuffled"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0
+    assert "--control, --sft-gold and --capability run one process" in r.stderr
+    assert f'File "{ROOT / "act_dsl"}' not in r.stderr  # a usage error from act_dsl, not a crash in it
+    assert not (tmp_path / "run" / "samples.jsonl").exists()

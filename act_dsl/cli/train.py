@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,9 @@ def run_train(args: argparse.Namespace) -> int:
                    resume=args.resume, engine=engine, force=args.force,
                    about=about)
     arms = _arms(args)
+    if arms.any() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise UsageError("--control, --sft-gold and --capability run one process; under accelerate launch train "
+                         "the run alone, then add the arms with a plain `act train ... --resume`")
     from act_dsl.training.multi import run_rounds, run_seeds
     with session(args, run_path / "log.txt") as out:
         job.log = out.log

@@ -297,8 +297,27 @@ def build_report(p: Pipeline, results: dict[str, Any]) -> TrainReport:
 
 def run_job(job: TrainJob) -> TrainReport | None:
     """Run a job to the end (finishing it when job.resume); the report, or None on non-main processes."""
-    return Pipeline(job, distributed()).run()
+    dist = distributed()
+    ok = False
+    try:
+        report = Pipeline(job, dist).run()
+        ok = True
+        return report
+    finally:
+        close_group(dist, wait=ok)
 
+
+def close_group(dist: Any, wait: bool = True) -> None:
+    """Close the process group before the interpreter exits: a gloo group left open then can abort a process
+    that had finished its work. With `wait`, every process first waits for the others (the main one writes
+    the report last); after an error it does not, since the others may never come."""
+    if dist is None:
+        return
+    import torch.distributed as tdist
+    if tdist.is_available() and tdist.is_initialized():
+        if wait:
+            dist.wait_for_everyone()
+        tdist.destroy_process_group()
 
 
 def _metric_note(m: TaskMetric | None) -> str:
