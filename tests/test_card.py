@@ -331,3 +331,16 @@ def test_a_metric_task_needs_gold_and_the_records_inputs(tmp_path: Path) -> None
                   "--metric-task", str(tmp_path / "other.act"))
     assert got.returncode == 2 and "Traceback" not in got.stderr
     assert "task `sections` reads the input `topic`, which records of" in got.stderr
+
+
+@pytest.mark.parametrize("weight, fixed", [("1", True), ("0.01", False)])
+def test_a_light_tie_breaker_that_rejects_gold_gets_no_fix(tmp_path: Path, weight: str, fixed: bool) -> None:
+    """`short` rejects every gold answer: with full weight the card says to loosen it; as a tie-breaker (0.01 of
+    the weight, so each gold answer loses under 0.01 of CSR to it) the card shows the weight and asks nothing."""
+    program = TAGS.replace("  constraint some ", f"  constraint short weight {weight} = count(tags) <= 1\n  constraint some ")
+    card = build_card(Verifier(_graph(tmp_path, program)), TAG_ROWS, ["d:1", "d:2", "d:3"], "gold", progress=False)
+    assert card.as_dict()["gold"]["pass_rates"]["short"] == 0.0
+    assert any(f.startswith("`short` rejects 100% of gold answers") for f in card.fixes()) is fixed
+    path = _records(tmp_path, TAG_ROWS)
+    r = run_act("card", str(tmp_path / "task.act"), "--data", str(path), "--gold", "gold", "--format", "markdown")
+    assert ("| `short` | 0.000 |" in r.stdout) is fixed and (f"| `short` (weight {weight}) | 0.000 |" in r.stdout) is not fixed

@@ -117,6 +117,12 @@ def _ok(v: bool | None) -> str:
     return "n/a" if v is None else "pass" if v else "FAIL"
 
 
+def _weight(gold: dict[str, Any], c: str) -> str:
+    """" (weight W)" for a constraint weighted other than 1 (a light tie-breaker may fail gold answers by design)."""
+    w = (gold.get("weights") or {}).get(c, 1.0)
+    return "" if w == 1.0 else f" (weight {w:g})"
+
+
 def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     """The card as (title, text lines, table rows: the first row is the header) per section."""
     names = [c for c in (d["gold"] or (d["attacks"][0] if d["attacks"] else {"pass_rates": {}}))["pass_rates"]]
@@ -130,7 +136,7 @@ def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
         if g["rejected_count"] > len(g["rejected"]):
             lines.append(f"... and {g['rejected_count'] - len(g['rejected'])} more")
         out.append(("1. Gold acceptance", lines, [["constraint", "gold pass rate"]] +
-                    [[f"`{c}`", _f(g["pass_rates"][c])] for c in names]))
+                    [[f"`{c}`" + _weight(g, c), _f(g["pass_rates"][c])] for c in names]))
     else:
         ref = d.get("reference") or {}
         out.append(("1. Gold acceptance", ["no gold answers given (--gold FIELD): sections 1, 2 and 4 are empty"] +

@@ -13,6 +13,7 @@ from act_dsl.scoring.rows import Row
 from act_dsl.scoring.verifier import Verifier, score_in_chunks
 
 GOLD_AT = 0.95       # the gold answers' CSR a card asks for
+TIE_BREAKER_COST = 0.01  # a constraint costing the gold answers less CSR than this on average gets no fix
 ATTACK_GAP = 0.15    # how far below gold the best attack and the search adversary must stay
 KILL_AT = 0.80       # the share of each kind of mutant a card asks the verifier to catch
 GATE_GAP = 0.05      # `act train` refuses an attack within this much of gold
@@ -63,8 +64,12 @@ class Card:
     def fixes(self) -> list[str]:
         out = []
         if self.gold:
+            weights = self.gold.get("weights") or {}
+            total = sum(weights.values()) or 1.0
             for c, rate in self.gold["pass_rates"].items():
-                if rate is not None and rate < GOLD_AT:
+                # a light tie-breaker may reject many gold answers while costing them under 0.01 of CSR: no fix
+                light = c in weights and (1 - (rate or 0.0)) * weights[c] / total < TIE_BREAKER_COST
+                if rate is not None and rate < GOLD_AT and not light:
                     first = next((r["where"] for r in self.gold["rejected"] if c in r["failed"]), None)
                     out.append(f"`{c}` rejects {1 - rate:.0%} of gold answers" + (f" (first: {first})" if first else "")
                                + ": loosen it, or read the answer the way the gold is written")
@@ -267,7 +272,7 @@ def _gold_part(graph: Graph, scores: Any, idx: list[int], where: list[str]) -> d
         if failed:
             rejected.append({"where": where[i], "csr": scores.csr[r], "failed": failed})
     return {"csr": mean([scores.csr[r] for r in idx]) or 0.0, "pass_rates": pass_rates(graph, scores, idx),
-            "rejected_count": len(rejected), "rejected": rejected[:SHOW_REJECTED]}
+            "rejected_count": len(rejected), "rejected": rejected[:SHOW_REJECTED], "weights": dict(scores.weights)}
 
 
 def _mutant_part(graph: Graph, scores: Any, idx: list[int], muts: list[Any], gold_idx: list[int],
