@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -33,21 +34,29 @@ def test_default_model_trains_end_to_end_on_a_few_prompts(tmp_path) -> None:
     assert any(resp.strip().startswith("/") for s in samples for resp in s["responses"])
 
 
+def _launch(*args: str) -> list[str]:
+    """`accelerate launch` of two CPU processes on a port of their own: tests run side by side (pytest -n), and
+    two launches on torchrun's default port 29500 would collide."""
+    launcher = shutil.which("accelerate", path=os.path.dirname(sys.executable))
+    assert launcher, "accelerate's launcher is installed with the train extra"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+            "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1", "--main_process_port", str(port), *args]
+
+
 @pytest.mark.slow
 def test_accelerate_launch_two_cpu_processes(tmp_path, tiny_model) -> None:
     from test_training import TASK
     (tmp_path / "task.act").write_text(TASK)
     (tmp_path / "train.jsonl").write_text("".join(json.dumps({"topic": f"t{i}"}) + "\n" for i in range(16)))
     (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"topic": f"e{i}"}) + "\n" for i in range(4)))
-    launcher = shutil.which("accelerate", path=os.path.dirname(sys.executable))
-    assert launcher, "accelerate's launcher is installed with the train extra"
     out = tmp_path / "run"
     # accelerate's `--cpu` launcher starts a single process unless MPI is installed; `--multi_gpu` starts
     # the processes with torchrun, and act_dsl asks accelerate for gloo on the CPU when there is no GPU.
-    cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
-           "--dynamo_backend", "no", "-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model",
-           str(tiny_model), "--run-dir", str(out), "--samples", "4", "--epochs", "1", "--max-new-tokens", "10",
-           "--lr", "0.01", "--force"]
+    cmd = _launch("-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir",
+                  str(out), "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01", "--force")
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-4000:]
     report = json.loads((out / "report.json").read_text())
@@ -63,11 +72,8 @@ def test_arms_under_accelerate_launch_are_refused_before_any_work(tmp_path, tiny
     (tmp_path / "task.act").write_text(TASK)
     for name in ("train.jsonl", "eval.jsonl"):
         (tmp_path / name).write_text("".join(json.dumps({"topic": f"t{i}"}) + "\n" for i in range(4)))
-    launcher = shutil.which("accelerate", path=os.path.dirname(sys.executable))
-    assert launcher, "accelerate's launcher is installed with the train extra"
-    cmd = [launcher, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
-           "--dynamo_backend", "no", "-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model",
-           str(tiny_model), "--run-dir", str(tmp_path / "run"), "--control", "shuffled"]
+    cmd = _launch("-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir",
+                  str(tmp_path / "run"), "--control", "shuffled")
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0
     assert "--control, --sft-gold and --capability run one process" in r.stderr

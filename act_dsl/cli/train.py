@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,7 +88,7 @@ def _metric_spec(args: argparse.Namespace) -> Any:
 
 def run_train(args: argparse.Namespace) -> int:
     from act_dsl.sampling.model import ModelError
-    from act_dsl.training.pipeline import JobError, TrainJob, check_graph, run_job
+    from act_dsl.training.pipeline import JobError, TrainJob, check_graph, several_processes
     from act_dsl.training.runs import latest_run_dir, new_run_dir
     program = load_checked(args.file)
     if program is None:
@@ -131,7 +130,7 @@ def run_train(args: argparse.Namespace) -> int:
                    resume=args.resume, engine=engine, force=args.force,
                    about=about)
     arms = _arms(args)
-    if arms.any() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if arms.any() and several_processes():
         raise UsageError("--control, --sft-gold and --capability run one process; under accelerate launch train "
                          "the run alone, then add the arms with a plain `act train ... --resume`")
     from act_dsl.training.multi import run_rounds, run_seeds

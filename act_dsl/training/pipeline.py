@@ -60,9 +60,14 @@ class TrainJob:
     shared: dict[str, Any] = field(default_factory=dict)  # kept across the rounds of one job: a started engine
 
 
+def several_processes() -> bool:
+    """Whether this process is one of several (`accelerate launch --num_processes N`, torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
 def distributed() -> Any:
     """accelerate's process state when launched on several processes, else None."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    if not several_processes():
         return None
     import torch
     from accelerate import PartialState
