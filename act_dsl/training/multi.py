@@ -27,8 +27,8 @@ def run_rounds(job: TrainJob, rounds: int) -> TrainReport | None:
     """R rounds of sample-rank-train, each in job.run_dir/round-r; the combined report (None off the main process)."""
     if rounds == 1:
         return run_job(job)
-    from act_dsl.training.pipeline import distributed
-    if distributed() is not None:
+    from act_dsl.training.pipeline import several_processes
+    if several_processes():
         raise ValueError("--rounds runs one process; under accelerate launch run one round at a time")
     from act_dsl.training.rounds import RoundGate, carry_eval
     RunDir(job.run_dir)
@@ -121,8 +121,8 @@ def rounds_markdown(summary: dict[str, Any]) -> str:
 
 def run_seeds(job: TrainJob, seeds: int, rounds: int = 1) -> dict[str, Any] | None:
     """The run repeated with seeds s..s+N-1 in job.run_dir/seed-K; mean and spread of every number."""
-    from act_dsl.training.pipeline import distributed
-    if distributed() is not None:
+    from act_dsl.training.pipeline import several_processes
+    if several_processes():
         raise ValueError("--seeds runs one process; launch each seed on its own under accelerate")
     start = job.config.seed
     reports: list[TrainReport] = []
