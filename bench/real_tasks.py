@@ -159,6 +159,12 @@ def timeqa(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tupl
     return act, {}, train, evald
 
 
+def timeqa_all(data: Path) -> list[dict]:
+    """Every TimeQA question with a gold answer (410), training and held-out side together, in document order."""
+    _, _, train, evald = timeqa(data, 10_000, 10_000)
+    return sorted(train + evald, key=lambda r: r["doc_id"])
+
+
 def summ(data: Path, n_train: int, n_eval: int, constraints: str = "") -> tuple[str, dict[str, str], list[dict], list[dict]]:
     act = (ROOT / "examples" / "summarization" / "task.act").read_text()
     if constraints == "nonempty":  # an empty summary leaves `grounded` not applicable and passes `short`

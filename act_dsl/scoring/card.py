@@ -67,12 +67,13 @@ class Card:
             weights = self.gold.get("weights") or {}
             total = sum(weights.values()) or 1.0
             for c, rate in self.gold["pass_rates"].items():
-                # a light tie-breaker may reject many gold answers while costing them under 0.01 of CSR: no fix
-                light = c in weights and (1 - (rate or 0.0)) * weights[c] / total < TIE_BREAKER_COST
-                if rate is not None and rate < GOLD_AT and not light:
-                    first = next((r["where"] for r in self.gold["rejected"] if c in r["failed"]), None)
-                    out.append(f"`{c}` rejects {1 - rate:.0%} of gold answers" + (f" (first: {first})" if first else "")
-                               + ": loosen it, or read the answer the way the gold is written")
+                if rate is None or rate >= GOLD_AT:
+                    continue
+                if c in weights and (1 - rate) * weights[c] / total < TIE_BREAKER_COST:
+                    continue  # a light tie-breaker: it may reject many gold answers at little cost to their CSR
+                first = next((r["where"] for r in self.gold["rejected"] if c in r["failed"]), None)
+                out.append(f"`{c}` rejects {1 - rate:.0%} of gold answers" + (f" (first: {first})" if first else "")
+                           + ": loosen it, or read the answer the way the gold is written")
         g = self.gold["csr"] if self.gold else None
         for a in self.attacks:
             if g is not None and a["mean_csr"] and a["mean_csr"] > g - ATTACK_GAP:

@@ -303,13 +303,13 @@ def build_report(p: Pipeline, results: dict[str, Any]) -> TrainReport:
 def run_job(job: TrainJob) -> TrainReport | None:
     """Run a job to the end (finishing it when job.resume); the report, or None on non-main processes."""
     dist = distributed()
-    ok = False
     try:
         report = Pipeline(job, dist).run()
-        ok = True
-        return report
-    finally:
-        close_group(dist, wait=ok)
+    except BaseException:
+        close_group(dist, wait=False)
+        raise
+    close_group(dist)
+    return report
 
 
 def close_group(dist: Any, wait: bool = True) -> None:

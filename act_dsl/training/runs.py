@@ -248,7 +248,7 @@ def stage_result(name: str, value: Any, source: str) -> Any:
     """A stage's result as its type (read from stages.json, or already typed); stages without one stay JSON."""
     from act_dsl.training.results import AuditResult, EvalSummary, RankAudit, TrainResult
     kind: Any = {"eval_before": EvalSummary, "eval_after": EvalSummary, "rank": RankAudit, "audit": AuditResult,
-            "train": TrainResult}.get(name)
+                 "train": TrainResult}.get(name)
     if kind is None or not isinstance(value, dict):
         return value
     return kind.from_json(value, f"{source}, stage `{name}`")
