@@ -63,6 +63,27 @@ def test_label_task_card_shows_what_the_set_alone_cannot_tell(tmp_path: Path) ->
     assert any("label_sibling" in f for f in card["fixes"])
 
 
+VACUOUS = TAGS.replace("constraint in_set = all t in tags: t in L\n", """constraint in_set = all t in tags: t in L
+  constraint animal_ok weight 3 = all t in tags where t in L: not starts_with(t, "/animal") or matches(sentence, "cat|dog")
+""")
+
+
+def test_invented_labels_show_a_constraint_that_passes_them_vacuously(tmp_path: Path) -> None:
+    """`animal_ok` looks only at the labels of the set, so an answer made of labels the set does not hold passes it
+    vacuously: the card's `invented:L` attack (labels in the set's style, in none of it) scores 0.8 on every
+    record, above the 0.4 of the first label (a wrong animal type), and is named with the constraints that reward it."""
+    from act_dsl.scoring.attacks import invented_labels
+    assert invented_labels(["/animal", "/animal/cat"]) == ["/unlisted", "/unlisted/kind"]
+    assert invented_labels(["sports", "unlisted"]) == ["unlistedx"]
+    graph = _graph(tmp_path, VACUOUS)
+    rows = [{"sentence": "Paris is busy", "gold": ["/place", "/place/city"]}]
+    card = build_card(Verifier(graph), rows, ["d:1"], "gold", progress=False, search_records=0).as_dict()
+    attacks = {a["name"]: a for a in card["attacks"]}
+    assert attacks["invented:L"]["mean_csr"] == pytest.approx(4 / 5)
+    assert set(attacks["invented:L"]["rewarding"]) == {"animal_ok", "some"}
+    assert attacks["first_label:L"]["mean_csr"] == pytest.approx(2 / 5)
+
+
 @pytest.mark.slow
 def test_rejected_gold_answers_are_named_by_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "task.act").write_text(TAGS)

@@ -35,11 +35,25 @@ def empty_of(t: str) -> Any:
     return [] if t.startswith("list<") else 0 if t == "number" else False if t == "bool" else ""
 
 
+def invented_labels(labels: list[str]) -> list[str]:
+    """Labels written like the set's own but in none of them: a kind and, where the set's labels are `/`-paths,
+    a child of it ("/unlisted", "/unlisted/kind"). A constraint that only looks at labels of the set passes them
+    vacuously; a small model writes such labels often ("/movie/film" for FIGER's "/art/film")."""
+    known = {normalize(x) for x in labels}
+    base = "unlisted"
+    while any(normalize(x).lstrip("/").startswith(base) for x in known):
+        base += "x"
+    if any(x.startswith("/") for x in labels):
+        return [f"/{base}", f"/{base}/kind"]
+    return [base]
+
+
 def derived_attacks(verifier: Verifier, shape: Shape | None, records: list[dict[str, Any]],
                     ctxs: list[Context] | None) -> tuple[dict[str, list[str]], list[str]]:
     """Per attack name, one response per record, and notes on attacks left out. The probes of `act probe`
     (empty, prompt echoed, inputs copied, first label, one repeated word) plus: the best constant label of
-    each set (every label scored), all labels of a set at once, each example response reused, and for a JSON
+    each set (every label scored), all labels of a set at once, labels invented in the set's style, each
+    example response reused, and for a JSON
     answer the object with empty values and the object filled with copied input."""
     graph = verifier.graph
     attacks, notes = probe_responses(verifier, records)
@@ -49,6 +63,10 @@ def derived_attacks(verifier: Verifier, shape: Shape | None, records: list[dict[
         for name, ls in graph.labelsets.items():
             if len(ls.labels) > 1:
                 attacks[f"all_labels:{name}"] = [shape.render(list(ls.labels))] * len(records)
+            if ls.labels:
+                made_up = invented_labels(list(ls.labels))
+                attacks[f"invented:{name}"] = [shape.render(made_up if shape.kind == "list" else made_up[0])] \
+                    * len(records)
     seen: set[str] = set()
     for ex in graph.examples:
         r = ex.fields.get("response")
@@ -80,10 +98,12 @@ class Found:
 
 def _pieces(graph: Graph, shape: Shape, rec: dict[str, Any], ctx: Context | None, prompt: str | None,
             rng: random.Random) -> list[Any]:
-    """What edits may insert: labels of the sets, the input's entities, sentences and word windows, prompt lines."""
+    """What edits may insert: labels of the sets and labels invented in their style, the input's entities,
+    sentences and word windows, prompt lines."""
     out: list[Any] = []
     labels = [lab for ls in graph.labelsets.values() for lab in ls.labels]
     out += rng.sample(labels, min(20, len(labels)))
+    out += [lab for ls in graph.labelsets.values() if ls.labels for lab in invented_labels(list(ls.labels))]
     if ctx is not None:
         out += [t for t, _ in ctx.entities] + ctx.sentences[:6] + ctx.numbers[:4]
     for n, t in graph.input_types.items():
