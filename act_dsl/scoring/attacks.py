@@ -53,8 +53,8 @@ def derived_attacks(verifier: Verifier, shape: Shape | None, records: list[dict[
     """Per attack name, one response per record, and notes on attacks left out. The probes of `act probe`
     (empty, prompt echoed, inputs copied, first label, one repeated word) plus: the best constant label of
     each set (every label scored), all labels of a set at once, labels invented in the set's style, each
-    example response reused, and for a JSON
-    answer the object with empty values and the object filled with copied input."""
+    example response reused, and for a JSON answer the object with empty values and the object filled with
+    copied input."""
     graph = verifier.graph
     attacks, notes = probe_responses(verifier, records)
     for name, label in best_constant_labels(verifier, records).items():
