@@ -55,7 +55,7 @@ def test_entity_typing_examples_of_language_md() -> None:
 
 
 def test_entity_typing_example_file_with_ner_constraints() -> None:
-    assert _assert_expectations(act_dsl.load(EXAMPLES / "entity_typing" / "task.act", strict=True)) == 12
+    assert _assert_expectations(act_dsl.load(EXAMPLES / "entity_typing" / "task.act", strict=True)) == 11
 
 
 def test_fuzzy_label_membership_compares_whole_labels() -> None:
