@@ -39,9 +39,9 @@ def invented_labels(labels: list[str]) -> list[str]:
     """Labels written like the set's own but in none of them: a kind and, where the set's labels are `/`-paths,
     a child of it ("/unlisted", "/unlisted/kind"). A constraint that only looks at labels of the set passes them
     vacuously; a small model writes such labels often ("/movie/film" for FIGER's "/art/film")."""
-    known = {normalize(x) for x in labels}
+    known = {normalize(x).lstrip("/") for x in labels}
     base = "unlisted"
-    while any(normalize(x).lstrip("/").startswith(base) for x in known):
+    while any(k.startswith(base) for k in known):
         base += "x"
     if any(x.startswith("/") for x in labels):
         return [f"/{base}", f"/{base}/kind"]
