@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -27,6 +27,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_in_flight(url: str, finished: Callable[[], bool], seconds: float = 60) -> bool:
+    """Poll /metrics until a request is being scored (True), or until `finished()` (every request answered) or
+    time runs out (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not finished():
+        try:
+            text = httpx.get(url + "/metrics", timeout=5).text
+        except httpx.HTTPError:
+            text = ""
+        for line in text.splitlines():
+            if line.startswith("act_serve_requests_in_progress ") and float(line.split()[1]) >= 1:
+                return True
+        time.sleep(0.02)
+    return False
 
 
 class Server:
@@ -152,6 +168,7 @@ def test_nemo_gym_verify_gives_reward_and_components(server: Server) -> None:
 def test_metrics_show_latency_rewards_pass_rates_and_errors(server: Server) -> None:
     httpx.post(server.url + "/score", json={"records": RECORDS[:2]}, timeout=60)
     text = httpx.get(server.url + "/metrics", timeout=10).text
+    assert "act_serve_requests_in_progress 0.0" in text   # answered: nothing left in flight
     for name in ("act_serve_score_seconds_bucket", "act_serve_rewards_total", "act_serve_rewards_per_second",
                  'act_serve_constraint_pass_rate{constraint="punctuation__no_comma"}',
                  'act_serve_constraint_applicable_total{constraint="punctuation__no_comma"}'):
@@ -188,7 +205,7 @@ def test_sigterm_finishes_the_accepted_request() -> None:
         t = threading.Thread(target=lambda: got.update(
             r=httpx.post(s.url + "/score", json={"records": batch}, timeout=60)))
         t.start()
-        time.sleep(0.3)   # the request is accepted and scoring
+        assert wait_in_flight(s.url, lambda: bool(got)), "the request was never seen in flight on /metrics"
         s.proc.send_signal(signal.SIGTERM)
         t.join(timeout=60)
         assert got["r"].status_code == 200

@@ -15,7 +15,7 @@ import pytest
 
 import act_dsl
 from conftest import EXAMPLES, ROOT, run_act
-from test_serve import NO_COMMA, free_port
+from test_serve import NO_COMMA, free_port, wait_in_flight
 
 pytest.importorskip("ray.serve", reason="Ray Serve is not installed (pip install 'act-dsl[serve-ray]')")
 
@@ -71,18 +71,27 @@ def test_ray_serve_two_replicas_score_as_in_process_and_stop_gracefully() -> Non
                  for i in range(1000)]
         got: dict = {}
 
-        def post() -> None:
+        def post(k: int) -> None:
             try:
-                got["r"] = httpx.post(url + "/score", json={"records": batch}, timeout=120)
+                got[k] = httpx.post(url + "/score", json={"records": batch}, timeout=120)
             except httpx.HTTPError as e:   # kept for the assertion's message
-                got["error"] = repr(e)
-        t = threading.Thread(target=post)
-        t.start()
-        time.sleep(1.5)   # accepted and scoring: 1,000 responses take seconds, the proxy is slow under load
+                got[k] = repr(e)
+        # enough requests to keep both replicas busy (Serve's router may give both of two to one replica and then
+        # sends /metrics to the idle one); SIGTERM once a replica reports one in flight (a fixed sleep lost the race
+        # on loaded cores): every request it accepted is answered before Ray shuts down
+        threads = [threading.Thread(target=post, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        assert wait_in_flight(url, lambda: len(got) == len(threads), 90), f"no request seen in flight: {got}"
         proc.send_signal(signal.SIGTERM)
-        t.join(timeout=120)
-        assert "r" in got, got
-        assert got["r"].status_code == 200 and all(x["csr"] is not None for x in got["r"].json()["results"])
+        pending = len(threads) - len(got)   # not yet answered when the signal went
+        for t in threads:
+            t.join(timeout=120)
+        assert pending >= 1, "every request was answered before SIGTERM: nothing was drained"
+        for k in range(len(threads)):
+            r = got.get(k)
+            assert isinstance(r, httpx.Response) and r.status_code == 200, got
+            assert all(x["csr"] is not None for x in r.json()["results"])
         assert proc.wait(timeout=120) == 0
     finally:
         if proc.poll() is None:

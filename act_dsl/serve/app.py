@@ -79,6 +79,11 @@ class Service:
             raise HTTPError(413, f"{len(records)} records in one request; the limit is {self.limits.max_records} "
                                  "(`--max-records`)")
         assert self.pool is not None
+        with self.metrics.in_progress.track_inprogress():
+            return await self._score(records)
+
+    async def _score(self, records: list[Any]) -> list[dict[str, Any]]:
+        assert self.pool is not None
         start = time.perf_counter()
         loop = asyncio.get_running_loop()
         parts = self._parts(len(records))

@@ -31,6 +31,8 @@ class ServeMetrics:
         self.pass_rate = Gauge("act_serve_constraint_pass_rate", "passed / applicable since the service started",
                                ["constraint"], registry=r)
         self.invalid = Counter("act_serve_invalid_answers", "records with an invalid answer", registry=r)
+        self.in_progress = Gauge("act_serve_requests_in_progress", "requests being scored now (accepted, not yet "
+                                 "answered)", registry=r)
         self._slots = [0] * WINDOW     # records scored in second `_stamps[k]`, k = that second % WINDOW
         self._stamps = [-1] * WINDOW
         self._counts = {c: [0, 0] for c in constraints}

@@ -149,6 +149,10 @@ def run(app: Any, host: str, port: int, address: str | None, scaling: Scaling) -
                 print(f"act serve: {running} replica(s) running (was {shown})", file=sys.stderr, flush=True)
                 shown = running
     finally:
+        try:   # the application first, while the HTTP proxies still run: each replica answers what it accepted
+            serve.delete(APP_NAME)   # (within graceful_shutdown_timeout_s) and the proxy carries the answer back;
+        except Exception:   # noqa: BLE001 - serve.shutdown() alone cut every request in flight off
+            pass            # never deployed (serve.run failed): nothing to drain
         serve.shutdown()
         ray.shutdown()
 
