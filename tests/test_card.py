@@ -295,7 +295,11 @@ def test_committed_card_is_what_act_card_writes(folder: str, task: str, data: st
 
 # Folders whose card still fails (issue 23 asks every one to pass): each is an expected failure with its reason,
 # strict, so a folder that starts passing turns this list into a failure until its entry is removed.
-FAILING: dict[str, str] = {}
+FAILING: dict[str, str] = {
+    "entity_typing": "gold CSR 0.941 < 0.95 on the 60 held-out mentions since the cue phrases taken from their "
+                     "sentences left evidence.act (2026-12-07): `fine_grounded` rejects 18 % of their gold answers; "
+                     "the card on the 40 training mentions passes (gold 0.958)",
+}
 
 
 @pytest.mark.parametrize("folder", [pytest.param(c[0], id=c[0].split("/")[-1], marks=[pytest.mark.xfail(
