@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml Makefile
 # they score 0.710 and the gate lets training start (bench/RESULTS.md).
 # --guided: candidates (and the held-out answers) decoded under the label grammar the .act file implies; over
 # seeds 0-2 the unguided recipe's micro-F1 change was +0.062 / +0.104 / -0.137 (seed 2 learned over-long label
-# lists), the guided one's +0.068 / +0.119 / +0.034 against the guided base (seed 1's interval above 0), and
-# +0.264 / +0.213 / +0.204 against a shuffled control, each of those intervals above 0 (bench/RESULTS.md).
+# lists), the guided one's +0.068 / +0.119 / -0.009 against the guided base (seed 1's interval above 0), and
+# +0.264 / +0.213 / +0.051 against a shuffled control (seeds 0 and 1 above 0; bench/RESULTS.md, 2026-12-07).
 demo: $(STAMP)
 	$(ACT) train examples/entity_typing/task.act --temperature 0.7 --guided
 
