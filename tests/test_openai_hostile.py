@@ -184,3 +184,42 @@ def indexes(path: Path) -> list[int]:
         return []
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     return sorted(r["index"] for r in rows if "index" in r)
+
+
+_CTRL_C_TO_A_WORKER = """
+import signal, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from servers import HostileServer, wait_until
+from act_dsl.sampling.backends.openai import OpenAIBackend
+from act_dsl.sampling.config import GenConfig
+
+with HostileServer("silent", life_s=60) as server:
+    b = OpenAIBackend(server.url, "m", None, 1, timeout=40)
+
+    def strike():  # Ctrl-C as the kernel may deliver it: to the worker thread blocked on the silent socket
+        wait_until(lambda: server.completions >= 1, 20)
+        time.sleep(0.5)
+        worker = next(t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor"))
+        signal.pthread_kill(worker.ident, signal.SIGINT)
+    threading.Thread(target=strike, daemon=True).start()
+    t0 = time.monotonic()
+    try:
+        b.complete(["Sentence: hello\\nTypes:"], 1, GenConfig())
+        print("answered")
+    except KeyboardInterrupt:
+        print(f"interrupted {time.monotonic() - t0:.1f}")
+    finally:
+        b.close()
+"""
+
+
+def test_ctrl_c_taken_by_a_worker_thread_still_interrupts_at_once() -> None:
+    """The kernel hands a process's SIGINT to any of its threads. When the worker reading from a silent server
+    took it, the main thread waited for the request's deadline (40 s here; `act sample` ran past the hostile
+    corpus's 60 s budget this way in CI) instead of stopping."""
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", _CTRL_C_TO_A_WORKER, str(ROOT / "bench" / "hostile")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0 and proc.stdout.startswith("interrupted"), (proc.stdout, proc.stderr[-2000:])
+    assert float(proc.stdout.split()[1]) < 3 and took < 20, (proc.stdout, took)

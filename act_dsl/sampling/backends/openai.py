@@ -18,7 +18,7 @@ import math
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any, Sequence
 
 from act_dsl.sampling.backends.base import BackendError, Completion, engine_seed, rule_of
@@ -31,6 +31,7 @@ from act_dsl.sampling.stop import stop_at
 RETRIES = 4             # retries after the first try: 5 tries in all
 BACKOFF = 0.25          # seconds before the first retry; doubled each time
 TIMEOUT = 180.0         # seconds one request may take, retries and waits included (--timeout)
+POLL = 0.2              # seconds the main thread sleeps between looks at its requests (see `_gather`)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -90,8 +91,26 @@ class OpenAIBackend:
             {"model": self.model, "prompt": p, "n": 1 if greedy else k, "max_tokens": cfg.max_new_tokens,
              "temperature": 0.0 if greedy else cfg.temperature, "top_p": 1.0 if greedy else cfg.top_p,
              "seed": engine_seed(s), **server_fields(cfg.guide)} for p, s in zip(prompts, seeds)]
-        replies = list(self._pool.map(lambda b: self._post("/completions", b), bodies))
+        replies = self._gather([self._pool.submit(self._post, "/completions", b) for b in bodies])
         return [self._completion(r, b["n"], rule) for r, b in zip(replies, bodies)]
+
+    @staticmethod
+    def _gather(futures: list[Any]) -> list[Any]:
+        """The futures' results in order, waited for in short timed sleeps. The kernel may hand Ctrl-C to any
+        thread, and when a worker blocked on a socket takes it, a main thread in an untimed wait is never woken:
+        the interrupt would wait for the request's deadline. A timed wait returns to Python every POLL seconds,
+        where the pending KeyboardInterrupt is raised."""
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=POLL, return_when=FIRST_EXCEPTION)
+                failed = [f for f in futures if f in done and f.exception() is not None]
+                if failed:  # the first failure in prompt order, as before: the others are cancelled below
+                    failed[0].result()
+            return [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
 
     # ---- answers ---------------------------------------------------------------------------------
     def _completion(self, reply: Any, n: int, rule: str | None) -> Completion:
