@@ -28,7 +28,7 @@ mutation = st.tuples(st.sampled_from(SEEDS), st.integers(0, 10_000), st.integers
                      st.sampled_from(TOKENS + [""]))
 
 
-@settings(max_examples=examples(6000), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=examples(3000), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(mutation)
 def test_mutated_programs_never_raise(m) -> None:
     seed, pos, cut, insert = m
