@@ -188,6 +188,7 @@ def indexes(path: Path) -> list[int]:
 
 _CTRL_C_TO_A_WORKER = """
 import signal, sys, threading, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts it (see _INTERRUPTIBLE)
 sys.path.insert(0, sys.argv[1])
 from servers import HostileServer, wait_until
 from act_dsl.sampling.backends.openai import OpenAIBackend
