@@ -63,6 +63,30 @@ def test_label_task_card_shows_what_the_set_alone_cannot_tell(tmp_path: Path) ->
     assert any("label_sibling" in f for f in card["fixes"])
 
 
+GROUNDED_TAGS = TAGS.replace("constraint some   = count(tags) >= 1\n", """constraint some   = count(tags) >= 1
+  constraint kind weight 3 = any t in tags: (t == "/animal" and matches(sentence, "cat|dog")) or (t == "/place" and matches(sentence, "Paris"))
+  constraint fine weight 2 = any t in tags: (t == "/animal/cat" and matches(sentence, "cat")) or (t == "/animal/dog" and matches(sentence, "dog")) or (t == "/place/city" and matches(sentence, "Paris"))
+""")
+
+
+def test_the_verifiers_own_choice_is_what_a_trainer_reaching_every_label_would_learn(tmp_path: Path) -> None:
+    """The card takes every top-level label alone and with one child (/animal, /animal/cat, ...), finds the
+    answers the verifier likes best on each record and scores them by the task metric, ties averaged. A verifier
+    that checks only the label set likes every answer equally; one that reads the sentence picks the gold."""
+    loose = build_card(Verifier(_graph(tmp_path, TAGS)), TAG_ROWS, ["d:1", "d:2", "d:3"], "gold",
+                       progress=False).as_dict()["choice"]
+    assert loose["answers"] == 6  # /animal, /animal + cat, /animal + dog, /place, /place + city, /thing
+    assert loose["ties"] == 6.0 and loose["metric"] < 0.5 and loose["wrong"] >= 2
+    first = loose["examples"][0]  # named by the worst of its tied answers: one with nothing of the gold's
+    assert first["where"] == "d:1" and first["response"] in ("/place", "/place, /place/city", "/thing")
+    tight = build_card(Verifier(_graph(tmp_path, GROUNDED_TAGS)), TAG_ROWS, ["d:1", "d:2", "d:3"], "gold",
+                       progress=False).as_dict()["choice"]
+    assert tight["metric"] > loose["metric"] and tight["wrong"] == 0 and tight["ties"] == 1.0
+    out = run_act("card", str(tmp_path / "task.act"), "--data", str(_records(tmp_path, TAG_ROWS)), "--gold", "gold")
+    assert out.returncode == 0, out.stderr
+    assert "the verifier's own choice among 6 answers" in out.stdout and "micro_f1 1.000 on average" in out.stdout
+
+
 VACUOUS = TAGS.replace("constraint in_set = all t in tags: t in L\n", """constraint in_set = all t in tags: t in L
   constraint animal_ok weight 3 = all t in tags where t in L: not starts_with(t, "/animal") or matches(sentence, "cat|dog")
 """)

@@ -3,11 +3,12 @@ attacks and a search adversary reach, and (with samples) how well CSR ranks answ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from act_dsl.graph.graph import Graph
+from act_dsl.ops.types import elem
 from act_dsl.scoring.gold import TaskMetric, complete_gold, gold_values, proxy_part
-from act_dsl.scoring.mutants import contexts, mutate, output_shape
+from act_dsl.scoring.mutants import Shape, contexts, label_parent, mutate, output_shape
 from act_dsl.scoring.probes import REWARD_AT, summarise
 from act_dsl.scoring.rows import Row
 from act_dsl.scoring.verifier import Verifier, score_in_chunks
@@ -20,6 +21,8 @@ GATE_GAP = 0.05      # `act train` refuses an attack within this much of gold
 WRONG_AT = 0.5       # the search adversary's answers are wrong at most this share of the gold answer's metric
 SHOW_REJECTED = 10   # rejected gold records named in the card
 SHOW_SURVIVORS = 3   # surviving mutants shown per mutation kind
+CHOICE_MAX = 200     # the most answers per record the verifier's own choice is taken over (a larger label set: none)
+SHOW_CHOICES = 3     # wrong favourite answers named in the card
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Card:
     attacks: list[dict[str, Any]] = field(default_factory=list)
     adversary: dict[str, Any] | None = None
     proxy: dict[str, Any] | None = None
+    choice: dict[str, Any] | None = None  # the verifier's favourite among answers built from the label set
     notes: list[str] = field(default_factory=list)
     reference: dict[str, Any] | None = None  # without gold: {mean_csr, source} of real answers, to compare with
 
@@ -138,7 +142,7 @@ class Card:
     def as_dict(self) -> dict[str, Any]:
         return {"task": self.task, "records": self.records, "output": self.output, "metric": self.metric,
                 "gold_field": self.gold_field, "gold": self.gold, "mutants": self.mutants, "attacks": self.attacks,
-                "adversary": self.adversary, "proxy": self.proxy, "checks": self.checks(), "passes": self.passes(), "verdict": self.verdict(),
+                "adversary": self.adversary, "proxy": self.proxy, "choice": self.choice, "checks": self.checks(), "passes": self.passes(), "verdict": self.verdict(),
                 "reference": self.reference, "fixes": self.fixes(), "notes": self.notes}
 
 
@@ -163,7 +167,7 @@ def pass_rates(graph: Graph, scores: Any, rows: list[int]) -> dict[str, float | 
     return summarise(graph, scores, rows)[1]  # act probe's own summary of a probe's rows
 
 
-def mean(xs: list[float | None]) -> float | None:
+def mean(xs: Sequence[float | None]) -> float | None:
     vals = [x for x in xs if x is not None]
     return sum(vals) / len(vals) if vals else None
 
@@ -260,9 +264,66 @@ def build_card(verifier: Verifier, records: list[dict[str, Any]], where: list[st
                           "gold_csr": mean([gold_csr[take[j]] for j, _ in hits]) or 0.0,
                           "examples": [{"where": where[take[j]], "response": f.response[:200], "csr": f.csr}
                                        for j, f in sorted(hits, key=lambda x: -x[1].csr)[:3]]}
+    if golds is not None and shape is not None and metric is not None:
+        card.choice = choice_part(ex, graph, shape, records, metric, base, where, gold_texts, card.notes, progress)
     if samples is not None and gold and shape is not None:
         card.proxy = proxy_part(ex, shape, gold, samples, progress, metric.reference if metric else None)
     return card
+
+
+def label_space(graph: Graph, shape: Shape) -> list[list[str]]:
+    """The answers the verifier's own choice is taken over: for one label, each label of the task's label sets;
+    for a list of labels, each top-level label alone and each with one of its children ("/person",
+    "/person, /person/actor"), the answers a labelling model gives. Empty for any other output."""
+    labels = list(dict.fromkeys(lab for ls in graph.labelsets.values() for lab in ls.labels))
+    if shape.kind == "label":
+        return [[lab] for lab in labels]
+    if shape.kind != "list" or elem(shape.type) != "label":
+        return []
+    out: list[list[str]] = []
+    for top in (lab for lab in labels if label_parent(lab) not in labels):
+        out.append([top])
+        out += [[top, lab] for lab in labels if label_parent(lab) == top]
+    return out
+
+
+def choice_part(ex: Any, graph: Graph, shape: Shape, records: list[dict[str, Any]], metric: TaskMetric,
+                base: list[float], where: list[str], gold_texts: list[str], notes: list[str],
+                progress: bool = True) -> dict[str, Any] | None:
+    """Which answer the verifier likes best among those built from the label set (label_space), and how the task
+    metric scores it: a trainer whose candidates reach every label learns this answer, so a favourite that is
+    wrong is what training would teach. Ties count as the mean metric of the tied answers."""
+    from act_dsl.scoring.attacks import parse
+    space = label_space(graph, shape)
+    if not space:
+        return None
+    if len(space) > CHOICE_MAX:
+        notes.append(f"the verifier's own choice is not taken: the label set gives {len(space)} answers a record, "
+                     f"more than {CHOICE_MAX}")
+        return None
+    texts = [shape.render(v) for v in space]
+    rows = [Row(rec, t) for rec in records for t in texts]
+    scores = score_in_chunks(ex, rows, None, desc="card: the verifier's choice", progress=progress)
+    n = len(texts)
+    picks: list[float] = []
+    wrong: list[dict[str, Any]] = []
+    ties: list[int] = []
+    for i in range(len(records)):
+        csr = [scores.csr[i * n + j] or 0.0 for j in range(n)]
+        top = max(csr)
+        best = [j for j in range(n) if csr[j] >= top - 1e-9]
+        idx = [i] * len(best)
+        vals = metric(idx, parse(ex, shape, [records[i]] * len(best), [texts[j] for j in best]),
+                      [texts[j] for j in best])
+        picks.append(sum(vals) / len(vals))
+        ties.append(len(best))
+        if picks[-1] <= WRONG_AT * base[i]:  # named by its worst tied answer
+            worst = best[min(range(len(best)), key=lambda k: vals[k])]
+            wrong.append({"where": where[i], "response": texts[worst], "csr": top, "gold": gold_texts[i],
+                          "tied": len(best)})
+    return {"answers": n, "records": len(records), "metric": mean(picks) or 0.0, "gold_metric": mean(base) or 0.0,
+            "ties": mean([float(t) for t in ties]) or 0.0, "wrong": len(wrong),
+            "examples": sorted(wrong, key=lambda w: -w["csr"])[:SHOW_CHOICES]}
 
 
 def _gold_part(graph: Graph, scores: Any, idx: list[int], where: list[str]) -> dict[str, Any]:

@@ -111,7 +111,7 @@ def contexts(graph: Graph, records: list[dict[str, Any]], notes: list[str] | Non
     return out
 
 
-def _parent(label: str) -> str | None:
+def label_parent(label: str) -> str | None:
     cut = label.rstrip("/").rfind("/")
     return label[:cut] if cut > 0 else None
 
@@ -121,8 +121,8 @@ def _label_mutants(items: list[str], labels: list[str], rng: random.Random) -> d
     others = [lab for lab in labels if normalize(lab) not in have]
     out: dict[str, list[list[str]]] = {}
     for i, lab in enumerate(items):
-        par = _parent(lab)
-        sibs = [o for o in others if par is not None and _parent(o) == par]
+        par = label_parent(lab)
+        sibs = [o for o in others if par is not None and label_parent(o) == par]
         for sib in rng.sample(sibs, min(PER_KIND, len(sibs))):
             out.setdefault("label_sibling", []).append(items[:i] + [sib] + items[i + 1:])
         if par is not None:

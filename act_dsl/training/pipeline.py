@@ -218,6 +218,11 @@ class Pipeline:
         self.log(audit_table(ranked, probes, bg))
         card, refusal = card_gate(self.verifier, self.train_records, self.job.metric, ranked.mean_csr, self.log)
         self.log(f"verifier card: {card['verdict']}")
+        ch = card.get("choice")
+        if ch:  # what training toward the verifier's favourite answers would reach, whatever the candidates
+            self.log(f"verifier card: its favourite among {ch['answers']} answers built from the label set scores "
+                     f"{card['metric']} {ch['metric']:.3f} on the training records (gold {ch['gold_metric']:.3f}; "
+                     f"wrong on {ch['wrong']} of {ch['records']})")
         self.run_dir.write_json("audit.json", {**ranked.to_json(), "beats_greedy": None if bg is None else bg.to_json(),
                                                "probes": probes, "card": card})
         if refusal and not self.job.force:
