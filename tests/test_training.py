@@ -100,6 +100,18 @@ def test_ranking_orders_pairs_by_csr_and_ties_give_none() -> None:
     assert ranked.zero_variance == 1 and ranked.pairs == 1
 
 
+def test_prompts_with_fewer_candidates_than_others_rank_only_their_own() -> None:
+    """A samples file need not give every prompt the same K (one written by another tool, or candidates added
+    to some prompts): ranking used to index past a short prompt's responses (an internal error of act train)."""
+    from act_dsl.training.data import rank
+    program = act_dsl.loads(TASK)
+    samples = [{"index": 0, "prompt": "p", "fields": {"topic": "a"}, "responses": ["/a", "a long answer"]},
+               {"index": 1, "prompt": "p", "fields": {"topic": "b"}, "responses": ["x", "/b", "x", "/b b"]}]
+    ranked = rank(program.verifier(), samples)
+    assert [it.members[0].responses for it in ranked.items] == [("/a", "a long answer"), ("x", "/b", "/b b")]
+    assert [len(it.csr) for it in ranked.items] == [2, 3] and ranked.items[1].counts == [2, 1, 1]
+
+
 def test_losses_penalise_only_misordered_pairs() -> None:
     from act_dsl.training.config import LOSS_NAMES, SFT_LOSS, TrainConfig
     from act_dsl.training.losses import LOSSES

@@ -100,11 +100,15 @@ class Ranked:
 def ranked_items(graph: Graph, samples: Sequence[Sample], table: list[list[float]]) -> list[Item]:
     """One item per prompt, or per joint group when the task has `group by` blocks (its k-th candidate's CSR is
     the mean over the group's prompts)."""
+    # the table is as wide as the most candidates any prompt has: a prompt with fewer (a samples file written by
+    # hand or by another tool) keeps only its own, and a group only the joint candidates every member has
     if not graph.group_keys:
-        return [Item([s], table[i]) for i, s in enumerate(samples)]
-    k = max((len(row) for row in table), default=0)
-    return [Item([samples[i] for i in idx], [sum(table[i][c] for i in idx) / len(idx) for c in range(k)])
-            for idx in joint_groups(samples, graph.group_keys)]
+        return [Item([s], table[i][:len(s.responses)]) for i, s in enumerate(samples)]
+    out = []
+    for idx in joint_groups(samples, graph.group_keys):
+        k = min(len(samples[i].responses) for i in idx)
+        out.append(Item([samples[i] for i in idx], [sum(table[i][c] for i in idx) / len(idx) for c in range(k)]))
+    return out
 
 
 def rank(verifier: Verifier, samples: Sequence[SampleLike]) -> Ranked:
