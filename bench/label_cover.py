@@ -1,15 +1,17 @@
 """Candidates that reach every kind of a label task: the probe behind "the candidates never name an
 organisation" in bench/RESULTS.md (issue 24).
 
-  python bench/label_cover.py RUN NEW --add all|best [--file examples/entity_typing/task.act]
+  python bench/label_cover.py RUN NEW --add all|best|space [--file examples/entity_typing/task.act]
   act train FILE --temperature 0.7 --seed S --guided --resume --run-dir NEW
 
 RUN is a finished `act train FILE ... --guided` run. NEW starts with RUN's settings, its held-out scores before
 training and its samples, and every training prompt gets more candidates: one greedy answer per top-level label
 of the task's label set (a label with no parent in the set), decoded under the task's grammar with its first
 label fixed to that label or one under it. `--add all` keeps them all; `--add best` keeps the one the verifier
-scores highest (the first in label order among ties). The `act train --resume` line then ranks, audits, trains
-and evaluates on those candidates, the samples' own stage results left as they were.
+scores highest (the first in label order among ties). `--add space` asks no model: it adds the verifier's
+unique favourite among the answers `act card` takes its own choice over (a top-level label alone or with one
+child), and nothing where several tie. The `act train --resume` line then ranks, audits, trains and evaluates on
+those candidates, the samples' own stage results left as they were.
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run", type=Path)
     ap.add_argument("new", type=Path)
-    ap.add_argument("--add", choices=["all", "best"], required=True)
+    ap.add_argument("--add", choices=["all", "best", "space"], required=True)
     ap.add_argument("--file", default=str(ROOT / "examples" / "entity_typing" / "task.act"))
     args = ap.parse_args()
     stages = json.loads((args.run / "stages.json").read_text())
@@ -63,6 +65,39 @@ def main() -> int:
     graph = act_dsl.load(args.file).graph()
     gen = json.loads((args.run / "config.json").read_text())["config"]["gen"]
     samples = [json.loads(line) for line in (args.run / "samples.jsonl").read_text().splitlines() if line.strip()]
+    if args.add == "space":
+        added = space_favourites(graph, samples)
+    else:
+        added = kind_answers(graph, gen, samples, args.add)
+    write_run(args.run, args.new, stages, samples, added)
+    print(f"label_cover: {args.new} holds {sum(len(m) for m in added)} more candidates; now run act train "
+          f"{args.file} ... --guided --resume --run-dir {args.new}", file=sys.stderr)
+    return 0
+
+
+def space_favourites(graph, samples: list[dict]) -> list[list[tuple[str, int | None, str]]]:
+    """Per prompt, the verifier's favourite among the answers built from the label set (`act card`'s own choice,
+    scoring.card.label_space), written as the model writes an answer; nothing where several tie for first."""
+    from act_dsl.scoring.card import label_space
+    from act_dsl.scoring.mutants import output_shape
+    shape = output_shape(graph)
+    texts = [shape.render(v) for v in label_space(graph, shape)] if shape else []
+    if not texts:
+        raise SystemExit(f"task `{graph.name}` has no label answer: --add space needs one")
+    ex = Verifier(graph).executor()
+    csr = score_in_chunks(ex, [Row(s["fields"], t) for s in samples for t in texts], None, desc="label_cover",
+                          progress=False).csr
+    n = len(texts)
+    out: list[list[tuple[str, int | None, str]]] = []
+    for i in range(len(samples)):
+        mine = [c or 0.0 for c in csr[i * n:(i + 1) * n]]
+        best = [j for j in range(n) if mine[j] >= max(mine) - 1e-9]
+        out.append([(" " + texts[best[0]], None, "stop")] if len(best) == 1 else [])
+    return out
+
+
+def kind_answers(graph, gen: dict, samples: list[dict], add: str) -> list[list[tuple[str, int | None, str]]]:
+    """Per prompt, one greedy answer per top-level label (all of them, or the verifier's favourite)."""
     from act_dsl.sampling.backends.hf import HFBackend
     from act_dsl.sampling.model import load
     backend = HFBackend(*load(gen.get("model")))
@@ -76,7 +111,7 @@ def main() -> int:
             for j, c in enumerate(backend.complete(prompts[b:b + 8], 1, cfg, greedy=True)):
                 added[b + j].append((c.texts[0], c.tokens[0], c.finish[0]))
         print(f"label_cover: {n}/{len(guides)} {top}: e.g. {added[0][-1][0]!r}", file=sys.stderr)
-    if args.add == "best":
+    if add == "best":
         ex = Verifier(graph).executor()
         rows = [Row(s["fields"], t) for s, more in zip(samples, added) for t, _, _ in more]
         csr = score_in_chunks(ex, rows, None, desc="label_cover", progress=False).csr
@@ -84,21 +119,24 @@ def main() -> int:
         for i in range(len(samples)):
             mine = [c or 0.0 for c in csr[i * k:(i + 1) * k]]
             added[i] = [added[i][max(range(k), key=lambda j: (mine[j], -j))]]
-    if args.new.exists():
-        shutil.rmtree(args.new)
-    args.new.mkdir(parents=True)
+    return added
+
+
+def write_run(run: Path, new: Path, stages: dict, samples: list[dict], added: list[list[tuple]]) -> None:
+    """NEW: RUN's settings, held-out scores before training and stage results up to sampling, and its samples
+    with the added candidates after each prompt's own."""
+    if new.exists():
+        shutil.rmtree(new)
+    new.mkdir(parents=True)
     for name in KEPT:
-        if (args.run / name).exists():
-            shutil.copy(args.run / name, args.new / name)
-    (args.new / "stages.json").write_text(json.dumps({k: stages[k] for k in ("eval_before", "sample")}))
-    with open(args.new / "samples.jsonl", "w") as f:
+        if (run / name).exists():
+            shutil.copy(run / name, new / name)
+    (new / "stages.json").write_text(json.dumps({k: stages[k] for k in ("eval_before", "sample")}))
+    with open(new / "samples.jsonl", "w") as f:
         for s, more in zip(samples, added):
             s = dict(s, responses=s["responses"] + [t for t, _, _ in more],
                      tokens=s["tokens"] + [n for _, n, _ in more], finish=s["finish"] + [e for _, _, e in more])
             f.write(json.dumps(s) + "\n")
-    print(f"label_cover: {args.new} holds {sum(len(m) for m in added)} more candidates; now run act train "
-          f"{args.file} ... --guided --resume --run-dir {args.new}", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":
