@@ -78,22 +78,14 @@ def main() -> int:
 def space_favourites(graph, samples: list[dict]) -> list[list[tuple[str, int | None, str]]]:
     """Per prompt, the verifier's favourite among the answers built from the label set (`act card`'s own choice,
     scoring.card.label_space), written as the model writes an answer; nothing where several tie for first."""
-    from act_dsl.scoring.card import label_space
+    from act_dsl.scoring.card import favourites, label_space
     from act_dsl.scoring.mutants import output_shape
     shape = output_shape(graph)
     texts = [shape.render(v) for v in label_space(graph, shape)] if shape else []
     if not texts:
         raise SystemExit(f"task `{graph.name}` has no label answer: --add space needs one")
-    ex = Verifier(graph).executor()
-    csr = score_in_chunks(ex, [Row(s["fields"], t) for s in samples for t in texts], None, desc="label_cover",
-                          progress=False).csr
-    n = len(texts)
-    out: list[list[tuple[str, int | None, str]]] = []
-    for i in range(len(samples)):
-        mine = [c or 0.0 for c in csr[i * n:(i + 1) * n]]
-        best = [j for j in range(n) if mine[j] >= max(mine) - 1e-9]
-        out.append([(" " + texts[best[0]], None, "stop")] if len(best) == 1 else [])
-    return out
+    favs = favourites(Verifier(graph).executor(), [s["fields"] for s in samples], texts, progress=False)
+    return [[(" " + texts[best[0]], None, "stop")] if len(best) == 1 else [] for _, best in favs]
 
 
 def kind_answers(graph, gen: dict, samples: list[dict], add: str) -> list[list[tuple[str, int | None, str]]]:

@@ -142,8 +142,8 @@ class Card:
     def as_dict(self) -> dict[str, Any]:
         return {"task": self.task, "records": self.records, "output": self.output, "metric": self.metric,
                 "gold_field": self.gold_field, "gold": self.gold, "mutants": self.mutants, "attacks": self.attacks,
-                "adversary": self.adversary, "proxy": self.proxy, "choice": self.choice, "checks": self.checks(), "passes": self.passes(), "verdict": self.verdict(),
-                "reference": self.reference, "fixes": self.fixes(), "notes": self.notes}
+                "adversary": self.adversary, "proxy": self.proxy, "choice": self.choice, "checks": self.checks(),
+                "passes": self.passes(), "verdict": self.verdict(), "reference": self.reference, "fixes": self.fixes(), "notes": self.notes}
 
 
 def _advice(attack: str) -> str:
@@ -287,6 +287,19 @@ def label_space(graph: Graph, shape: Shape) -> list[list[str]]:
     return out
 
 
+def favourites(ex: Any, records: list[dict[str, Any]], texts: list[str], progress: bool = True
+               ) -> list[tuple[float, list[int]]]:
+    """Per record, the highest CSR among the answers `texts` and which of them reach it (ties included)."""
+    scores = score_in_chunks(ex, [Row(rec, t) for rec in records for t in texts], None,
+                             desc="card: the verifier's choice", progress=progress)
+    n, out = len(texts), []
+    for i in range(len(records)):
+        csr = [scores.csr[i * n + j] or 0.0 for j in range(n)]
+        top = max(csr)
+        out.append((top, [j for j in range(n) if csr[j] >= top - 1e-9]))
+    return out
+
+
 def choice_part(ex: Any, graph: Graph, shape: Shape, records: list[dict[str, Any]], metric: TaskMetric,
                 base: list[float], where: list[str], gold_texts: list[str], notes: list[str],
                 progress: bool = True) -> dict[str, Any] | None:
@@ -302,27 +315,24 @@ def choice_part(ex: Any, graph: Graph, shape: Shape, records: list[dict[str, Any
                      f"more than {CHOICE_MAX}")
         return None
     texts = [shape.render(v) for v in space]
-    rows = [Row(rec, t) for rec in records for t in texts]
-    scores = score_in_chunks(ex, rows, None, desc="card: the verifier's choice", progress=progress)
     n = len(texts)
+    favs = favourites(ex, records, texts, progress)
+    tied = [(i, j) for i, (_, best) in enumerate(favs) for j in best]  # every tied favourite, parsed and scored once
+    said = [texts[j] for _, j in tied]
+    values = metric([i for i, _ in tied], parse(ex, shape, [records[i] for i, _ in tied], said), said)
     picks: list[float] = []
     wrong: list[dict[str, Any]] = []
-    ties: list[int] = []
-    for i in range(len(records)):
-        csr = [scores.csr[i * n + j] or 0.0 for j in range(n)]
-        top = max(csr)
-        best = [j for j in range(n) if csr[j] >= top - 1e-9]
-        idx = [i] * len(best)
-        vals = metric(idx, parse(ex, shape, [records[i]] * len(best), [texts[j] for j in best]),
-                      [texts[j] for j in best])
+    at = 0
+    for i, (top, best) in enumerate(favs):
+        vals = values[at:at + len(best)]
+        at += len(best)
         picks.append(sum(vals) / len(vals))
-        ties.append(len(best))
         if picks[-1] <= WRONG_AT * base[i]:  # named by its worst tied answer
             worst = best[min(range(len(best)), key=lambda k: vals[k])]
             wrong.append({"where": where[i], "response": texts[worst], "csr": top, "gold": gold_texts[i],
                           "tied": len(best)})
     return {"answers": n, "records": len(records), "metric": mean(picks) or 0.0, "gold_metric": mean(base) or 0.0,
-            "ties": mean([float(t) for t in ties]) or 0.0, "wrong": len(wrong),
+            "ties": mean([float(len(b)) for _, b in favs]) or 0.0, "wrong": len(wrong),
             "examples": sorted(wrong, key=lambda w: -w["csr"])[:SHOW_CHOICES]}
 
 
