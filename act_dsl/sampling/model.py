@@ -119,6 +119,9 @@ def load(model: str | None, adapter: str | None = None, dtype: str = "float32"):
     tok.padding_side = "left"
     if adapter:
         from peft import PeftModel
-        lm = PeftModel.from_pretrained(lm, adapter)  # type: ignore[assignment]  # generates like the model it wraps
+        # a PeftModel generates like the model it wraps; typed Any so the check holds whether or not the installed
+        # peft ships type hints (0.22 changed that, and a `type: ignore` here became an unused-ignore error)
+        wrapped: Any = PeftModel.from_pretrained(lm, adapter)
+        lm = wrapped
     lm.eval()
     return tok, lm
