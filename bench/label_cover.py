@@ -8,10 +8,11 @@ RUN is a finished `act train FILE ... --guided` run. NEW starts with RUN's setti
 training and its samples, and every training prompt gets more candidates: one greedy answer per top-level label
 of the task's label set (a label with no parent in the set), decoded under the task's grammar with its first
 label fixed to that label or one under it. `--add all` keeps them all; `--add best` keeps the one the verifier
-scores highest (the first in label order among ties). `--add space` asks no model: it adds the verifier's
-unique favourite among the answers `act card` takes its own choice over (a top-level label alone or with one
-child), and nothing where several tie. The `act train --resume` line then ranks, audits, trains and evaluates on
-those candidates, the samples' own stage results left as they were.
+scores highest (the first in label order among ties). `--add space` asks no model: it adds what
+`act train --add-favourite` adds, the verifier's unique favourite among the answers `act card` takes its own
+choice over (a top-level label alone or with one child), and nothing where several tie. The `act train --resume`
+line then ranks, audits, trains and evaluates on those candidates, the samples' own stage results left as they
+were.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def main() -> int:
     gen = json.loads((args.run / "config.json").read_text())["config"]["gen"]
     samples = [json.loads(line) for line in (args.run / "samples.jsonl").read_text().splitlines() if line.strip()]
     if args.add == "space":
-        added = space_favourites(graph, samples)
+        added = space_favourites(graph, args.run, samples)
     else:
         added = kind_answers(graph, gen, samples, args.add)
     write_run(args.run, args.new, stages, samples, added)
@@ -75,17 +76,18 @@ def main() -> int:
     return 0
 
 
-def space_favourites(graph, samples: list[dict]) -> list[list[tuple[str, int | None, str]]]:
-    """Per prompt, the verifier's favourite among the answers built from the label set (`act card`'s own choice,
-    scoring.card.label_space), written as the model writes an answer; nothing where several tie for first."""
-    from act_dsl.scoring.card import favourites, label_space
-    from act_dsl.scoring.mutants import output_shape
-    shape = output_shape(graph)
-    texts = [shape.render(v) for v in label_space(graph, shape)] if shape else []
-    if not texts:
-        raise SystemExit(f"task `{graph.name}` has no label answer: --add space needs one")
-    favs = favourites(Verifier(graph).executor(), [s["fields"] for s in samples], texts, progress=False)
-    return [[(" " + texts[best[0]], None, "stop")] if len(best) == 1 else [] for _, best in favs]
+def space_favourites(graph, run: Path, samples: list[dict]) -> list[list[tuple[str, int | None, str]]]:
+    """Per prompt (in `samples`' order), what `act train --add-favourite` adds: the verifier's unique favourite
+    among the answers built from the label set (act_dsl.training.favourite), or nothing where several tie."""
+    from act_dsl.sampling.samples import read_samples
+    from act_dsl.training.favourite import NoLabelAnswer, favourite_answers
+    verifier = Verifier(graph)
+    typed = read_samples(run / "samples.jsonl", graph.input_types, verifier.settings.reader())
+    try:
+        answers = dict(zip((s.index for s in typed), favourite_answers(verifier, typed)))
+    except NoLabelAnswer as exc:
+        raise SystemExit(str(exc)) from None
+    return [[(a, None, "stop")] if (a := answers.get(s["index"])) else [] for s in samples]
 
 
 def kind_answers(graph, gen: dict, samples: list[dict], add: str) -> list[list[tuple[str, int | None, str]]]:

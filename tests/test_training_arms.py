@@ -69,3 +69,69 @@ def test_arms_refuse_seeds_and_a_half_given_capability(arms_dir: Path) -> None:
     assert r.returncode == 2 and "leave out --seeds" in r.stderr and "Traceback" not in r.stderr
     r = run_act(*base, "--capability", str(arms_dir / "task.act"))
     assert r.returncode == 2 and "--capability-data" in r.stderr and not (arms_dir / "run").exists()
+
+
+def test_the_verifiers_favourite_is_chosen_among_the_label_answers_and_written_as_the_model_writes(
+        tmp_path: Path) -> None:
+    """--add-favourite's candidate: the one label answer the verifier likes best on a prompt (here the kind and
+    the fine type the sentence names), with the leading space the model's own answers have; none where the
+    verifier likes several answers equally (a sentence that names nothing)."""
+    from act_dsl.sampling.samples import Sample
+    from act_dsl.scoring.verifier import Verifier
+    from act_dsl.training.favourite import favourite_answers
+    from test_card import GROUNDED_TAGS, _graph
+    verifier = Verifier(_graph(tmp_path, GROUNDED_TAGS))
+    own = (" /thing", " /place")
+    samples = [Sample(0, "p", {"sentence": "The cat slept"}, own), Sample(1, "p", {"sentence": "Paris is busy"}, own),
+               Sample(2, "p", {"sentence": "It rained"}, own), Sample(3, "p", {"sentence": "A dog barked"}, ("x",))]
+    assert favourite_answers(verifier, samples) == [" /animal, /animal/cat", " /place, /place/city", None,
+                                                    "/animal, /animal/dog"]
+
+
+@pytest.mark.slow  # one training and two evaluations of the tiny model
+def test_add_favourite_gives_each_prompt_the_verifiers_favourite_label_answer_as_one_more_candidate(
+        tmp_path: Path, tiny_model: Path) -> None:
+    """`act train --add-favourite` on a label task: after sampling, a prompt whose verifier has one favourite among
+    the label answers gets it as one more candidate (marked in the samples file, no model call), the log says
+    how many prompts got one, and ranking trains on it; a prompt with tied favourites keeps its own K."""
+    from test_card import GROUNDED_TAGS
+    (tmp_path / "task.act").write_text(GROUNDED_TAGS)
+    sentences = ["The cat slept", "Paris is busy", "A dog barked", "It rained", "My cat ran", "Paris at dawn"]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps({"sentence": s}) + "\n" for s in sentences))
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"sentence": s}) + "\n" for s in sentences[:2]))
+    run = tmp_path / "run"
+    r = run_act("train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir", str(run),
+                "--samples", "2", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--force",
+                "--add-favourite")
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = {row["index"]: row for row in map(json.loads, (run / "samples.jsonl").read_text().splitlines())}
+    want = {0: "/animal, /animal/cat", 1: "/place, /place/city", 2: "/animal, /animal/dog", 3: None,
+            4: "/animal, /animal/cat", 5: "/place, /place/city"}
+    for i, fav in want.items():
+        row = rows[i]
+        if fav is None:  # "It rained": every label answer ties, nothing to teach
+            assert len(row["responses"]) == 2 and "added" not in row
+        else:
+            assert len(row["responses"]) == 3 and row["responses"][2].strip() == fav and row["added"] == [2]
+            assert row["tokens"][2] is None and row["finish"][2] == "stop"
+    assert "--add-favourite: the verifier's favourite label answer added to 5 of 6 prompts" in r.stderr
+    stages = json.loads((run / "stages.json").read_text())
+    assert stages["sample"]["result"]["favourite"] == {"prompts": 6, "added": 5, "tied": 1, "distinct": 3}
+    assert json.loads((run / "config.json").read_text())["config"]["add_favourite"] is True
+    # ranked: each added favourite is one of its prompt's distinct candidates, and the best of them
+    ranked = {row["indices"][0]: row for row in map(json.loads, (run / "ranked.jsonl").read_text().splitlines())}
+    assert set(ranked) >= {i for i, fav in want.items() if fav}
+    for i in (i for i, fav in want.items() if fav):
+        assert 2 in ranked[i]["keep"] and ranked[i]["csr"][ranked[i]["keep"].index(2)] == max(ranked[i]["csr"])
+    assert (run / "adapter").is_dir()
+
+
+def test_add_favourite_refuses_a_task_without_label_answers_before_any_work(arms_dir: Path) -> None:
+    r = run_act("train", str(arms_dir / "task.act"), "--run-dir", str(arms_dir / "run"), "--add-favourite")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "does not answer with a label or a list of labels" in r.stderr and not (arms_dir / "run").exists()
+    (arms_dir / "labels.act").write_text(TRAIN_TASK.replace("output y: text = first_line(response)",
+                                                            'output y: label = first_line(response)\n  labels L = ["/a", "/b"]'))
+    r = run_act("train", str(arms_dir / "labels.act"), "--run-dir", str(arms_dir / "run"), "--add-favourite",
+                "--loss", "grpo")
+    assert r.returncode == 2 and "--loss grpo samples its own" in r.stderr and "Traceback" not in r.stderr

@@ -39,6 +39,9 @@ class TrainConfig:
                              "normalises each constraint within the prompt's group before the weighted mean; the "
                              "ranking losses break CSR ties by the constraints passed, heaviest first)",
                              choices=ADVANTAGES)
+    add_favourite: bool = setting(False, "label tasks: add to each training prompt's candidates the verifier's "
+                                  "favourite among the answers built from the label set, where it has exactly one "
+                                  "(act card's own choice; no model call, no gold)")
     min_pairs: int = setting(8, "with --rounds: a round with fewer ranked pairs is not taken")
     val_fraction: float = setting(0.2, "with --rounds: share of the training prompts held out (gold unread) to judge "
                                   "each round; a round whose CSR there falls is not taken (0: no check)")
@@ -71,6 +74,9 @@ class TrainConfig:
             problems.append(f"--loss must be one of {', '.join(LOSS_NAMES)}")
         if self.loss == "grpo" and not self.lora:
             problems.append("--loss grpo needs LoRA: its reference is the model with the adapter switched off")
+        if self.add_favourite and self.loss == "grpo":
+            problems.append("--add-favourite adds a candidate to the sampled ones that the ranking losses train on; "
+                            "--loss grpo samples its own at every step")
         if self.grpo_beta < 0:
             problems.append("--grpo-beta must not be negative")
         if self.advantage not in ADVANTAGES:

@@ -122,12 +122,23 @@ def check_graph(graph: Graph) -> None:
         raise JobError(f"task `{graph.name}` has no `prompt`; `act train` needs one to sample responses")
 
 
+def check_favourite(graph: Graph) -> None:
+    """JobError unless the task has label answers for --add-favourite to add."""
+    from act_dsl.training.favourite import NoLabelAnswer, label_answers
+    try:
+        label_answers(graph)
+    except NoLabelAnswer as exc:
+        raise JobError(str(exc)) from None
+
+
 class Pipeline:
     """The stages of one job, each a method; `run()` takes them in order and returns the report."""
 
     def __init__(self, job: TrainJob, dist: Any = None) -> None:
         from act_dsl.sampling import model as models
         check_graph(job.graph)
+        if job.config.add_favourite:  # refused before the run directory is made, not after sampling
+            check_favourite(job.graph)
         self.job, self.dist, self.log = job, dist, job.log
         self.cfg = start_run(job, dist)
         self.run_dir = RunDir(job.run_dir)
@@ -143,6 +154,8 @@ class Pipeline:
         except models.ModelError as exc:
             raise JobError(str(exc)) from None
         self._base: tuple[Any, Any] | None = None
+        if self.cfg.add_favourite:  # a resumed run's saved setting, against the .act file as it is now
+            check_favourite(job.graph)
 
     @property
     def path(self) -> Path:
@@ -187,6 +200,14 @@ class Pipeline:
         stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen, task=self.job.graph.name,
                                model=self.cfg.model)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
+        if self.cfg.add_favourite:
+            from act_dsl.training.favourite import add_to_file, favourite_answers
+            samples = self.samples()
+            stats["favourite"] = fav = add_to_file(self.path / "samples.jsonl", samples,
+                                                   favourite_answers(self.verifier, samples))
+            self.log(f"[sample] --add-favourite: the verifier's favourite label answer added to {fav['added']} of "
+                     f"{fav['prompts']} prompts ({fav['distinct']} distinct answers; {fav['tied']} prompts have "
+                     "several tied and get none)")
         from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
         stats["greedy"] = greedy_to_file(backend, self.samples(), self.path / GREEDY_FILE, gen)
         return stats
