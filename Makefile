@@ -18,12 +18,14 @@ $(STAMP): pyproject.toml Makefile
 # --temperature 0.7: at act train's default of 1.0 the demo's samples score a mean CSR of 0.616 on its 40
 # training mentions, below the constant answer `/person` (0.687), and the probe gate refuses to train; at 0.7
 # they score 0.710 and the gate lets training start (bench/RESULTS.md).
-# --guided: candidates (and the held-out answers) decoded under the label grammar the .act file implies; over
-# seeds 0-2 the unguided recipe's micro-F1 change was +0.062 / +0.104 / -0.137 (seed 2 learned over-long label
-# lists), the guided one's +0.068 / +0.119 / -0.009 against the guided base (seed 1's interval above 0), and
-# +0.264 / +0.213 / +0.051 against a shuffled control (seeds 0 and 1 above 0; bench/RESULTS.md, 2026-12-07).
+# --guided: candidates (and the held-out answers) decoded under the label grammar the .act file implies.
+# --add-favourite: each training prompt also gets the verifier's unique favourite among the answers built from
+# the label set (no model call, no gold). The model's own candidates never named an organisation, so ranking
+# them could not teach one; with it, seeds 0-2 gain micro-F1 +0.198 / +0.174 / +0.289 on the 60 held-out mentions
+# and +0.149 / +0.297 / +0.236 on 164 FIGER mentions no decision had seen, every interval above 0, and
+# +0.226 / +0.321 / +0.331 on the 164 against a shuffled control (bench/RESULTS.md, 2026-12-07).
 demo: $(STAMP)
-	$(ACT) train examples/entity_typing/task.act --temperature 0.7 --guided
+	$(ACT) train examples/entity_typing/task.act --temperature 0.7 --guided --add-favourite
 
 # Two worker processes (pytest-xdist), each test file whole in one of them (its module fixtures built once),
 # the longest files first (tests/conftest.py, LONGEST_FILES; --no-loadscope-reorder keeps that order).

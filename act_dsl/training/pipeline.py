@@ -243,7 +243,8 @@ class Pipeline:
         if ch:  # what training toward the verifier's favourite answers would reach, whatever the candidates
             self.log(f"verifier card: its favourite among {ch['answers']} answers built from the label set scores "
                      f"{card['metric']} {ch['metric']:.3f} on the training records (gold {ch['gold_metric']:.3f}; "
-                     f"wrong on {ch['wrong']} of {ch['records']})")
+                     f"wrong on {ch['wrong']} of {ch['records']})"
+                     + ("" if self.cfg.add_favourite else "; --add-favourite adds it to each prompt's candidates"))
         self.run_dir.write_json("audit.json", {**ranked.to_json(), "beats_greedy": None if bg is None else bg.to_json(),
                                                "probes": probes, "card": card})
         if refusal and not self.job.force:
