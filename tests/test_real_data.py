@@ -49,8 +49,11 @@ def test_figer_gold_types_are_in_the_label_set_and_hierarchy_flags_exactly_missi
 
 @pytest.mark.slow
 def test_timeqa_gold_answers_are_found_in_their_contexts(shared_data) -> None:
+    """The example's verifier on whole TimeQA documents (bench/real_tasks.py cuts them to a paragraph, and
+    test_timeqa_periods.py checks all 410 of those): the first 160 questions with a gold answer, since spaCy on
+    every whole document took a minute and a half of the suite's ten."""
     program = act_dsl.load(EXAMPLES / "temporal_qa" / "task.act", strict=True)
-    records = [r for r in _jsonl(shared_data / "timeqa" / "dev.jsonl") if r["gold_answers"]]
+    records = [r for r in _jsonl(shared_data / "timeqa" / "dev.jsonl") if r["gold_answers"]][:160]
     rows = [{"context": r["context"], "question": r["question"], "subject": r["subject"],
              "response": r["gold_answers"][0]} for r in records]
     scores = program.score(rows)

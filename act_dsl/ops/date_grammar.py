@@ -24,6 +24,7 @@ Anything else is a year: "in 1500", "1999", "since 2001", "from 2004 to 2005", "
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
@@ -63,9 +64,21 @@ _KINDS = [  # (kind, pattern): earlier kinds win where two start at the same pla
 # every kind starts a word with one of these: checking them first makes the scan about 5x faster
 _STARTS = (r"[0-9]|a\.?d|between|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|"
            r"winter|yesterday|today|tomorrow|last|next|this|an?\b|one|two|three|four|five|six|seven|eight|nine|ten")
-SCAN = re.compile(rf"(?<!\w)(?={_STARTS})(?:" + "|".join(
-    f"(?P<{k}>{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', p)})" for k, p in _KINDS) + ")", re.IGNORECASE)
-KIND_RE = {k: re.compile(p, re.IGNORECASE) for k, p in _KINDS}
+
+# Compiled on first use, not at import: every `act` process imports this module, and most never read a date
+# (compiling these patterns is most of the import's cost, about 0.1 s a process).
+@functools.cache
+def scan() -> re.Pattern[str]:
+    """One pattern for every kind: a match's group name is its kind."""
+    return re.compile(rf"(?<!\w)(?={_STARTS})(?:" + "|".join(
+        f"(?P<{k}>{re.sub(r'[(][?]P<[a-z0-9]+>', '(?:', p)})" for k, p in _KINDS) + ")", re.IGNORECASE)
+
+
+@functools.cache
+def kind_re() -> dict[str, re.Pattern[str]]:
+    """Each kind's own pattern, with its named groups."""
+    return {k: re.compile(p, re.IGNORECASE) for k, p in _KINDS}
+
 
 _UNITS_CS = set("ms s sec secs min mins h hr hrs km m cm mm nm mi ft yd kg g mg lb lbs oz ml cc kWh kW MW GW Hz "
                 "kHz MHz GHz KB kB MB GB TB mAh mph kph km/h rpm bpm dpi px pt pts sq hp kcal cal "

@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from act_dsl.ops.date_grammar import KIND_RE, MONTHS, SCAN, not_a_year, verb_not_month
+from act_dsl.ops.date_grammar import MONTHS, kind_re, not_a_year, scan, verb_not_month
 from act_dsl.ops.values import Period, as_text, normalize
 
 DEFAULT_REFERENCE = dt.date(2026, 1, 1)  # only for callers that have no run date of their own
@@ -114,7 +114,7 @@ def _years(y1: int, y2: int) -> Period:
 def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
     """The period one grammar match names, or None when the words around it say it is no date."""
     kind = m.lastgroup
-    whole = KIND_RE[kind].match(text, m.start()) if kind is not None else None
+    whole = kind_re()[kind].match(text, m.start()) if kind is not None else None
     assert kind is not None and whole is not None  # the alternation matched this kind's pattern here
     g: dict[str, Any] = whole.groupdict()  # a group the match left out is None
     def pick(a: str) -> Any:  # a group of either branch of `between ... and` / joined (None when neither)
@@ -170,7 +170,7 @@ def _span(m: re.Match, text: str, ref: dt.date) -> Period | None:
 
 def _found(text: str, ref: dt.date) -> list[tuple[int, int, Period]]:
     out = []
-    for m in SCAN.finditer(text):
+    for m in scan().finditer(text):
         period = _span(m, text, ref)
         if period is not None:
             out.append((m.start(), m.end(), period))
@@ -276,7 +276,7 @@ def check_date_literal(text: str) -> str | None:
 def _sentences(text: str) -> list[str]:
     """The sentences of text where `sentences` cuts them, except that no cut falls inside a date the grammar
     finds: "Sept. 18, 1976" or "Mar. 2020" stays in its sentence."""
-    found = [(m.start(), m.end()) for m in SCAN.finditer(text)]
+    found = [(m.start(), m.end()) for m in scan().finditer(text)]
     starts = [a for a, _ in found]
     out, start = [], 0
     for cut in _SENTENCE_CUT.finditer(text):
