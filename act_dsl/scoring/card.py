@@ -287,6 +287,15 @@ def label_space(graph: Graph, shape: Shape) -> list[list[str]]:
     return out
 
 
+def label_texts(graph: Graph, shape: Shape) -> list[str]:
+    """label_space's answers as a response writes them; ValueError when there are more than CHOICE_MAX (scoring
+    them all on every record would cost too much)."""
+    space = label_space(graph, shape)
+    if len(space) > CHOICE_MAX:
+        raise ValueError(f"the label set gives {len(space)} answers a record, more than {CHOICE_MAX}")
+    return [shape.render(v) for v in space]
+
+
 def favourites(ex: Any, records: list[dict[str, Any]], texts: list[str], progress: bool = True
                ) -> list[tuple[float, list[int]]]:
     """Per record, the highest CSR among the answers `texts` and which of them reach it (ties included)."""
@@ -307,14 +316,13 @@ def choice_part(ex: Any, graph: Graph, shape: Shape, records: list[dict[str, Any
     metric scores it: a trainer whose candidates reach every label learns this answer, so a favourite that is
     wrong is what training would teach. Ties count as the mean metric of the tied answers."""
     from act_dsl.scoring.attacks import parse
-    space = label_space(graph, shape)
-    if not space:
+    try:
+        texts = label_texts(graph, shape)
+    except ValueError as exc:
+        notes.append(f"the verifier's own choice is not taken: {exc}")
         return None
-    if len(space) > CHOICE_MAX:
-        notes.append(f"the verifier's own choice is not taken: the label set gives {len(space)} answers a record, "
-                     f"more than {CHOICE_MAX}")
+    if not texts:
         return None
-    texts = [shape.render(v) for v in space]
     n = len(texts)
     favs = favourites(ex, records, texts, progress)
     tied = [(i, j) for i, (_, best) in enumerate(favs) for j in best]  # every tied favourite, parsed and scored once

@@ -25,18 +25,17 @@ class NoLabelAnswer(ValueError):
 
 def label_answers(graph: Graph) -> list[str]:
     """The answers the favourite is chosen among, as texts; NoLabelAnswer when the task's output has none."""
-    from act_dsl.scoring.card import CHOICE_MAX, label_space
+    from act_dsl.scoring.card import label_texts
     from act_dsl.scoring.mutants import output_shape
     shape = output_shape(graph)
-    space = label_space(graph, shape) if shape else []
-    if not space:
+    try:
+        texts = label_texts(graph, shape) if shape else []
+    except ValueError as exc:
+        raise NoLabelAnswer(f"task `{graph.name}`: {exc}: --add-favourite would score too many") from None
+    if not texts:
         raise NoLabelAnswer(f"task `{graph.name}` does not answer with a label or a list of labels: --add-favourite "
                             "adds the verifier's favourite label answer, so it needs one")
-    if len(space) > CHOICE_MAX:
-        raise NoLabelAnswer(f"task `{graph.name}`'s label set gives {len(space)} answers a prompt, more than "
-                            f"{CHOICE_MAX}: --add-favourite would score too many")
-    assert shape is not None
-    return [shape.render(v) for v in space]
+    return texts
 
 
 def favourite_answers(verifier: Verifier, samples: Sequence[Sample], progress: bool = False) -> list[str | None]:

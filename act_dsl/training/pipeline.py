@@ -154,7 +154,7 @@ class Pipeline:
         except models.ModelError as exc:
             raise JobError(str(exc)) from None
         self._base: tuple[Any, Any] | None = None
-        if self.cfg.add_favourite:  # a resumed run's saved setting, against the .act file as it is now
+        if self.cfg.add_favourite and not job.config.add_favourite:  # a resumed run's saved setting
             check_favourite(job.graph)
 
     @property
@@ -200,16 +200,16 @@ class Pipeline:
         stats = sample_to_file(backend, prompts, self.path / "samples.jsonl", gen, task=self.job.graph.name,
                                model=self.cfg.model)
         self.log(f"[sample] {len(prompts)} prompts x {self.cfg.gen.k}: {stats['tokens_per_s']:.0f} tokens/s")
+        samples = self.samples()
         if self.cfg.add_favourite:
             from act_dsl.training.favourite import add_to_file, favourite_answers
-            samples = self.samples()
             stats["favourite"] = fav = add_to_file(self.path / "samples.jsonl", samples,
                                                    favourite_answers(self.verifier, samples))
             self.log(f"[sample] --add-favourite: the verifier's favourite label answer added to {fav['added']} of "
                      f"{fav['prompts']} prompts ({fav['distinct']} distinct answers; {fav['tied']} prompts have "
                      "several tied and get none)")
         from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
-        stats["greedy"] = greedy_to_file(backend, self.samples(), self.path / GREEDY_FILE, gen)
+        stats["greedy"] = greedy_to_file(backend, samples, self.path / GREEDY_FILE, gen)  # prompts only
         return stats
 
     def samples(self) -> list[Any]:
