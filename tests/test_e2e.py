@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +47,11 @@ def _launch(*args: str) -> list[str]:
             "--dynamo_backend", "no", "--main_process_ip", "127.0.0.1", "--main_process_port", str(port), *args]
 
 
+def _temp_in(folder: Path) -> dict[str, str]:
+    """The environment with TMPDIR in the test's folder: torchrun leaves a log folder in the temporary folder."""
+    return {**os.environ, "TMPDIR": str(folder)}
+
+
 @pytest.mark.slow
 def test_accelerate_launch_two_cpu_processes(tmp_path, tiny_model) -> None:
     from test_training import TASK
@@ -57,7 +63,7 @@ def test_accelerate_launch_two_cpu_processes(tmp_path, tiny_model) -> None:
     # the processes with torchrun, and act_dsl asks accelerate for gloo on the CPU when there is no GPU.
     cmd = _launch("-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir",
                   str(out), "--samples", "4", "--epochs", "1", "--max-new-tokens", "10", "--lr", "0.01", "--force")
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(cmd, cwd=ROOT, env=_temp_in(tmp_path), capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-4000:]
     report = json.loads((out / "report.json").read_text())
     assert report["train"]["processes"] == 2 and report["train"]["steps"] > 0
@@ -74,7 +80,7 @@ def test_arms_under_accelerate_launch_are_refused_before_any_work(tmp_path, tiny
         (tmp_path / name).write_text("".join(json.dumps({"topic": f"t{i}"}) + "\n" for i in range(4)))
     cmd = _launch("-m", "act_dsl", "train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir",
                   str(tmp_path / "run"), "--control", "shuffled")
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(cmd, cwd=ROOT, env=_temp_in(tmp_path), capture_output=True, text=True, timeout=300)
     assert r.returncode != 0
     assert "--control, --sft-gold and --capability run one process" in r.stderr
     assert f'File "{ROOT / "act_dsl"}' not in r.stderr  # a usage error from act_dsl, not a crash in it

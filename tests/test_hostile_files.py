@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -214,10 +215,17 @@ def test_merge_of_more_shards_than_open_files_equals_one_run(tmp_path: Path, mon
     outs = _shards(tmp_path, 5, 23)
     whole = run_act("score", "s.act", "--data", "d.jsonl", "--out", "whole.jsonl", cwd=tmp_path)
     assert whole.returncode == 0
-    monkeypatch.setattr(scale, "MAX_OPEN", 2)     # three passes through temporary files
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     got: list[str] = []
+    scale.merge([tmp_path / o for o in outs], got.append)
+    assert not list(temp.iterdir()), "a merge of few shards makes no temporary folder"
+    monkeypatch.setattr(scale, "MAX_OPEN", 2)     # three passes through temporary files
+    got = []
     merged = scale.merge([tmp_path / o for o in reversed(outs)], got.append)
     assert "".join(got) == (tmp_path / "whole.jsonl").read_text() and merged.records == 23
+    assert not list(temp.iterdir()), "the passes' temporary folder is removed"
 
 
 # ---- the cache -------------------------------------------------------------------------------------------
@@ -273,6 +281,9 @@ def test_a_killed_merge_leaves_the_old_output_or_the_complete_new_one(tmp_path: 
                                               for i in range(150_000)))
     outs = _shards(tmp_path, 3)
     cmd = [sys.executable, "-m", "act_dsl", "merge", *outs, "--out", "m.jsonl"]
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
     (tmp_path / "m.jsonl").write_text("old\n")
     start = time.monotonic()
     assert subprocess.run(cmd, cwd=tmp_path, capture_output=True).returncode == 0
@@ -282,7 +293,7 @@ def test_a_killed_merge_leaves_the_old_output_or_the_complete_new_one(tmp_path: 
     seen = set()
     for k in range(8):
         (tmp_path / "m.jsonl").write_text("old\n")
-        proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             proc.wait(timeout=(k + rng.random()) * run_s / 8)
         except subprocess.TimeoutExpired:
@@ -294,6 +305,7 @@ def test_a_killed_merge_leaves_the_old_output_or_the_complete_new_one(tmp_path: 
         for stray in tmp_path.glob(".m.jsonl.*.partial"):
             stray.unlink()
     assert False in seen, "some kill should land before the new output is in place"
+    assert not list(temp.iterdir()), "a killed merge of few shards leaves no temporary folder behind"
 
 
 @pytest.mark.torch
