@@ -223,6 +223,35 @@ def test_serve_refuses_a_file_with_errors(tmp_path: Path) -> None:
     assert r.returncode != 0 and "Traceback" not in r.stderr and "bad.act" in r.stderr
 
 
+@pytest.mark.parametrize("ray", [False, True], ids=["uvicorn", "ray"])
+def test_a_port_another_server_holds_is_refused_before_start_up(ray: bool) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        start = time.monotonic()
+        r = subprocess.run([sys.executable, "-m", "act_dsl", "serve", str(IFEVAL), "--port", str(port),
+                            *(["--ray"] if ray else [])], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 2, r.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr and "Ray" not in r.stderr
+    assert time.monotonic() - start < 60   # refused before Ray (or uvicorn) started, not after its timeouts
+
+
+def test_start_up_line_names_the_default_worker_count() -> None:
+    s = Server()
+    out = s.stop()
+    assert f"(25 constraints), 1 worker(s), http://127.0.0.1:{s.port}" in out, out
+
+
+@pytest.mark.parametrize("args, words", [(("--port", "70000"), "--port must be 0 to 65535, got 70000"),
+                                         (("--host", "no-such-host.invalid"), "--host no-such-host.invalid")])
+def test_an_address_that_cannot_be_listened_on_is_a_usage_error(args: tuple[str, ...], words: str) -> None:
+    r = subprocess.run([sys.executable, "-m", "act_dsl", "serve", str(IFEVAL), *args], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
 def test_nemo_gym_own_models_parse_request_and_reply(server: Server) -> None:
     base = pytest.importorskip("nemo_gym.base_resources_server", reason="nemo-gym 0.7 needs Python 3.13; its "
                                "models were checked against act serve by hand (docs/scale.md)")

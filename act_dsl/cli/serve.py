@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Any
 
-from act_dsl.cli.common import EXIT_OK, UsageError, load_checked, positive_int, reference_date, task_name
+from act_dsl.cli.common import EXIT_FAILED, EXIT_OK, UsageError, load_checked, positive_int, reference_date, task_name
 
 
 def register(sub: Any) -> None:
@@ -75,16 +75,37 @@ def run_serve(args: argparse.Namespace) -> int:
                              day.isoformat() if day else None)
     token = args.token or os.environ.get("ACT_SERVE_TOKEN") or None
     limits = Limits(args.max_body, args.max_records, args.deadline)
+    if args.ray_address is None:   # on a cluster the proxies listen on its nodes, not necessarily here
+        check_listen(args.host, args.port)
     if args.ray:
         return run_on_ray(args, settings, limits, token, workers)
     service = Service(settings, workers, limits, token, args.none_value)
     config = uvicorn.Config(build_app(service), host=args.host, port=args.port, log_level="warning",
                             timeout_graceful_shutdown=int(args.deadline) + 5, access_log=False)
     server = uvicorn.Server(config)
-    print(f"act serve: task `{settings.task}` ({len(service.constraints)} constraints), {args.workers} worker(s), "
+    print(f"act serve: task `{settings.task}` ({len(service.constraints)} constraints), {workers} worker(s), "
           f"http://{args.host}:{args.port}{' (bearer token required)' if token else ''}", file=sys.stderr)
     server.run()
     return EXIT_OK
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before any start-up work, an address this machine cannot listen on: a port another server holds
+    (or one below 1024 without the right), or a host that is not one of this machine's addresses."""
+    import socket
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, got {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"--host {host}: {getattr(exc, 'strerror', None) or exc}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server itself binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another server there? "
+                             "give another --port)") from None
 
 
 def run_on_ray(args: argparse.Namespace, settings: Any, limits: Any, token: str | None, workers: int) -> int:
@@ -92,13 +113,17 @@ def run_on_ray(args: argparse.Namespace, settings: Any, limits: Any, token: str 
         import ray.serve  # noqa: F401
     except ImportError:
         raise UsageError("--ray needs Ray Serve: pip install 'act-dsl[serve-ray]'") from None
-    from act_dsl.serve.ray_serve import Scaling, application, autoscaling, run
+    from act_dsl.serve.ray_serve import Scaling, StartError, application, autoscaling, run
     try:
         scaling = Scaling(args.replicas or 1) if args.autoscale is None else autoscaling(args.autoscale, {
             "target_ongoing": args.target_ongoing, "upscale_delay": args.upscale_delay,
             "downscale_delay": args.downscale_delay})
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    run(application(settings, scaling, limits, token, args.none_value, workers), args.host, args.port,
-        args.ray_address, scaling)
+    try:
+        run(application(settings, scaling, limits, token, args.none_value, workers), args.host, args.port,
+            args.ray_address, scaling)
+    except StartError as exc:
+        print(f"act serve: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK

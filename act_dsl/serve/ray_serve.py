@@ -119,12 +119,23 @@ def app_builder(args: dict[str, str]) -> Any:
                        float(args.get("none_value", 0.0)), int(args.get("workers", 0)))
 
 
+PROXY_READY_S = 30   # seconds, for each of Ray Serve's 3 readiness checks of a starting HTTP proxy (its default: 5)
+
+
+class StartError(RuntimeError):
+    """Ray Serve's controller, HTTP proxy or replicas did not come up (the message says which, as Ray put it)."""
+
+
 def run(app: Any, host: str, port: int, address: str | None, scaling: Scaling) -> None:
     """Start Ray (a new local instance unless `address` names a cluster), deploy on host:port, and serve until
     SIGTERM or Ctrl-C; then Serve stops its replicas gracefully and Ray shuts down."""
     import ray
     from ray import serve
     if address is None:   # never join a Ray that another program on this machine started
+        # Ray Serve gives its HTTP proxy 5 s to answer a readiness check and replaces it after 3 misses; on 2
+        # busy cores its start-up alone can take longer, and the proxy was killed before it ever ran. The local
+        # Ray's processes inherit this environment; a value the user set is kept.
+        os.environ.setdefault("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", str(PROXY_READY_S))
         ray.init(address="local", num_cpus=max(os.cpu_count() or 1, scaling.most), include_dashboard=False,
                  log_to_driver=False, configure_logging=False)
     else:
@@ -133,8 +144,14 @@ def run(app: Any, host: str, port: int, address: str | None, scaling: Scaling) -
     for sig in (signal.SIGTERM, signal.SIGINT):   # after ray.init, which installs handlers of its own
         signal.signal(sig, lambda *_: stop.set())
     try:
-        serve.start(http_options={"host": host, "port": port})
-        serve.run(app, name=APP_NAME, route_prefix="/")
+        try:
+            serve.start(http_options={"host": host, "port": port})
+            serve.run(app, name=APP_NAME, route_prefix="/")
+        except (TimeoutError, ray.exceptions.RayError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StartError(f"Ray Serve did not start on {host}:{port} ({type(exc).__name__}: {first}); on a busy "
+                             "machine its parts can miss their start-up deadlines: try again when it is quieter"
+                             ) from None
         print(f"act serve: on Ray Serve, {describe(scaling)}, http://{host}:{port}", file=sys.stderr, flush=True)
         shown, polls = scaling.replicas if scaling.autoscale is None else scaling.autoscale[0], 0
         while not stop.wait(0.5):   # a short wait, so the signal's handler runs promptly
