@@ -285,9 +285,9 @@ def _reread(path: Path) -> Iterator[tuple[int, str, dict]]:
             yield row["line"], text, row
 
 
-def _sorted_rows(paths: list[Path], infos: list[dict[str, Any]], temp: Callable[[], str]) -> Iterator[tuple[int, str, dict]]:
-    """All shards' rows in input order, with never more than MAX_OPEN shard or pass files open at once; `temp()`
-    gives the folder for the passes, made only when there are more shards than that."""
+def _sorted_rows(paths: list[Path], infos: list[dict[str, Any]], folder: str) -> Iterator[tuple[int, str, dict]]:
+    """All shards' rows in input order, with never more than MAX_OPEN shard or pass files open at once (the passes'
+    files in `folder`, which only more shards than that need)."""
     streams: list[Callable[[], Iterator[tuple[int, str, dict]]]] = [
         functools.partial(_lines, p, info) for p, info in zip(paths, infos)]
     k = 0
@@ -296,7 +296,7 @@ def _sorted_rows(paths: list[Path], infos: list[dict[str, Any]], temp: Callable[
         for start in range(0, len(streams), MAX_OPEN):
             group = [make() for make in streams[start:start + MAX_OPEN]]
             k += 1
-            spilled.append(functools.partial(_reread, _spill(heapq.merge(*group, key=lambda t: t[0]), temp(), k)))
+            spilled.append(functools.partial(_reread, _spill(heapq.merge(*group, key=lambda t: t[0]), folder, k)))
         streams = spilled
     return heapq.merge(*(make() for make in streams), key=lambda t: t[0])
 
@@ -310,11 +310,10 @@ def merge(paths: list[Path], write: Callable[[str], Any], infos: list[dict[str, 
     values: list[dict[str, Any]] = []
     csr: list[float | None] = []
     prev = 0
-    with contextlib.ExitStack() as stack:  # no temporary folder unless passes need one (a kill cannot remove it)
-        @functools.cache
-        def temp() -> str:
-            return stack.enter_context(tempfile.TemporaryDirectory(prefix="act-merge-"))
-        for line, text, row in _sorted_rows(paths, infos, temp):
+    # no temporary folder unless passes need one: a killed merge cannot remove it
+    passes = tempfile.TemporaryDirectory(prefix="act-merge-") if len(paths) > MAX_OPEN else contextlib.nullcontext("")
+    with passes as folder:
+        for line, text, row in _sorted_rows(paths, infos, folder):
             if line == prev:
                 raise MergeError(f"data line {line} is in two shards (were they scored from one data file?)")
             prev = line

@@ -148,8 +148,8 @@ def run(app: Any, host: str, port: int, address: str | None, scaling: Scaling) -
             serve.start(http_options={"host": host, "port": port})
             serve.run(app, name=APP_NAME, route_prefix="/")
         except (TimeoutError, ray.exceptions.RayError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StartError(f"Ray Serve did not start on {host}:{port} ({type(exc).__name__}: {first}); on a busy "
+            said = str(exc).strip().splitlines() or ["no message"]
+            raise StartError(f"Ray Serve did not start on {host}:{port} ({type(exc).__name__}: {said[0]}); on a busy "
                              "machine its parts can miss their start-up deadlines: try again when it is quieter"
                              ) from None
         print(f"act serve: on Ray Serve, {describe(scaling)}, http://{host}:{port}", file=sys.stderr, flush=True)
