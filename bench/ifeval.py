@@ -13,8 +13,9 @@ each strict and loose, with 95% bootstrap intervals over prompts, beside the mea
   python bench/ifeval.py prepare  --out runs/ifeval [--subset N --seed S]     prompts.jsonl for act sample/eval
   python bench/ifeval.py generate --out runs/ifeval [--max-new-tokens 256]    greedy answers, resumable, 32 at once
   python bench/ifeval.py score    --out runs/ifeval                           the table (also results.json)
-  python bench/ifeval.py compare  --base runs/ifeval --trained runs/ifeval_trained
-                                   trained minus base on the same prompts, paired 95% intervals
+  python bench/ifeval.py compare  --base runs/ifeval --trained runs/ifeval_trained [more seeds' folders]
+                                   trained minus base on the same prompts, paired 95% intervals (several
+                                   trained folders: their mean on each prompt)
 
 After `act train examples/ifeval/ifeval_train.act ...` (trained on examples/ifeval/train.jsonl, never the 541),
 `generate --out runs/ifeval_trained --adapter RUN/adapter` answers with the trained model.
@@ -159,34 +160,40 @@ def cmd_score(args: argparse.Namespace) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
-    """Trained minus base, prompt by prompt (matched by IFEval's `key`): paired bootstrap over the prompts both
-    answered, for each accuracy, strict and loose."""
+    """Trained minus base, prompt by prompt (matched by IFEval's `key`): paired bootstrap over the prompts every
+    folder answered, for each accuracy, strict and loose. With several --trained folders (seeds), the trained side
+    is their mean on each prompt, so one interval speaks for the seeds together."""
     from act_dsl.scoring.stats import paired
-    for folder in (args.base, args.trained):
+    folders = [args.base, *args.trained]
+    for folder in folders:
         if not (Path(folder) / "responses.jsonl").is_file():
             sys.exit(f"{folder}/responses.jsonl: no such file (run `python bench/ifeval.py generate --out {folder}`)")
-    base = {r["key"]: r for r in read_jsonl(Path(args.base) / "responses.jsonl")}
-    trained = {r["key"]: r for r in read_jsonl(Path(args.trained) / "responses.jsonl")}
-    keys = sorted(set(base) & set(trained))
+    answers = [{r["key"]: r for r in read_jsonl(Path(f) / "responses.jsonl")} for f in folders]
+    keys = sorted(set(answers[0]).intersection(*answers[1:]))
     if not keys:
-        sys.exit(f"no prompt is answered in both {args.base} and {args.trained}")
+        sys.exit(f"no prompt is answered in every one of {', '.join(folders)}")
+    base = answers[0]
     n_ins = sum(len(base[k]["instruction_id_list"]) for k in keys)
-    print(f"IFEval, trained ({args.trained}) minus base ({args.base}) on the {len(keys)} prompts both answered "
+    trained_name = args.trained[0] if len(args.trained) == 1 else f"mean of {', '.join(args.trained)}"
+    print(f"IFEval, trained ({trained_name}) minus base ({args.base}) on the {len(keys)} prompts all answered "
           f"({n_ins} instructions); 95% paired bootstrap over prompts")
     print(f"{'variant':<8} {'level':<12} {'base':>7} {'trained':>8} {'difference [95% CI]':>28}")
-    result: dict[str, Any] = {"n_prompts": len(keys), "n_instructions": n_ins}
+    result: dict[str, Any] = {"n_prompts": len(keys), "n_instructions": n_ins, "base": args.base,
+                              "trained": args.trained}
     for name, act in (("strict", STRICT), ("loose", LOOSE)):
         vb, _ = score_file(act, [base[k] for k in keys])
-        vt, _ = score_file(act, [trained[k] for k in keys])
+        vts = [score_file(act, [a[k] for k in keys])[0] for a in answers[1:]]
         for level in ("prompt", "instruction"):
-            def stat(verdicts: list[tuple[bool, int, int]], level: str = level):
-                return lambda idx: accuracies([verdicts[i] for i in idx])[level]
-            iv = paired(stat(vb), stat(vt), len(keys))
-            b, t = accuracies(vb)[level], accuracies(vt)[level]
+            def stat(runs: list[list[tuple[bool, int, int]]], level: str = level):
+                # every run has the same instructions on a prompt, so pooling the runs' verdicts is their mean
+                return lambda idx: accuracies([v[i] for v in runs for i in idx])[level]
+            iv = paired(stat([vb]), stat(vts), len(keys))
+            b, t = accuracies(vb)[level], accuracies([v for vt in vts for v in vt])[level]
             result[f"{name}_{level}"] = {"base": b, "trained": t, "difference": iv.as_dict()}
             print(f"{name:<8} {level:<12} {b:>7.3f} {t:>8.3f} {iv.text(signed=True):>28}")
-    (Path(args.trained) / "compare.json").write_text(json.dumps(result, indent=2))
-    print(f"command: python bench/ifeval.py compare --base {args.base} --trained {args.trained}")
+    out = Path(args.trained[0]) / ("compare.json" if len(args.trained) == 1 else "compare_mean.json")
+    out.write_text(json.dumps(result, indent=2))
+    print(f"command: python bench/ifeval.py compare --base {args.base} --trained {' '.join(args.trained)}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -213,7 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--out", default="runs/ifeval", help="working folder (default: runs/ifeval)")
     p = sub.add_parser("compare", help="trained minus base, paired over the same prompts")
     p.add_argument("--base", required=True, help="working folder of the base model's answers")
-    p.add_argument("--trained", required=True, help="working folder of the trained model's answers")
+    p.add_argument("--trained", required=True, nargs="+",
+                   help="working folder of the trained model's answers; several (seeds): their mean per prompt")
     p.set_defaults(fn=cmd_compare)
     args = ap.parse_args(argv)
     args.fn(args)

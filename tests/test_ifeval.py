@@ -334,3 +334,25 @@ def test_compare_gives_the_paired_difference_of_two_answer_sets(tmp_path: Path, 
     assert d["base"] == expected and d["trained"] == 0.0
     assert d["difference"]["value"] == pytest.approx(-expected) and d["difference"]["hi"] < 0
     assert "strict   instruction" in capsys.readouterr().out
+
+
+def test_compare_with_two_seeds_scores_their_mean_on_each_prompt(tmp_path: Path, capsys) -> None:
+    """Several --trained folders (seeds) are compared as one model whose answer on a prompt is worth the mean of
+    theirs: a seed that answers as the base and one that answers nothing lose half the base's accuracy."""
+    rows = [json.loads(line) for line in (EXAMPLE / "records.jsonl").read_text().splitlines()]
+    base, same, empty = tmp_path / "base", tmp_path / "s0", tmp_path / "s1"
+    for folder, answer in ((base, None), (same, None), (empty, "")):
+        folder.mkdir()
+        bench.write_jsonl(folder / "responses.jsonl",
+                          [{**r, "key": i, **({} if answer is None else {"response": answer})}
+                           for i, r in enumerate(rows)])
+    bench.main(["compare", "--base", str(base), "--trained", str(same), str(empty)])
+    got = json.loads((same / "compare_mean.json").read_text())
+    verdicts, _ = bench.score_file(bench.STRICT, rows)
+    for level in ("prompt", "instruction"):
+        expected = bench.accuracies(verdicts)[level]
+        d = got[f"strict_{level}"]
+        assert d["base"] == expected and d["trained"] == pytest.approx(expected / 2)
+        assert d["difference"]["value"] == pytest.approx(-expected / 2)
+    assert f"mean of {same}, {empty}" in capsys.readouterr().out
+    assert not (same / "compare.json").exists()
