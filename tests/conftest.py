@@ -113,7 +113,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 LONGEST_FILES = ("test_hostile_corpus.py", "test_property.py", "test_real_data.py", "test_training.py",
                  "test_serve_ray.py", "test_e2e.py", "test_probes.py", "test_hostile_files.py", "test_card.py",
                  "test_score_output.py", "test_guided.py", "test_ifeval.py", "test_scale.py", "test_reference.py",
-                 "test_backends.py", "test_multi.py", "test_signal.py")
+                 "test_backends.py", "test_multi.py", "test_signal.py", "test_default_model_cache.py")
 
 
 @pytest.hookimpl(tryfirst=True)
