@@ -188,7 +188,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
                 # every run has the same instructions on a prompt, so pooling the runs' verdicts is their mean
                 return lambda idx: accuracies([v[i] for v in runs for i in idx])[level]
             iv = paired(stat([vb]), stat(vts), len(keys))
-            b, t = accuracies(vb)[level], accuracies([v for vt in vts for v in vt])[level]
+            b, t = stat([vb])(range(len(keys))), stat(vts)(range(len(keys)))
             result[f"{name}_{level}"] = {"base": b, "trained": t, "difference": iv.as_dict()}
             print(f"{name:<8} {level:<12} {b:>7.3f} {t:>8.3f} {iv.text(signed=True):>28}")
     out = Path(args.trained[0]) / ("compare.json" if len(args.trained) == 1 else "compare_mean.json")

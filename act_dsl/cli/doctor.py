@@ -78,10 +78,10 @@ def _spacy_pipeline() -> Check:
 
 
 def _default_model() -> Check:
-    from act_dsl.sampling.model import DEFAULT_MODEL, GGUF_FILE, GGUF_PACKAGE, cache_dir
-    target = cache_dir() / "models" / DEFAULT_MODEL
+    from act_dsl.sampling.model import DEFAULT_MODEL, GGUF_FILE, GGUF_PACKAGE, converted_folder, is_converted
+    target = converted_folder()
     what = f"default model {DEFAULT_MODEL}"
-    if (target / "config.json").is_file() and (target / ".complete").is_file():
+    if is_converted(target):
         return Check("ok", what, f"converted, in {target}")
     if not available(GGUF_PACKAGE):
         return Check("missing", what, "not installed", SMOLLM_FIX)

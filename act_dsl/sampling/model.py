@@ -2,8 +2,10 @@
 any Hugging Face id, or a local folder. Unusable model paths give a clear ModelError."""
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,8 +26,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ACT_CACHE", Path.home() / ".cache" / "act_dsl"))
 
 
-def _complete(target: Path) -> bool:
-    return (target / "config.json").is_file() and (target / ".complete").is_file()
+def converted_folder() -> Path:
+    """Where the default model's converted folder lives (it may not be there yet)."""
+    return cache_dir() / "models" / DEFAULT_MODEL
+
+
+def is_converted(folder: Path) -> bool:
+    """A conversion that finished: `.complete` is written last, so a killed one never counts."""
+    return (folder / "config.json").is_file() and (folder / ".complete").is_file()
 
 
 def default_model_folder() -> Path:
@@ -33,10 +41,9 @@ def default_model_folder() -> Path:
 
     Runs started together on a fresh cache (a training run and an evaluation, say) convert it once: the others
     wait on a lock file beside the folder and then load what the first one wrote."""
-    target = cache_dir() / "models" / DEFAULT_MODEL
-    if _complete(target):
+    target = converted_folder()
+    if is_converted(target):
         return target
-    import fcntl
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         lock = open(target.with_name(target.name + ".lock"), "w")
@@ -51,7 +58,7 @@ def default_model_folder() -> Path:
             progress.message(f"waiting for another run to finish converting the default model {DEFAULT_MODEL} "
                              f"into {target}")
             fcntl.flock(lock, fcntl.LOCK_EX)
-        if _complete(target):
+        if is_converted(target):
             return target
         return _convert(target)
 
@@ -81,7 +88,6 @@ def _convert(target: Path) -> Path:
     model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    import shutil
     tmp = target.with_name(target.name + ".tmp")
     if tmp.exists():  # left by a conversion that was killed
         shutil.rmtree(tmp)
