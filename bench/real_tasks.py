@@ -196,6 +196,9 @@ def main() -> None:
                     "shuffled across its candidates (run-LOSS/control; one round only)")
     ap.add_argument("--advantage", choices=["csr", "gdpo"], default="csr",
                     help="the training signal (act train --advantage): the scalar CSR, or per-constraint (gdpo)")
+    ap.add_argument("--add-favourite", action="store_true",
+                    help="act train --add-favourite: each training prompt's unique favourite of the verifier (a label "
+                    "answer, or a name of the inputs' texts) joins its candidates")
     ap.add_argument("--sft-gold", action="store_true",
                     help="also the gold-supervised arm (act train --sft-gold): the same model and LoRA budget "
                     "fine-tuned on the training prompts' gold answers (run-LOSS/sft, first loss only)")
@@ -249,7 +252,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
     eval_recs = read_records(out / "eval.jsonl", graph.input_types, False).records
     base_cfg = TrainConfig().override(samples=args.samples, epochs=args.epochs, max_new_tokens=args.max_new_tokens,
                                       seed=args.seed, model=args.model, temperature=args.temperature,
-                                      advantage=args.advantage)
+                                      advantage=args.advantage, add_favourite=args.add_favourite)
     ks = [int(x) for x in args.best_of.split(",") if x]
     timings: dict[str, float] = {}
     results: dict[str, dict] = {}
@@ -321,6 +324,7 @@ def run(args: argparse.Namespace, out: Path, losses: list[str]) -> None:
           + (f" --control {args.control}" if args.control else "")
           + (f" --advantage {args.advantage}" if args.advantage != "csr" else "")
           + (" --sft-gold" if args.sft_gold else "")
+          + (" --add-favourite" if args.add_favourite else "")
           + (f" --constraints {args.constraints}" if args.task == "figer" or args.constraints != "ner" else ""))
 
 

@@ -153,6 +153,40 @@ def test_text_answers_mutate_by_entities_and_sentences_and_stay_wrong(tmp_path: 
     assert card["checks"]["adversary"] is False
 
 
+
+DATED = GROUNDED.replace("}\n", """  constraint in_period = coverage(period_of(answer, context), timespan(question)) >= 0.2
+  constraint no_date = count(dates(answer)) == 0
+}
+""")
+
+
+def test_a_text_answers_own_choice_is_taken_among_the_entities_of_its_inputs(tmp_path: Path) -> None:
+    """For a text answer the card's own choice is taken among the entities spaCy finds in each record's text
+    inputs, as a span-extracting model answers. A verifier that only asks for a span of the context likes every
+    name and date of it equally (no unique favourite, mostly wrong); one that reads the asked period picks the
+    editor of 1985, not the one of 1972-1980."""
+    rows = [{"context": "Ruth Blake edited the Gazette from 1972 to 1980. Ken Moss edited it from 1981 to 1994.",
+             "question": "Who edited the Gazette in 1985?", "gold": "Ken Moss"},
+            {"context": "Maria Costa led the orchestra from 1990 to 1998. Jan Berg led it from 1999 to 2012.",
+             "question": "Who led the orchestra in 1995?", "gold": "Maria Costa"}]
+    loose = build_card(Verifier(_graph(tmp_path, GROUNDED)), rows, ["d:1", "d:2"], "gold",
+                       progress=False).as_dict()["choice"]
+    assert loose["space"] == "entities" and loose["records"] == 2 and loose["unique"] == 0
+    assert loose["ties"] >= 4 and loose["metric"] < 0.5 and loose["wrong"] == 2
+    assert {e["response"] for e in loose["examples"]} & {"Ruth Blake", "Jan Berg", "1990", "1972 to 1980"}
+    tight = build_card(Verifier(_graph(tmp_path, DATED)), rows, ["d:1", "d:2"], "gold",
+                       progress=False).as_dict()["choice"]
+    assert tight["unique"] == 2 and tight["ties"] == 1.0 and tight["metric"] == 1.0 and tight["wrong"] == 0
+    out = run_act("card", str(tmp_path / "task.act"), "--data", str(_records(tmp_path, rows)), "--gold", "gold",
+                  "--search", "0")
+    assert out.returncode == 0, out.stderr
+    assert "the verifier's own choice among the entities spaCy finds in each record's text inputs" in out.stdout
+    assert "token_f1 1.000 on average" in out.stdout and "one favourite alone on 2" in out.stdout
+    # an answer that is no entity of the inputs (a sentence) leaves the choice out, and says why
+    said = [dict(r, gold=r["context"].split(". ")[1]) for r in rows]
+    card = build_card(Verifier(_graph(tmp_path, DATED)), said, ["d:1", "d:2"], "gold", progress=False).as_dict()
+    assert card["choice"] is None and any("only 0 of 2 gold answers are one of them" in n for n in card["notes"])
+
 SUBSET = TAGS.replace("input sentence: text", "input sentence: text\n  input allowed: text").replace(
     "constraint some", 'constraint allowed_only = all t in tags: t in split(allowed, " ")\n  constraint some')
 

@@ -114,7 +114,7 @@ def test_add_favourite_gives_each_prompt_the_verifiers_favourite_label_answer_as
         else:
             assert len(row["responses"]) == 3 and row["responses"][2].strip() == fav and row["added"] == [2]
             assert row["tokens"][2] is None and row["finish"][2] == "stop"
-    assert "--add-favourite: the verifier's favourite label answer added to 5 of 6 prompts" in r.stderr
+    assert "--add-favourite: the verifier's favourite answer added to 5 of 6 prompts" in r.stderr
     stages = json.loads((run / "stages.json").read_text())
     assert stages["sample"]["result"]["favourite"] == {"prompts": 6, "added": 5, "tied": 1, "distinct": 3}
     assert json.loads((run / "config.json").read_text())["config"]["add_favourite"] is True
@@ -126,10 +126,57 @@ def test_add_favourite_gives_each_prompt_the_verifiers_favourite_label_answer_as
     assert (run / "adapter").is_dir()
 
 
-def test_add_favourite_refuses_a_task_without_label_answers_before_any_work(arms_dir: Path) -> None:
-    r = run_act("train", str(arms_dir / "task.act"), "--run-dir", str(arms_dir / "run"), "--add-favourite")
+EDITORS = [("Ruth Blake edited the Gazette from 1972 to 1980. Ken Moss edited it from 1981 to 1994.",
+            "Who edited the Gazette in 1985?"),
+           ("Maria Costa led the orchestra from 1990 to 1998. Jan Berg led it from 1999 to 2012.",
+            "Who led the orchestra in 1995?"),
+           ("Ruth Blake and Ken Moss edited the Gazette from 1981 to 1994.", "Who edited the Gazette in 1985?"),
+           ("nobody is named here at all", "who was it?")]
+
+
+def test_a_text_answers_favourite_is_the_one_entity_of_its_inputs_the_verifier_likes_best(tmp_path: Path) -> None:
+    """For a text answer --add-favourite chooses among the entities spaCy finds in the prompt's text inputs: the
+    editor whose period holds the asked year, written with the model's leading space; none where two editors
+    share the period (a tie) or the prompt names nothing."""
+    from act_dsl.sampling.samples import Sample
+    from act_dsl.scoring.verifier import Verifier
+    from act_dsl.training.favourite import favourite_answers
+    from test_card import DATED, _graph
+    verifier = Verifier(_graph(tmp_path, DATED))
+    samples = [Sample(i, "p", {"context": c, "question": q}, (" Ruth Blake", " the")) for i, (c, q) in enumerate(EDITORS)]
+    assert favourite_answers(verifier, samples) == [" Ken Moss", " Maria Costa", None, None]
+
+
+@pytest.mark.slow  # one training and two evaluations of the tiny model
+def test_add_favourite_on_a_text_answer_adds_the_entity_the_verifier_prefers(tmp_path: Path, tiny_model: Path) -> None:
+    """`act train --add-favourite` on a span task: the favourite entity joins its prompt's candidates and the
+    log says how many prompts got one."""
+    from test_card import DATED
+    (tmp_path / "task.act").write_text(DATED)
+    rows = [{"context": c, "question": q} for c, q in EDITORS]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:2]))
+    run = tmp_path / "run"
+    r = run_act("train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir", str(run),
+                "--samples", "2", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--force",
+                "--add-favourite")
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows_out = {row["index"]: row for row in map(json.loads, (run / "samples.jsonl").read_text().splitlines())}
+    assert [rows_out[i]["responses"][-1].strip() if "added" in rows_out[i] else None for i in range(4)] == [
+        "Ken Moss", "Maria Costa", None, None]
+    assert "--add-favourite: the verifier's favourite answer added to 2 of 4 prompts" in r.stderr
+    assert (run / "adapter").is_dir()
+
+
+def test_add_favourite_refuses_a_task_without_label_answers_or_text_inputs_before_any_work(arms_dir: Path) -> None:
+    nums = arms_dir / "numbers"
+    nums.mkdir()
+    (nums / "task.act").write_text(TRAIN_TASK.replace("input topic: text", "input topic: number"))
+    for name in ("train.jsonl", "eval.jsonl"):
+        (nums / name).write_text("".join(json.dumps({"topic": n}) + "\n" for n in range(4)))
+    r = run_act("train", str(nums / "task.act"), "--run-dir", str(arms_dir / "run"), "--add-favourite")
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "does not answer with a label or a list of labels" in r.stderr and not (arms_dir / "run").exists()
+    assert "answers with a text but has no text input" in r.stderr and not (arms_dir / "run").exists()
     (arms_dir / "labels.act").write_text(TRAIN_TASK.replace("output y: text = first_line(response)",
                                                             'output y: label = first_line(response)\n  labels L = ["/a", "/b"]'))
     r = run_act("train", str(arms_dir / "labels.act"), "--run-dir", str(arms_dir / "run"), "--add-favourite",

@@ -169,11 +169,11 @@ def _sections(d: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]
         lines += [f"  e.g. {e['where']}: {e['response']!r} (CSR {_f(e['csr'])})" for e in adv["examples"]]
     ch = d.get("choice")
     if ch:
-        lines.append(f"the verifier's own choice among {ch['answers']} answers built from the label set (each "
-                     f"top-level label, alone or with one of its children): its favourite answer scores {d['metric']} "
+        lines.append(f"the verifier's own choice among {ch['about']}: its favourite answer scores {d['metric']} "
                      f"{_f(ch['metric'])} on average against the gold answers' {_f(ch['gold_metric'])}, and is wrong on "
-                     f"{ch['wrong']} of {ch['records']} record(s) ({ch['ties']:.1f} answers tie for first on average); "
-                     "a trainer whose candidates reach every label learns this answer")
+                     f"{ch['wrong']} of {ch['records']} record(s) ({ch['ties']:.1f} answers tie for first on average; "
+                     f"one favourite alone on {ch['unique']}); a trainer whose candidates reach every such answer "
+                     "learns this one (`act train --add-favourite` adds a unique favourite to them)")
         lines += [f"  e.g. {e['where']}: {e['response']!r}" + (f" (tied with {e['tied'] - 1} more)" if e["tied"] > 1
                                                                   else "") + f", CSR {_f(e['csr'])}; gold {e['gold']!r}"
                   for e in ch["examples"]]

@@ -23,6 +23,7 @@ SHOW_REJECTED = 10   # rejected gold records named in the card
 SHOW_SURVIVORS = 3   # surviving mutants shown per mutation kind
 CHOICE_MAX = 200     # the most answers per record the verifier's own choice is taken over (a larger label set: none)
 SHOW_CHOICES = 3     # wrong favourite answers named in the card
+ENTITY_GOLD_SHARE = 0.5  # a text answer's choice is taken among its inputs' entities when they hold this share of gold
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Card:
     attacks: list[dict[str, Any]] = field(default_factory=list)
     adversary: dict[str, Any] | None = None
     proxy: dict[str, Any] | None = None
-    choice: dict[str, Any] | None = None  # the verifier's favourite among answers built from the label set
+    choice: dict[str, Any] | None = None  # the verifier's favourite among answer_space's answers
     notes: list[str] = field(default_factory=list)
     reference: dict[str, Any] | None = None  # without gold: {mean_csr, source} of real answers, to compare with
 
@@ -265,7 +266,8 @@ def build_card(verifier: Verifier, records: list[dict[str, Any]], where: list[st
                           "examples": [{"where": where[take[j]], "response": f.response[:200], "csr": f.csr}
                                        for j, f in sorted(hits, key=lambda x: -x[1].csr)[:3]]}
     if golds is not None and shape is not None and metric is not None:
-        card.choice = choice_part(ex, graph, shape, records, metric, base, where, gold_texts, card.notes, progress)
+        card.choice = choice_part(ex, graph, shape, records, metric, base, where, gold_texts, card.notes, ctxs,
+                                  progress)
     if samples is not None and gold and shape is not None:
         card.proxy = proxy_part(ex, shape, gold, samples, progress, metric.reference if metric else None)
     return card
@@ -296,51 +298,99 @@ def label_texts(graph: Graph, shape: Shape) -> list[str]:
     return [shape.render(v) for v in space]
 
 
-def favourites(ex: Any, records: list[dict[str, Any]], texts: list[str], progress: bool = True
+@dataclass(frozen=True)
+class AnswerSpace:
+    """The answers the verifier's own choice is taken over on each record, and what they are: `labels` (built
+    from the label set, the same on every record) or `entities` (for a text answer: the entities spaCy finds in the
+    record's text inputs, names, dates and numbers, the answers a span-extracting model gives)."""
+
+    kind: str
+    texts: list[list[str]]
+
+    def describe(self) -> str:
+        if self.kind == "labels":
+            return (f"{len(self.texts[0]) if self.texts else 0} answers built from the label set (each top-level "
+                    "label, alone or with one of its children)")
+        n = [len(t) for t in self.texts]
+        return (f"the entities spaCy finds in each record's text inputs (names, dates, numbers: "
+                f"{sum(n) / len(n) if n else 0:.1f} a record on average)")
+
+
+def answer_space(graph: Graph, shape: Shape, records: list[dict[str, Any]], ctxs: list[Any] | None
+                 ) -> AnswerSpace | None:
+    """The answers of the verifier's own choice on each record: label_texts for a label answer; for a text answer
+    the distinct entities of each record's text inputs (`ctxs`, mutants.contexts; at most CHOICE_MAX a record);
+    None for any other answer, or a text answer without text inputs or spaCy. ValueError as label_texts."""
+    if shape.kind == "text":
+        if not ctxs:
+            return None
+        names = [list(dict.fromkeys(t.strip() for t, _ in c.entities if t.strip()))[:CHOICE_MAX] for c in ctxs]
+        return AnswerSpace("entities", names) if any(names) else None
+    texts = label_texts(graph, shape)
+    return AnswerSpace("labels", [texts] * len(records)) if texts else None
+
+
+def favourites(ex: Any, records: list[dict[str, Any]], texts: Sequence[Sequence[str]], progress: bool = True
                ) -> list[tuple[float, list[int]]]:
-    """Per record, the highest CSR among the answers `texts` and which of them reach it (ties included)."""
-    scores = score_in_chunks(ex, [Row(rec, t) for rec in records for t in texts], None,
-                             desc="card: the verifier's choice", progress=progress)
-    n, out = len(texts), []
-    for i in range(len(records)):
-        csr = [scores.csr[i * n + j] or 0.0 for j in range(n)]
-        top = max(csr)
-        out.append((top, [j for j in range(n) if csr[j] >= top - 1e-9]))
+    """Per record, the highest CSR among its answers `texts[i]` and which of them reach it (ties included); a
+    record without answers gets (0.0, [])."""
+    rows = [Row(rec, t) for rec, ts in zip(records, texts) for t in ts]
+    scores = score_in_chunks(ex, rows, None, desc="card: the verifier's choice", progress=progress)
+    out, at = [], 0
+    for ts in texts:
+        csr = [scores.csr[at + j] or 0.0 for j in range(len(ts))]
+        at += len(ts)
+        top = max(csr, default=0.0)
+        out.append((top, [j for j in range(len(ts)) if csr[j] >= top - 1e-9]))
     return out
 
 
 def choice_part(ex: Any, graph: Graph, shape: Shape, records: list[dict[str, Any]], metric: TaskMetric,
                 base: list[float], where: list[str], gold_texts: list[str], notes: list[str],
-                progress: bool = True) -> dict[str, Any] | None:
-    """Which answer the verifier likes best among those built from the label set (label_space), and how the task
-    metric scores it: a trainer whose candidates reach every label learns this answer, so a favourite that is
-    wrong is what training would teach. Ties count as the mean metric of the tied answers."""
+                ctxs: list[Any] | None = None, progress: bool = True) -> dict[str, Any] | None:
+    """Which answer the verifier likes best among those of answer_space (built from the label set, or the
+    inputs' entities for a text answer), and how the task metric scores it: a trainer whose candidates reach every
+    such answer learns this one, so a favourite that is wrong is what training would teach. Ties count as the
+    mean metric of the tied answers; a record without answers (no entity in its inputs) is left out."""
     from act_dsl.scoring.attacks import parse
     try:
-        texts = label_texts(graph, shape)
+        space = answer_space(graph, shape, records, ctxs)
     except ValueError as exc:
         notes.append(f"the verifier's own choice is not taken: {exc}")
         return None
-    if not texts:
+    if space is None:
         return None
-    n = len(texts)
-    favs = favourites(ex, records, texts, progress)
+    if space.kind == "entities":  # a summary or a long answer is no entity: the choice would say nothing
+        from act_dsl.ops.values import normalize
+        held = sum(1 for g, ts in zip(gold_texts, space.texts) if normalize(g) in {normalize(t) for t in ts})
+        if held < ENTITY_GOLD_SHARE * len(records):
+            notes.append(f"the verifier's own choice is not taken among the inputs' entities: only {held} of "
+                         f"{len(records)} gold answers are one of them, so the answer is not a span of the inputs")
+            return None
+    favs = favourites(ex, records, space.texts, progress)
     tied = [(i, j) for i, (_, best) in enumerate(favs) for j in best]  # every tied favourite, parsed and scored once
-    said = [texts[j] for _, j in tied]
+    said = [space.texts[i][j] for i, j in tied]
     values = metric([i for i, _ in tied], parse(ex, shape, [records[i] for i, _ in tied], said), said)
     picks: list[float] = []
     wrong: list[dict[str, Any]] = []
     at = 0
     for i, (top, best) in enumerate(favs):
+        if not best:
+            continue
         vals = values[at:at + len(best)]
         at += len(best)
         picks.append(sum(vals) / len(vals))
         if picks[-1] <= WRONG_AT * base[i]:  # named by its worst tied answer
             worst = best[min(range(len(best)), key=lambda k: vals[k])]
-            wrong.append({"where": where[i], "response": texts[worst], "csr": top, "gold": gold_texts[i],
+            wrong.append({"where": where[i], "response": space.texts[i][worst], "csr": top, "gold": gold_texts[i],
                           "tied": len(best)})
-    return {"answers": n, "records": len(records), "metric": mean(picks) or 0.0, "gold_metric": mean(base) or 0.0,
-            "ties": mean([float(len(b)) for _, b in favs]) or 0.0, "wrong": len(wrong),
+    counted = [i for i, (_, best) in enumerate(favs) if best]
+    return {"space": space.kind, "about": space.describe(),
+            "answers": sum(len(t) for t in space.texts) / len(space.texts) if space.texts else 0.0,
+            "records": len(counted), "metric": mean(picks) or 0.0,
+            "gold_metric": mean([base[i] for i in counted]) or 0.0,
+            "ties": mean([float(len(b)) for _, b in favs if b]) or 0.0, "wrong": len(wrong),
+            "unique": sum(1 for _, b in favs if len(b) == 1),
             "examples": sorted(wrong, key=lambda w: -w["csr"])[:SHOW_CHOICES]}
 
 

@@ -39,9 +39,10 @@ class TrainConfig:
                              "normalises each constraint within the prompt's group before the weighted mean; the "
                              "ranking losses break CSR ties by the constraints passed, heaviest first)",
                              choices=ADVANTAGES)
-    add_favourite: bool = setting(False, "label tasks: add to each training prompt's candidates the verifier's "
-                                  "favourite among the answers built from the label set, where it has exactly one "
-                                  "(act card's own choice; no model call, no gold)")
+    add_favourite: bool = setting(False, "add to each training prompt's candidates the verifier's favourite, where "
+                                  "it has exactly one, among the answers built from the label set (label tasks) or "
+                                  "the entities of the prompt's text inputs (text answers): act card's own choice; "
+                                  "no model call, no gold")
     min_pairs: int = setting(8, "with --rounds: a round with fewer ranked pairs is not taken")
     val_fraction: float = setting(0.2, "with --rounds: share of the training prompts held out (gold unread) to judge "
                                   "each round; a round whose CSR there falls is not taken (0: no check)")

@@ -1,11 +1,15 @@
-"""`act train --add-favourite`: one more candidate per training prompt of a label task, the verifier's favourite.
+"""`act train --add-favourite`: one more candidate per training prompt, the verifier's favourite answer.
 
-A small model's own samples can miss whole kinds of the label set: on FIGER none of 1,440 training candidates
-named an organisation, so no ranking of them could teach one (bench/RESULTS.md). The answers `act card` takes
-the verifier's own choice over (scoring.card.label_space: each label; for a list of labels, each top-level
-label alone and with one of its children) reach every kind. Where exactly one of them scores the highest CSR on
-a prompt, it joins that prompt's candidates, written the way the model writes its answers; where several tie,
-the verifier has no choice to teach and nothing is added. No model is asked and no gold is read.
+A small model's own samples can miss whole kinds of answer: on FIGER none of 1,440 training candidates named an
+organisation, so no ranking of them could teach one (bench/RESULTS.md). The answers `act card` takes the
+verifier's own choice over (scoring.card.answer_space) reach every kind: for a label answer each label, for a
+list of labels each top-level label alone and with one of its children, and for a text answer each entity
+(name, date, number) that spaCy finds in the prompt's text inputs: the answers of a span-extracting task such
+as TimeQA's, where the verifier's unique favourite among the context's entities is right twice as often as the
+small model (bench/RESULTS.md). Where exactly
+one of them scores the highest CSR on a prompt, it joins that prompt's candidates, written the way the model
+writes its answers; where several tie, the verifier has no choice to teach and nothing is added. No model is
+asked and no gold is read.
 """
 from __future__ import annotations
 
@@ -20,31 +24,46 @@ from act_dsl.scoring.verifier import Verifier
 
 
 class NoLabelAnswer(ValueError):
-    """The task's answer is not a label or a list of labels, so there is no label answer to add."""
+    """The task's answer is neither a label, a list of labels nor a text, so there is no answer to add."""
 
 
-def label_answers(graph: Graph) -> list[str]:
-    """The answers the favourite is chosen among, as texts; NoLabelAnswer when the task's output has none."""
+def check_answers(graph: Graph) -> str:
+    """What the favourite is chosen among ("labels" or "entities"); NoLabelAnswer when the task's output has
+    neither, before any work."""
     from act_dsl.scoring.card import label_texts
     from act_dsl.scoring.mutants import output_shape
     shape = output_shape(graph)
+    if shape is not None and shape.kind == "text":
+        if not any(t == "text" for t in graph.input_types.values()):
+            raise NoLabelAnswer(f"task `{graph.name}` answers with a text but has no text input: --add-favourite "
+                                "chooses among the entities of the inputs' texts, so it needs one")
+        return "entities"
     try:
         texts = label_texts(graph, shape) if shape else []
     except ValueError as exc:
         raise NoLabelAnswer(f"task `{graph.name}`: {exc}: --add-favourite would score too many") from None
     if not texts:
-        raise NoLabelAnswer(f"task `{graph.name}` does not answer with a label or a list of labels: --add-favourite "
-                            "adds the verifier's favourite label answer, so it needs one")
-    return texts
+        raise NoLabelAnswer(f"task `{graph.name}` does not answer with a label, a list of labels or a text: "
+                            "--add-favourite adds the verifier's favourite label answer or entity of the inputs, so it needs one")
+    return "labels"
 
 
 def favourite_answers(verifier: Verifier, samples: Sequence[Sample], progress: bool = False) -> list[str | None]:
-    """Per sample, the verifier's unique favourite label answer written as its own candidates begin (their most
-    common leading whitespace), or None where several answers tie for the highest CSR."""
-    from act_dsl.scoring.card import favourites
-    texts = label_answers(verifier.graph)
-    favs = favourites(verifier.executor(), [dict(s.fields) for s in samples], texts, progress=progress)
-    return [None if len(best) != 1 else _lead(s.responses) + texts[best[0]] for s, (_, best) in zip(samples, favs)]
+    """Per sample, the verifier's unique favourite answer written as its own candidates begin (their most common
+    leading whitespace), or None where several answers tie for the highest CSR (or the prompt offers none)."""
+    from act_dsl.scoring.card import answer_space, favourites
+    from act_dsl.scoring.mutants import contexts, output_shape
+    graph = verifier.graph
+    kind = check_answers(graph)
+    shape = output_shape(graph)
+    assert shape is not None  # check_answers refuses a task without one
+    records = [dict(s.fields) for s in samples]
+    space = answer_space(graph, shape, records, contexts(graph, records) if kind == "entities" else None)
+    if space is None:  # no entity in any prompt (or no spaCy pipeline): nothing to add
+        return [None] * len(samples)
+    favs = favourites(verifier.executor(), records, space.texts, progress=progress)
+    return [None if len(best) != 1 else _lead(s.responses) + texts[best[0]]
+            for s, texts, (_, best) in zip(samples, space.texts, favs)]
 
 
 def add_to_file(path: Path, samples: Sequence[Sample], answers: Sequence[str | None]) -> dict[str, Any]:

@@ -123,10 +123,10 @@ def check_graph(graph: Graph) -> None:
 
 
 def check_favourite(graph: Graph) -> None:
-    """JobError unless the task has label answers for --add-favourite to add."""
-    from act_dsl.training.favourite import NoLabelAnswer, label_answers
+    """JobError unless the task has label answers or names for --add-favourite to add."""
+    from act_dsl.training.favourite import NoLabelAnswer, check_answers
     try:
-        label_answers(graph)
+        check_answers(graph)
     except NoLabelAnswer as exc:
         raise JobError(str(exc)) from None
 
@@ -205,7 +205,7 @@ class Pipeline:
             from act_dsl.training.favourite import add_to_file, favourite_answers
             stats["favourite"] = fav = add_to_file(self.path / "samples.jsonl", samples,
                                                    favourite_answers(self.verifier, samples))
-            self.log(f"[sample] --add-favourite: the verifier's favourite label answer added to {fav['added']} of "
+            self.log(f"[sample] --add-favourite: the verifier's favourite answer added to {fav['added']} of "
                      f"{fav['prompts']} prompts ({fav['distinct']} distinct answers; {fav['tied']} prompts have "
                      "several tied and get none)")
         from act_dsl.training.signal import GREEDY_FILE, greedy_to_file
@@ -241,7 +241,7 @@ class Pipeline:
         self.log(f"verifier card: {card['verdict']}")
         ch = card.get("choice")
         if ch:  # what training toward the verifier's favourite answers would reach, whatever the candidates
-            self.log(f"verifier card: its favourite among {ch['answers']} answers built from the label set scores "
+            self.log(f"verifier card: its favourite among {ch['about']} scores "
                      f"{card['metric']} {ch['metric']:.3f} on the training records (gold {ch['gold_metric']:.3f}; "
                      f"wrong on {ch['wrong']} of {ch['records']})"
                      + ("" if self.cfg.add_favourite else "; --add-favourite adds it to each prompt's candidates"))
