@@ -3,6 +3,7 @@ with the tiny real model as a user would."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,20 @@ def test_the_verifiers_favourite_is_chosen_among_the_label_answers_and_written_a
                                                     "/animal, /animal/dog"]
 
 
+def _train_with_favourite(tmp_path: Path, tiny_model: Path, task: str, rows: list[dict]
+                          ) -> tuple[Path, subprocess.CompletedProcess]:
+    """`act train --add-favourite` with the tiny model on `rows` (the first two also held out); (run, result)."""
+    (tmp_path / "task.act").write_text(task)
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:2]))
+    run = tmp_path / "run"
+    r = run_act("train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir", str(run),
+                "--samples", "2", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--force",
+                "--add-favourite")
+    assert r.returncode == 0, r.stderr[-3000:]
+    return run, r
+
+
 @pytest.mark.slow  # one training and two evaluations of the tiny model
 def test_add_favourite_gives_each_prompt_the_verifiers_favourite_label_answer_as_one_more_candidate(
         tmp_path: Path, tiny_model: Path) -> None:
@@ -95,15 +110,8 @@ def test_add_favourite_gives_each_prompt_the_verifiers_favourite_label_answer_as
     the label answers gets it as one more candidate (marked in the samples file, no model call), the log says
     how many prompts got one, and ranking trains on it; a prompt with tied favourites keeps its own K."""
     from test_card import GROUNDED_TAGS
-    (tmp_path / "task.act").write_text(GROUNDED_TAGS)
     sentences = ["The cat slept", "Paris is busy", "A dog barked", "It rained", "My cat ran", "Paris at dawn"]
-    (tmp_path / "train.jsonl").write_text("".join(json.dumps({"sentence": s}) + "\n" for s in sentences))
-    (tmp_path / "eval.jsonl").write_text("".join(json.dumps({"sentence": s}) + "\n" for s in sentences[:2]))
-    run = tmp_path / "run"
-    r = run_act("train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir", str(run),
-                "--samples", "2", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--force",
-                "--add-favourite")
-    assert r.returncode == 0, r.stderr[-3000:]
+    run, r = _train_with_favourite(tmp_path, tiny_model, GROUNDED_TAGS, [{"sentence": s} for s in sentences])
     rows = {row["index"]: row for row in map(json.loads, (run / "samples.jsonl").read_text().splitlines())}
     want = {0: "/animal, /animal/cat", 1: "/place, /place/city", 2: "/animal, /animal/dog", 3: None,
             4: "/animal, /animal/cat", 5: "/place, /place/city"}
@@ -152,15 +160,7 @@ def test_add_favourite_on_a_text_answer_adds_the_entity_the_verifier_prefers(tmp
     """`act train --add-favourite` on a span task: the favourite entity joins its prompt's candidates and the
     log says how many prompts got one."""
     from test_card import DATED
-    (tmp_path / "task.act").write_text(DATED)
-    rows = [{"context": c, "question": q} for c, q in EDITORS]
-    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (tmp_path / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:2]))
-    run = tmp_path / "run"
-    r = run_act("train", str(tmp_path / "task.act"), "--model", str(tiny_model), "--run-dir", str(run),
-                "--samples", "2", "--epochs", "1", "--max-new-tokens", "6", "--lr", "0.01", "--force",
-                "--add-favourite")
-    assert r.returncode == 0, r.stderr[-3000:]
+    run, r = _train_with_favourite(tmp_path, tiny_model, DATED, [{"context": c, "question": q} for c, q in EDITORS])
     rows_out = {row["index"]: row for row in map(json.loads, (run / "samples.jsonl").read_text().splitlines())}
     assert [rows_out[i]["responses"][-1].strip() if "added" in rows_out[i] else None for i in range(4)] == [
         "Ken Moss", "Maria Costa", None, None]
