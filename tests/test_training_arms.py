@@ -182,3 +182,24 @@ def test_add_favourite_refuses_a_task_without_label_answers_or_text_inputs_befor
     r = run_act("train", str(arms_dir / "labels.act"), "--run-dir", str(arms_dir / "run"), "--add-favourite",
                 "--loss", "grpo")
     assert r.returncode == 2 and "--loss grpo samples its own" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_favourite_quality_sets_the_favourite_against_a_models_answers(tmp_path: Path) -> None:
+    """bench/favourite_quality.py: on records with gold, the unique favourite's metric and, on the same records,
+    that of a model's answers (here a model that names the other editor); a tie is left out."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    from test_card import DATED
+    (tmp_path / "task.act").write_text(DATED)
+    gold = ["Ken Moss", "Maria Costa", "Ken Moss", "nobody"]
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps({"context": c, "question": q, "gold": g}) + "\n"
+                                                 for (c, q), g in zip(EDITORS, gold)))
+    (tmp_path / "answers.json").write_text(json.dumps({"task_metric": {"preds": ["Ruth Blake", "Maria Costa",
+                                                                               "Ruth Blake", "x"]}}))
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "favourite_quality.py"), "--task",
+                        str(tmp_path / "task.act"), "--data", str(tmp_path / "data.jsonl"), "--gold", "gold",
+                        "--answers", str(tmp_path / "answers.json")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "a unique favourite on 2 of 4 records (2 distinct); its token_f1 against gold: 1.000" in r.stdout
+    assert "token_f1 0.500 on the same records; it answers the favourite on 1" in r.stdout

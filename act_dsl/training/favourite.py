@@ -4,9 +4,10 @@ A small model's own samples can miss whole kinds of answer: on FIGER none of 1,4
 organisation, so no ranking of them could teach one (bench/RESULTS.md). The answers `act card` takes the
 verifier's own choice over (scoring.card.answer_space) reach every kind: for a label answer each label, for a
 list of labels each top-level label alone and with one of its children, and for a text answer each entity
-(name, date, number) that spaCy finds in the prompt's text inputs: the answers of a span-extracting task such
-as TimeQA's, where the verifier's unique favourite among the context's entities is right twice as often as the
-small model (bench/RESULTS.md). Where exactly
+(name, date, number) that spaCy finds in the prompt's text inputs, the answers of a span-extracting task such
+as TimeQA's. It teaches what the verifier prefers, no more: on TimeQA's held-out questions the favourite was no
+better than the model's own answers, and training with it raised CSR but not token F1 (bench/RESULTS.md;
+`bench/favourite_quality.py` sets a task's favourite against a model's answers). Where exactly
 one of them scores the highest CSR on a prompt, it joins that prompt's candidates, written the way the model
 writes its answers; where several tie, the verifier has no choice to teach and nothing is added. No model is
 asked and no gold is read.
