@@ -103,3 +103,19 @@ def test_ner_in_worker_processes_gives_the_same_scores(tmp_path) -> None:
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)
     assert outs[0] == outs[1] and '"grounded": 1.0' in outs[0]
+
+
+def test_timeqa_kinds_counts_spacys_label_of_each_training_side_gold_answer(shared_data) -> None:
+    """bench/timeqa_kinds.py (bench/RESULTS.md: why an answer-kind constraint cannot read kinds from spaCy's small
+    pipeline): every one of the 203 training-side questions is counted once, and among those asking for an
+    organisation spaCy labels some gold answers PERSON."""
+    import re
+    import subprocess
+    import sys
+    from conftest import ROOT
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "timeqa_kinds.py"), "--data", str(shared_data)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = {m.group(1): (int(m.group(2)), m.group(3)) for m in re.finditer(r"^  (\w+) +(\d+): (.*)$", r.stdout, re.M)}
+    assert set(rows) == {"organisation", "who", "other"} and sum(n for n, _ in rows.values()) == 203
+    assert re.search(r"\bPERSON [1-9]", rows["organisation"][1])
