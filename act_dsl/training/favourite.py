@@ -5,12 +5,13 @@ organisation, so no ranking of them could teach one (bench/RESULTS.md). The answ
 verifier's own choice over (scoring.card.answer_space) reach every kind: for a label answer each label, for a
 list of labels each top-level label alone and with one of its children, and for a text answer each entity
 (name, date, number) that spaCy finds in the prompt's text inputs, the answers of a span-extracting task such
-as TimeQA's. It teaches what the verifier prefers, no more: on TimeQA's held-out questions the favourite was no
-better than the model's own answers, and training with it raised CSR but not token F1 (bench/RESULTS.md;
-`bench/favourite_quality.py` sets a task's favourite against a model's answers). Where exactly
-one of them scores the highest CSR on a prompt, it joins that prompt's candidates, written the way the model
-writes its answers; where several tie, the verifier has no choice to teach and nothing is added. No model is
-asked and no gold is read.
+as TimeQA's. Where exactly one of them scores the highest CSR on a prompt, it joins that prompt's candidates,
+written the way the model writes its answers; where several tie, the verifier has no choice to teach and
+nothing is added. No model is asked and no gold is read.
+
+It teaches what the verifier prefers, no more. On TimeQA's held-out questions the favourite entity was no better
+than the model's own answers, and training with it raised CSR but not token F1 (bench/RESULTS.md;
+`bench/favourite_quality.py` sets a task's favourite against a model's answers).
 """
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def check_answers(graph: Graph) -> str:
         raise NoLabelAnswer(f"task `{graph.name}`: {exc}: --add-favourite would score too many") from None
     if not texts:
         raise NoLabelAnswer(f"task `{graph.name}` does not answer with a label, a list of labels or a text: "
-                            "--add-favourite adds the verifier's favourite label answer or entity of the inputs, so it needs one")
+                            "--add-favourite adds the verifier's favourite label answer or entity of the inputs, so "
+                            "it needs one")
     return "labels"
 
 
