@@ -39,6 +39,8 @@ def generated_program(lines: int) -> str:
     i = 0
     while len(out) < lines:
         body = bodies[i % len(bodies)]
+        for name in re.findall(r"^define (\w+)", body, flags=re.M):  # a define is top-level: one name a copy
+            body = re.sub(rf"\b{name}\b", f"{name}_{i}", body)
         out.extend(re.sub(r"^task (\w+)", lambda m: f"task {m.group(1)}_{i}", body, flags=re.M).splitlines())
         i += 1
     return "\n".join(out) + "\n"

@@ -65,6 +65,26 @@ def test_imports_and_label_files_inside_the_folder_are_read(tmp_path: Path) -> N
     assert r.returncode == 0 and "2 passed, 0 failed" in r.stdout, r.stdout + r.stderr
 
 
+
+def test_an_imported_file_is_parsed_once_a_process_and_again_once_its_text_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program's imports are kept parsed by path and text (an editor rechecks at every keystroke): a second
+    load does not parse the imported file again, and an edit of it is read and parsed afresh."""
+    import act_dsl
+    from act_dsl.syntax import parser
+    task, _ = _folder(tmp_path)
+    parsed: list[str] = []
+    real = parser.parse
+    monkeypatch.setattr(parser, "parse", lambda source: parsed.append(Path(source.path).name) or real(source))
+
+    def syntax_errors() -> list[str]:
+        return [Path(d.span.path).name for d in act_dsl.load(task / "main.act").diagnostics
+                if d.code == "ACT001" and d.span is not None]
+    assert syntax_errors() == [] and parsed == ["lib.act"]  # (the top-level file is parsed by resolve's own name)
+    assert syntax_errors() == [] and parsed == ["lib.act"]
+    (task / "lib.act").write_text(LIB.replace("<= 3", "<= "))  # a syntax error now
+    assert syntax_errors() == ["lib.act"] and parsed == ["lib.act", "lib.act"]
+
 def test_symlinks_out_of_the_folder_are_act110_and_never_read(tmp_path: Path) -> None:
     task, outside = _folder(tmp_path)
     os.symlink(outside / "secret.act", task / "lib.act.link")

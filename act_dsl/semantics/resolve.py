@@ -9,7 +9,7 @@ from act_dsl.ops.registry import REGISTRY
 from act_dsl.resources import stdlib_dir
 from act_dsl.source import Source, SourceError, Span
 from act_dsl.syntax import ast as A
-from act_dsl.syntax.parser import parse
+from act_dsl.syntax.parser import parse, parse_import
 
 
 @dataclass
@@ -52,8 +52,8 @@ class Resolver:
         self.diagnostics: list[Diagnostic] = []
         self._stack: list[Path] = []
 
-    def load(self, source: Source, folder: Path, key: Path | None = None) -> Unit:
-        module, diags = parse(source)
+    def load(self, source: Source, folder: Path, key: Path | None = None, imported: bool = False) -> Unit:
+        module, diags = parse_import(source) if imported else parse(source)
         self.diagnostics.extend(diags)
         unit = Unit(source, module, folder)
         if key is not None:
@@ -97,7 +97,7 @@ class Resolver:
             return
         sub = self.units.get(key)
         if sub is None:
-            sub = self.load(src, key.parent, key)
+            sub = self.load(src, key.parent, key, imported=True)
         unit.imports.append((imp, sub))
         for name, d in sub.defines.items():
             unit.defines.setdefault(name, d)
