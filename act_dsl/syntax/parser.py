@@ -1,8 +1,6 @@
 """The only module that imports lark: parse .act text into the AST, turning lark errors into Diagnostics."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any, Callable
 from functools import lru_cache
 
@@ -403,27 +401,22 @@ def _short(text: str) -> str:
 
 IMPORTS_KEPT = 64            # imported files whose parse a process keeps (the least recently used goes first)
 IMPORT_KEPT_CHARS = 262_144  # a larger imported file is parsed again at every load rather than held
-_imports: OrderedDict[tuple[str, str], tuple[A.Module | None, list[Diagnostic]]] = OrderedDict()
-_imports_lock = threading.Lock()
 
 
 def parse_import(source: Source) -> tuple[A.Module | None, list[Diagnostic]]:
-    """parse() of an imported file, kept by its path and its whole text: the files a program imports (the
-    stdlib, a shared file beside it) are parsed once a process instead of at every load of every program that
-    imports them (an editor checks the buffer at every change; half of a stdlib-importing lint was spent
-    parsing its imports again). The AST is immutable, so sharing it is safe; the file itself is still read at
-    every load, and any change to its text is a new key. The top-level file is never kept: the editor tells its
-    own spans by their Source object."""
-    key = (str(source.path), source.text)
-    with _imports_lock:
-        hit = _imports.get(key)
-        if hit is not None:
-            _imports.move_to_end(key)
-            return hit[0], list(hit[1])
+    """parse() of an imported file, kept by its path and its whole text (Source's equality): the files a program
+    imports (the stdlib, a shared file beside it) are parsed once a process instead of at every load of every
+    program that imports them (an editor checks the buffer at every change; half of a stdlib-importing lint was
+    spent parsing its imports again). The AST is immutable, so sharing it is safe; the file itself is still read
+    at every load, and any change to its text is a new key. The top-level file is never kept: the editor tells
+    its own spans by their Source object."""
+    if len(source.text) > IMPORT_KEPT_CHARS:
+        return parse(source)
+    module, diags = _parse_kept(source)
+    return module, list(diags)
+
+
+@lru_cache(maxsize=IMPORTS_KEPT)
+def _parse_kept(source: Source) -> tuple[A.Module | None, tuple[Diagnostic, ...]]:
     module, diags = parse(source)
-    if len(source.text) <= IMPORT_KEPT_CHARS:
-        with _imports_lock:
-            _imports[key] = (module, list(diags))
-            while len(_imports) > IMPORTS_KEPT:
-                _imports.popitem(last=False)
-    return module, diags
+    return module, tuple(diags)
