@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from act_dsl.diagnostics.diagnostic import Diagnostic
@@ -9,7 +10,30 @@ from act_dsl.ops.registry import REGISTRY
 from act_dsl.resources import stdlib_dir
 from act_dsl.source import Source, SourceError, Span
 from act_dsl.syntax import ast as A
-from act_dsl.syntax.parser import parse, parse_import
+from act_dsl.syntax import parser
+from act_dsl.syntax.parser import parse
+
+IMPORTS_KEPT = 64            # imported files whose parse a process keeps (the least recently used goes first)
+IMPORT_KEPT_CHARS = 262_144  # a larger imported file is parsed again at every load rather than held
+
+
+def parse_import(source: Source) -> tuple[A.Module | None, list[Diagnostic]]:
+    """parse() of an imported file, kept by its path and its whole text (Source's equality): the files a program
+    imports (the stdlib, a shared file beside it) are parsed once a process instead of at every load of every
+    program that imports them (an editor checks the buffer at every change; half of a stdlib-importing lint was
+    spent parsing its imports again). The AST is immutable, so sharing it is safe; the file itself is still read
+    at every load, and any change to its text is a new key. The top-level file is never kept: the editor tells
+    its own spans by their Source object."""
+    if len(source.text) > IMPORT_KEPT_CHARS:
+        return parser.parse(source)
+    module, diags = _parse_kept(source)
+    return module, list(diags)
+
+
+@lru_cache(maxsize=IMPORTS_KEPT)
+def _parse_kept(source: Source) -> tuple[A.Module | None, tuple[Diagnostic, ...]]:
+    module, diags = parser.parse(source)
+    return module, tuple(diags)
 
 
 @dataclass

@@ -397,26 +397,3 @@ def too_deep(span: Span | None, what: str = "this expression") -> Diagnostic:
 
 def _short(text: str) -> str:
     return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"
-
-
-IMPORTS_KEPT = 64            # imported files whose parse a process keeps (the least recently used goes first)
-IMPORT_KEPT_CHARS = 262_144  # a larger imported file is parsed again at every load rather than held
-
-
-def parse_import(source: Source) -> tuple[A.Module | None, list[Diagnostic]]:
-    """parse() of an imported file, kept by its path and its whole text (Source's equality): the files a program
-    imports (the stdlib, a shared file beside it) are parsed once a process instead of at every load of every
-    program that imports them (an editor checks the buffer at every change; half of a stdlib-importing lint was
-    spent parsing its imports again). The AST is immutable, so sharing it is safe; the file itself is still read
-    at every load, and any change to its text is a new key. The top-level file is never kept: the editor tells
-    its own spans by their Source object."""
-    if len(source.text) > IMPORT_KEPT_CHARS:
-        return parse(source)
-    module, diags = _parse_kept(source)
-    return module, list(diags)
-
-
-@lru_cache(maxsize=IMPORTS_KEPT)
-def _parse_kept(source: Source) -> tuple[A.Module | None, tuple[Diagnostic, ...]]:
-    module, diags = parse(source)
-    return module, tuple(diags)

@@ -2,7 +2,7 @@
 
 A small model's own samples can miss whole kinds of answer: on FIGER none of 1,440 training candidates named an
 organisation, so no ranking of them could teach one (bench/RESULTS.md). The answers `act card` takes the
-verifier's own choice over (scoring.card.answer_space) reach every kind: for a label answer each label, for a
+verifier's own choice over (scoring.choice.answer_space) reach every kind: for a label answer each label, for a
 list of labels each top-level label alone and with one of its children, and for a text answer each entity
 (name, date, number) that spaCy finds in the prompt's text inputs, the answers of a span-extracting task such
 as TimeQA's. Where exactly one of them scores the highest CSR on a prompt, it joins that prompt's candidates,
@@ -32,7 +32,7 @@ class NoLabelAnswer(ValueError):
 def check_answers(graph: Graph) -> str:
     """What the favourite is chosen among ("labels" or "entities"); NoLabelAnswer when the task's output has
     neither, before any work."""
-    from act_dsl.scoring.card import label_texts
+    from act_dsl.scoring.choice import label_texts
     from act_dsl.scoring.mutants import output_shape
     shape = output_shape(graph)
     if shape is not None and shape.kind == "text":
@@ -54,7 +54,7 @@ def check_answers(graph: Graph) -> str:
 def favourite_answers(verifier: Verifier, samples: Sequence[Sample], progress: bool = False) -> list[str | None]:
     """Per sample, the verifier's unique favourite answer written as its own candidates begin (their most common
     leading whitespace), or None where several answers tie for the highest CSR (or the prompt offers none)."""
-    from act_dsl.scoring.card import answer_space, favourites
+    from act_dsl.scoring.choice import answer_space, favourites
     from act_dsl.scoring.mutants import contexts, output_shape
     graph = verifier.graph
     kind = check_answers(graph)
